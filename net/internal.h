@@ -1,0 +1,151 @@
+/* internal.h - libmote-net's private structures, shared by its modules. */
+#ifndef MOTE_NET_INTERNAL_H
+#define MOTE_NET_INTERNAL_H
+
+#include "mote/net.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ETH_HLEN       14
+#define IP_HLEN        20
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_ARP  0x0806
+#define IPPROTO_ICMP_  1
+#define IPPROTO_TCP_   6
+#define IPPROTO_UDP_   17
+#define IP_MAXPACKET_  65535u
+#define IP_BCAST       0xffffffffu
+
+#define LOGC "net"
+
+struct net_arp_pending {
+    struct net_arp_pending *next;
+    size_t len;
+    uint8_t frame[]; /* whole ethernet frame; destination MAC filled on resolution */
+};
+
+enum { ARP_FREE = 0, ARP_INCOMPLETE, ARP_REACHABLE };
+
+struct net_arp_entry {
+    int state;
+    mote_net_ip4 ip;
+    uint8_t mac[6];
+    uint64_t expires;  /* REACHABLE: time after which it is refreshed */
+    uint64_t next_try; /* INCOMPLETE or stale: when to send the next request */
+    unsigned tries;
+    uint64_t used; /* last use, for eviction */
+    struct net_arp_pending *pend_head, *pend_tail;
+    size_t npend;
+};
+
+struct net_frag {
+    struct net_frag *next;
+    uint32_t off, len;
+    uint8_t data[];
+};
+
+struct net_reasm {
+    struct net_reasm *next;
+    mote_net_ip4 src, dst;
+    uint16_t id;
+    uint8_t proto;
+    uint64_t expires;
+    struct net_frag *frags; /* sorted by offset, never overlapping */
+    size_t nfrags, bytes;
+    uint32_t total; /* total payload length once the last fragment came; else 0 */
+    int have_last;
+    size_t first_len;      /* bytes of first_hdr kept (IP header + 8) */
+    uint8_t first_hdr[68]; /* the first fragment's header + 8 bytes, for ICMP */
+};
+
+struct mote_net_udp {
+    struct mote_net_udp *next;
+    mote_net *s;
+    uint16_t port;
+    mote_net_udp_events ev;
+    void *arg;
+    int closed;
+};
+
+struct net_tcb;
+struct mote_net_listener;
+
+#define TCP_HASH_SIZE 256
+
+struct mote_net {
+    mote_net_config cfg;
+    mote_netif *netif;
+    mote_clock *clock;
+    mote_rng *rng;
+    const mote_log *log;
+    uint8_t mac[6];
+    size_t mtu;
+    mote_net_ip4 addr, mask, gw;
+    mote_net_counters ctr;
+
+    uint8_t *tx;     /* scratch for building one frame: ETH_HLEN + IP_MAXPACKET_ */
+    uint8_t *fragtx; /* scratch for one fragment: ETH_HLEN + mtu */
+    uint16_t ip_id;
+
+    struct net_arp_entry *arp;
+    struct net_reasm *reasm;
+    size_t reasm_count, reasm_bytes;
+    mote_timer *timer; /* ARP retries and reassembly timeouts */
+    uint64_t timer_at; /* 0 when not armed */
+
+    uint64_t icmp_tokens_at; /* time of the last refill */
+    unsigned icmp_tokens;
+
+    struct mote_net_udp *udp;
+    int udp_dead; /* closed sockets wait for a safe point */
+
+    struct net_tcb *tcb_hash[TCP_HASH_SIZE];
+    struct mote_net_listener *listeners;
+    struct net_tcb *tcb_dead; /* waiting to be freed at a safe point */
+    uint8_t isn_key[16];
+    uint8_t port_key[16];
+    uint64_t challenge_window_start;
+    unsigned challenge_count;
+
+    int depth; /* nesting of entry points; reaping happens at depth 0 */
+};
+
+/* util.c */
+uint64_t net_csum_partial(uint64_t sum, const uint8_t *p, size_t len);
+uint16_t net_csum_fold(uint64_t sum);
+uint64_t net_csum_pseudo(mote_net_ip4 src, mote_net_ip4 dst, uint8_t proto, size_t len);
+uint64_t net_siphash(const uint8_t key[16], const uint8_t *in, size_t len);
+uint64_t net_now(mote_net *s);
+void net_enter(mote_net *s);
+void net_leave(mote_net *s);
+
+/* stack.c: IPv4 and below */
+/* Sends an IPv4 packet whose payload is the l4len bytes at l4 (which may be
+ * s->tx + ETH_HLEN + IP_HLEN, the in-place position). src 0 means the
+ * stack's address. Fragments above the MTU unless df. */
+int net_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, uint8_t proto, const uint8_t *l4,
+                  size_t l4len, int df);
+/* Where to build an L4 payload in place. */
+static inline uint8_t *net_l4_buf(mote_net *s)
+{
+    return s->tx + ETH_HLEN + IP_HLEN;
+}
+int net_route_ok(const mote_net *s, mote_net_ip4 dst);
+int net_is_local_bcast(const mote_net *s, mote_net_ip4 a);
+/* Sends an ICMP error (type, code, extra 4 bytes) about the IPv4 packet at
+ * ip (its header and at least 8 bytes of payload when present). */
+void net_icmp_error(mote_net *s, uint8_t type, uint8_t code, uint32_t extra, const uint8_t *ip,
+                    size_t iplen);
+
+/* tcp.c */
+void net_tcp_input(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, const uint8_t *seg, size_t len);
+/* An ICMP error about a TCP segment we sent: inner is the quoted IP header
+ * plus at least 8 bytes of TCP header. err as for UDP. */
+void net_tcp_icmp_error(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, const uint8_t *tcph,
+                        size_t len, int err, uint32_t mtu);
+void net_tcp_reap(mote_net *s);
+void net_tcp_free_all(mote_net *s);
+void net_tcp_config_default(mote_net_tcp_config *c);
+
+#endif

@@ -1,0 +1,185 @@
+/* netutil.h - helpers for libmote-net's tests: a capturing netif, frame
+ * builders with an independent checksum, and a two-stack harness over the
+ * in-memory link with a fake clock. */
+#ifndef MOTE_NET_TESTUTIL_H
+#define MOTE_NET_TESTUTIL_H
+
+#include "testutil.h"
+
+#include "mote/net.h"
+#include "mote/net_link.h"
+#include "mote/net_tcp.h"
+#include "mote/sim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- an independent Internet checksum: 16-bit words, one at a time ---- */
+static inline uint16_t nt_csum(const uint8_t *p, size_t len, uint32_t start)
+{
+    uint32_t sum = start;
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (len & 1)
+        sum += (uint32_t)p[len - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static inline uint32_t nt_pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
+{
+    return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto + (uint32_t)len;
+}
+
+/* ---- a netif that records what the stack sends ---- */
+#define NT_MAX_FRAMES 256
+typedef struct nt_cap {
+    mote_netif nif;
+    mote_netif_rx_fn fn;
+    void *arg;
+    size_t n;
+    size_t len[NT_MAX_FRAMES];
+    uint8_t *frame[NT_MAX_FRAMES];
+} nt_cap;
+
+static inline int nt_cap_send(void *ctx, const uint8_t *f, size_t len)
+{
+    nt_cap *c = ctx;
+    if (c->n >= NT_MAX_FRAMES)
+        return MOTE_EAGAIN;
+    c->frame[c->n] = malloc(len);
+    memcpy(c->frame[c->n], f, len);
+    c->len[c->n++] = len;
+    return 0;
+}
+
+static inline void nt_cap_set_rx(void *ctx, mote_netif_rx_fn fn, void *arg)
+{
+    nt_cap *c = ctx;
+    c->fn = fn;
+    c->arg = arg;
+}
+
+static inline void nt_cap_init(nt_cap *c, size_t mtu)
+{
+    memset(c, 0, sizeof *c);
+    c->nif.ctx = c;
+    c->nif.send = nt_cap_send;
+    c->nif.set_receiver = nt_cap_set_rx;
+    c->nif.mtu = mtu;
+    static const uint8_t mac[6] = {0x02, 0xaa, 0, 0, 0, 1};
+    memcpy(c->nif.mac, mac, 6);
+}
+
+static inline void nt_cap_clear(nt_cap *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->frame[i]);
+    c->n = 0;
+}
+
+/* ---- frame builders ---- */
+static const uint8_t NT_PEER_MAC[6] = {0x02, 0xbb, 0, 0, 0, 2};
+
+/* Writes an ethernet + IPv4 header (ihl 5 + optlen/4) into f and returns
+ * the offset of the payload. */
+static inline size_t nt_ip(uint8_t *f, const uint8_t *dstmac, uint32_t src, uint32_t dst,
+                           uint8_t proto, size_t payload, uint16_t id, uint16_t frag, size_t optlen)
+{
+    memcpy(f, dstmac, 6);
+    memcpy(f + 6, NT_PEER_MAC, 6);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    uint8_t *ip = f + 14;
+    size_t ihl = 20 + optlen;
+    ip[0] = (uint8_t)(0x40 | (ihl / 4));
+    ip[1] = 0;
+    mote_store_be16(ip + 2, (uint16_t)(ihl + payload));
+    mote_store_be16(ip + 4, id);
+    mote_store_be16(ip + 6, frag);
+    ip[8] = 64;
+    ip[9] = proto;
+    ip[10] = ip[11] = 0;
+    mote_store_be32(ip + 12, src);
+    mote_store_be32(ip + 16, dst);
+    for (size_t i = 0; i < optlen; i++)
+        ip[20 + i] = 1; /* NOP options */
+    mote_store_be16(ip + 10, nt_csum(ip, ihl, 0));
+    return 14 + ihl;
+}
+
+/* ---- two stacks over the in-memory link ---- */
+typedef struct nt_pair {
+    mote_fakeclock *fc;
+    mote_clock *clk;
+    mote_net_link *link;
+    mote_seeded_rng rng[2];
+    mote_net *st[2];
+    mote_net_config cfg[2];
+} nt_pair;
+
+#define NT_A MOTE_NET_IP4(10, 0, 0, 1)
+#define NT_B MOTE_NET_IP4(10, 0, 0, 2)
+
+static inline void nt_pair_init_cfg(nt_pair *p, const mote_net_link_config *lc,
+                                    const mote_net_config *base)
+{
+    memset(p, 0, sizeof *p);
+    mote_time t0 = {1700000000, 0};
+    p->fc = mote_fakeclock_new(1000 * MOTE_NS_PER_SEC, t0);
+    p->clk = mote_fakeclock_clock(p->fc);
+    int err;
+    mote_net_link_config dl;
+    if (!lc) {
+        mote_net_link_config_default(&dl);
+        lc = &dl;
+    }
+    p->link = mote_net_link_new(p->clk, lc, &err);
+    ck_assert_ptr_nonnull(p->link);
+    for (int i = 0; i < 2; i++) {
+        mote_seeded_rng_init(&p->rng[i], 42 + (uint64_t)i);
+        if (base)
+            p->cfg[i] = *base;
+        else
+            mote_net_config_default(&p->cfg[i]);
+        p->cfg[i].netif = mote_net_link_end(p->link, i);
+        p->cfg[i].clock = p->clk;
+        p->cfg[i].rng = &p->rng[i].rng;
+        p->cfg[i].addr = i ? NT_B : NT_A;
+        p->cfg[i].netmask = MOTE_NET_IP4(255, 255, 255, 0);
+        p->st[i] = mote_net_new(&p->cfg[i], &err);
+        ck_assert_int_eq(err, 0);
+        ck_assert_ptr_nonnull(p->st[i]);
+    }
+}
+
+static inline void nt_pair_init(nt_pair *p, const mote_net_link_config *lc)
+{
+    nt_pair_init_cfg(p, lc, NULL);
+}
+
+static inline uint64_t nt_now(nt_pair *p)
+{
+    return mote_clock_now(p->clk);
+}
+
+/* Runs timers until time has moved ns forward (or nothing is left). */
+static inline void nt_run(nt_pair *p, uint64_t ns)
+{
+    uint64_t end = nt_now(p) + ns;
+    mote_fakeclock_run(p->fc, end, SIZE_MAX);
+    uint64_t now = nt_now(p);
+    if (now < end)
+        mote_fakeclock_advance(p->fc, end - now);
+}
+
+static inline void nt_pair_free(nt_pair *p)
+{
+    for (int i = 0; i < 2; i++)
+        mote_net_free(p->st[i]);
+    mote_net_link_free(p->link);
+    mote_fakeclock_free(p->fc);
+}
+
+#endif
