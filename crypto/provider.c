@@ -1,0 +1,74 @@
+/*
+ * provider.c - the internal dispatch: which implementation serves each
+ * algorithm. To swap one (after measuring it against the Wycheproof
+ * vectors and bench/crypto), change its entry here; nothing else moves.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+
+static const mc_hash_impl *hash_for(mote_crypto_hash_id id)
+{
+    switch (id) {
+    case MOTE_CRYPTO_HASH_SHA256:
+        return mc_hash_sodium_sha256();
+    case MOTE_CRYPTO_HASH_SHA384:
+        return mc_hash_sha384_on_sodium();
+    case MOTE_CRYPTO_HASH_SHA512:
+        return mc_hash_sodium_sha512();
+    default:
+        return NULL;
+    }
+}
+
+static const mc_aead_impl *aead_for(mote_crypto_aead_id id)
+{
+    switch (id) {
+    case MOTE_CRYPTO_AEAD_AES_128_GCM:
+    case MOTE_CRYPTO_AEAD_AES_192_GCM:
+    case MOTE_CRYPTO_AEAD_AES_256_GCM:
+        return mc_aead_nettle_gcm(id);
+    case MOTE_CRYPTO_AEAD_CHACHA20_POLY1305:
+        return mc_aead_sodium_chacha20poly1305();
+    default:
+        return NULL;
+    }
+}
+
+static const mc_provider default_provider = {
+    hash_for,
+    aead_for,
+    mc_sodium_x25519,
+    mc_sodium_x25519_base,
+};
+
+const mc_provider *mc_provider_get(void)
+{
+    return &default_provider;
+}
+
+/* ---- helpers shared by the other files --------------------------------------- */
+
+void mc_nettle_random(void *ctx, size_t len, uint8_t *dst)
+{
+    mc_rng_adapter *a = ctx;
+    if (a->err == 0 && a->rng && a->rng->fill && mote_rng_fill(a->rng, dst, len) == 0)
+        return;
+    /* nettle's callback cannot fail: remember the failure, hand back
+     * zeros, and let the caller discard whatever was computed. */
+    a->err = MOTE_EIO;
+    memset(dst, 0, len);
+}
+
+void mc_mpz_clear_secret(mpz_t x)
+{
+    size_t n = mpz_size(x);
+    if (n) {
+        mp_limb_t *l = mpz_limbs_modify(x, (mp_size_t)n);
+        mote_wipe(l, n * sizeof(mp_limb_t));
+    }
+    mpz_clear(x);
+}
