@@ -1,0 +1,747 @@
+/*
+ * stream.c - mote_flow over kernel stream sockets (TCP and Unix domain),
+ * on libuv streams; TCP connect and listen; Unix connect and listen.
+ *
+ * A flow owns two libuv handles: the stream and an idle handle used to
+ * deliver, from the loop, an error that happened before set_events was
+ * called. Its memory is freed when both have closed, which is after libuv
+ * has called back every write and shutdown request with UV_ECANCELED; the
+ * `closing` flag keeps those late callbacks from reaching the user.
+ */
+#include "mote/posix.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mote/error.h"
+
+#define FLOW_RBUF 65536
+
+typedef struct sflow {
+    mote_flow flow;
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } h;
+    uv_idle_t defer;
+    int open_handles;
+    int is_tcp;
+    const mote_flow_events *ev;
+    void *arg;
+    int want_reading;   /* the user's set_reading */
+    int reading_active; /* uv_read_start in effect */
+    int closing;
+    int shut;
+    int eof;
+    int err;           /* first error, or 0 */
+    int err_delivered; /* the error event has been called */
+    size_t queued;
+    uint8_t rbuf[FLOW_RBUF];
+} sflow;
+
+typedef struct wreq {
+    uv_write_t req;
+    sflow *s;
+    size_t len;
+    uint8_t data[];
+} wreq;
+
+static void flow_close(void *ctx);
+
+static void on_flow_handle_closed(uv_handle_t *h)
+{
+    sflow *s = h->data;
+    if (--s->open_handles == 0)
+        free(s);
+}
+
+/* Closes the handles; memory goes when both have closed. */
+static void flow_destroy(sflow *s)
+{
+    s->closing = 1;
+    if (!uv_is_closing(&s->h.handle))
+        uv_close(&s->h.handle, on_flow_handle_closed);
+    if (!uv_is_closing((uv_handle_t *)&s->defer))
+        uv_close((uv_handle_t *)&s->defer, on_flow_handle_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    sflow *s = h->data;
+    (void)hint;
+    buf->base = (char *)s->rbuf;
+    buf->len = sizeof s->rbuf;
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
+
+static void update_reading(sflow *s)
+{
+    int should = s->ev && s->want_reading && !s->eof && !s->err && !s->closing;
+    if (should && !s->reading_active) {
+        int rc = uv_read_start(&s->h.stream, on_alloc, on_read);
+        if (rc == 0)
+            s->reading_active = 1;
+    } else if (!should && s->reading_active) {
+        uv_read_stop(&s->h.stream);
+        s->reading_active = 0;
+    }
+}
+
+/* Records the flow's first error and tells the user (now if events are
+ * set, else from the loop once they are). */
+static void fail(sflow *s, int err)
+{
+    if (s->err || s->closing)
+        return;
+    s->err = err;
+    update_reading(s);
+    if (s->ev) {
+        s->err_delivered = 1;
+        if (s->ev->error)
+            s->ev->error(s->arg, err);
+    }
+}
+
+static void on_defer(uv_idle_t *h)
+{
+    sflow *s = h->data;
+    uv_idle_stop(h);
+    if (s->closing || !s->ev || !s->err || s->err_delivered)
+        return;
+    s->err_delivered = 1;
+    if (s->ev->error)
+        s->ev->error(s->arg, s->err);
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+    sflow *s = st->data;
+    (void)buf;
+    if (s->closing)
+        return;
+    if (n > 0) {
+        if (s->ev && s->ev->data)
+            s->ev->data(s->arg, s->rbuf, (size_t)n);
+        return;
+    }
+    if (n == 0)
+        return;
+    if (n == UV_EOF) {
+        s->eof = 1;
+        update_reading(s);
+        if (s->ev && s->ev->eof)
+            s->ev->eof(s->arg);
+        return;
+    }
+    fail(s, mote_posix_error((int)n));
+}
+
+static void flow_set_events(void *ctx, const mote_flow_events *ev, void *arg)
+{
+    sflow *s = ctx;
+    if (s->closing)
+        return;
+    s->ev = ev;
+    s->arg = arg;
+    update_reading(s);
+    if (ev && s->err && !s->err_delivered)
+        uv_idle_start(&s->defer, on_defer);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    wreq *w = (wreq *)req;
+    sflow *s = w->s;
+    s->queued -= w->len;
+    free(w);
+    if (s->closing)
+        return;
+    if (status < 0) {
+        fail(s, mote_posix_error(status));
+        return;
+    }
+    if (s->queued == 0 && s->ev && s->ev->drain)
+        s->ev->drain(s->arg);
+}
+
+static int flow_write(void *ctx, const uint8_t *data, size_t len)
+{
+    sflow *s = ctx;
+    if (s->closing)
+        return MOTE_ECLOSED;
+    if (s->err)
+        return s->err;
+    if (s->shut)
+        return MOTE_ECLOSED;
+    if (len == 0)
+        return 0;
+    size_t off = 0;
+    if (s->queued == 0) {
+        /* Nothing waits: give the kernel what it takes now, copy the rest.
+         * A hard error here surfaces through the uv_write below. */
+        uv_buf_t b = uv_buf_init((char *)data, len > 0x7fffffff ? 0x7fffffff : (unsigned)len);
+        int r = uv_try_write(&s->h.stream, &b, 1);
+        if (r > 0)
+            off = (size_t)r;
+        if (off == len)
+            return 0;
+    }
+    size_t rest = len - off;
+    if (rest > 0x7fffffff)
+        return MOTE_ELIMIT;
+    wreq *w = malloc(sizeof *w + rest);
+    if (!w)
+        return MOTE_ENOMEM;
+    memcpy(w->data, data + off, rest);
+    w->s = s;
+    w->len = rest;
+    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)rest);
+    int rc = uv_write(&w->req, &s->h.stream, &b, 1, on_write);
+    if (rc < 0) {
+        free(w);
+        return mote_posix_error(rc);
+    }
+    s->queued += rest;
+    return 0;
+}
+
+static size_t flow_queued(void *ctx)
+{
+    sflow *s = ctx;
+    return s->queued;
+}
+
+static void flow_set_reading(void *ctx, int on)
+{
+    sflow *s = ctx;
+    s->want_reading = on != 0;
+    if (!s->closing)
+        update_reading(s);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    sflow *s = req->data;
+    free(req);
+    if (s->closing || status == 0 || status == UV_ECANCELED)
+        return;
+    fail(s, mote_posix_error(status));
+}
+
+static int flow_shutdown(void *ctx)
+{
+    sflow *s = ctx;
+    if (s->closing)
+        return MOTE_ECLOSED;
+    if (s->err)
+        return s->err;
+    if (s->shut)
+        return 0;
+    uv_shutdown_t *req = malloc(sizeof *req);
+    if (!req)
+        return MOTE_ENOMEM;
+    req->data = s;
+    int rc = uv_shutdown(req, &s->h.stream, on_shutdown);
+    if (rc < 0) {
+        free(req);
+        return mote_posix_error(rc);
+    }
+    s->shut = 1;
+    return 0;
+}
+
+static void flow_close(void *ctx)
+{
+    sflow *s = ctx;
+    if (s->closing)
+        return;
+    flow_destroy(s);
+}
+
+/* A new flow with an initialised (not yet connected) stream handle. */
+static sflow *flow_new(uv_loop_t *loop, int tcp, int *err)
+{
+    sflow *s = calloc(1, sizeof *s);
+    if (!s) {
+        *err = MOTE_ENOMEM;
+        return NULL;
+    }
+    int rc = tcp ? uv_tcp_init(loop, &s->h.tcp) : uv_pipe_init(loop, &s->h.pipe, 0);
+    if (rc < 0) {
+        free(s);
+        *err = mote_posix_error(rc);
+        return NULL;
+    }
+    uv_idle_init(loop, &s->defer);
+    s->open_handles = 2;
+    s->h.handle.data = s;
+    s->defer.data = s;
+    s->is_tcp = tcp;
+    s->want_reading = 1;
+    s->flow.ctx = s;
+    s->flow.set_events = flow_set_events;
+    s->flow.write = flow_write;
+    s->flow.queued = flow_queued;
+    s->flow.set_reading = flow_set_reading;
+    s->flow.shutdown = flow_shutdown;
+    s->flow.close = flow_close;
+    return s;
+}
+
+static void apply_options(sflow *s, const mote_posix_tcp_options *o)
+{
+    if (!s->is_tcp || !o)
+        return;
+    if (o->nodelay)
+        uv_tcp_nodelay(&s->h.tcp, 1);
+    if (o->keepalive_s)
+        uv_tcp_keepalive(&s->h.tcp, 1, o->keepalive_s);
+}
+
+static void set_err(int *err, int e)
+{
+    if (err)
+        *err = e;
+}
+
+/* ---- connect ---- */
+
+enum { C_RESOLVING, C_CONNECTING };
+
+struct mote_posix_connect {
+    uv_loop_t *loop;
+    int tcp;
+    int phase;
+    int cancelled;
+    int timed_out;
+    int last_err;
+    mote_posix_tcp_options opts;
+    mote_posix_connect_fn cb;
+    void *arg;
+    uv_getaddrinfo_t gai;
+    struct addrinfo *res, *cur;
+    uv_connect_t creq;
+    uv_timer_t timer;
+    sflow *s;
+};
+
+static void on_connect_timer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+/* Releases the attempt (the callback has run or was cancelled). */
+static void connect_free(mote_posix_connect *c)
+{
+    if (c->res)
+        uv_freeaddrinfo(c->res);
+    c->res = NULL;
+    uv_close((uv_handle_t *)&c->timer, on_connect_timer_closed);
+}
+
+static void connect_finish(mote_posix_connect *c, sflow *s, int err)
+{
+    uv_timer_stop(&c->timer);
+    mote_posix_connect_fn cb = c->cb;
+    void *arg = c->arg;
+    if (s)
+        apply_options(s, &c->opts);
+    connect_free(c); /* c's memory lasts until the timer has closed */
+    cb(arg, s ? &s->flow : NULL, err);
+}
+
+static void on_connected(uv_connect_t *req, int status);
+
+static void try_next(mote_posix_connect *c)
+{
+    while (c->cur) {
+        struct addrinfo *ai = c->cur;
+        c->cur = ai->ai_next;
+        int err;
+        sflow *s = flow_new(c->loop, 1, &err);
+        if (!s) {
+            connect_finish(c, NULL, err);
+            return;
+        }
+        c->creq.data = c;
+        int rc = uv_tcp_connect(&c->creq, &s->h.tcp, ai->ai_addr, on_connected);
+        if (rc < 0) {
+            c->last_err = mote_posix_error(rc);
+            flow_destroy(s);
+            continue;
+        }
+        c->s = s;
+        return;
+    }
+    connect_finish(c, NULL, c->last_err ? c->last_err : MOTE_ENOTFOUND);
+}
+
+static void on_connected(uv_connect_t *req, int status)
+{
+    mote_posix_connect *c = req->data;
+    sflow *s = c->s;
+    c->s = NULL;
+    if (c->cancelled) {
+        if (!s->closing)
+            flow_destroy(s);
+        connect_free(c);
+        return;
+    }
+    if (c->timed_out) {
+        if (!s->closing)
+            flow_destroy(s);
+        connect_finish(c, NULL, MOTE_ETIMEDOUT);
+        return;
+    }
+    if (status < 0) {
+        c->last_err = mote_posix_error(status);
+        flow_destroy(s);
+        if (c->tcp)
+            try_next(c);
+        else
+            connect_finish(c, NULL, c->last_err);
+        return;
+    }
+    connect_finish(c, s, 0);
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    mote_posix_connect *c = req->data;
+    c->res = res;
+    if (c->cancelled) {
+        connect_free(c);
+        return;
+    }
+    if (c->timed_out) {
+        connect_finish(c, NULL, MOTE_ETIMEDOUT);
+        return;
+    }
+    if (status < 0) {
+        int e = mote_posix_error(status);
+        connect_finish(c, NULL, e == MOTE_ECANCELED ? MOTE_ENOTFOUND : e);
+        return;
+    }
+    c->phase = C_CONNECTING;
+    c->cur = res;
+    try_next(c);
+}
+
+static void on_connect_timeout(uv_timer_t *t)
+{
+    mote_posix_connect *c = t->data;
+    c->timed_out = 1;
+    if (c->phase == C_RESOLVING)
+        uv_cancel((uv_req_t *)&c->gai); /* on_resolved follows */
+    else if (c->s)
+        flow_destroy(c->s); /* on_connected follows with UV_ECANCELED */
+}
+
+static mote_posix_connect *connect_alloc(uv_loop_t *loop, int tcp, mote_posix_connect_fn cb,
+                                         void *arg, int *err)
+{
+    mote_posix_connect *c = calloc(1, sizeof *c);
+    if (!c) {
+        set_err(err, MOTE_ENOMEM);
+        return NULL;
+    }
+    c->loop = loop;
+    c->tcp = tcp;
+    c->cb = cb;
+    c->arg = arg;
+    uv_timer_init(loop, &c->timer);
+    c->timer.data = c;
+    c->gai.data = c;
+    c->creq.data = c;
+    return c;
+}
+
+mote_posix_connect *mote_posix_tcp_connect(uv_loop_t *loop, const char *host, uint16_t port,
+                                           const mote_posix_tcp_options *opts,
+                                           mote_posix_connect_fn cb, void *arg, int *err)
+{
+    if (!loop || !host || !*host || port == 0 || !cb) {
+        set_err(err, MOTE_EINVAL);
+        return NULL;
+    }
+    mote_posix_connect *c = connect_alloc(loop, 1, cb, arg, err);
+    if (!c)
+        return NULL;
+    if (opts)
+        c->opts = *opts;
+    char service[8];
+    snprintf(service, sizeof service, "%u", (unsigned)port);
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICSERV;
+    c->phase = C_RESOLVING;
+    int rc = uv_getaddrinfo(loop, &c->gai, on_resolved, host, service, &hints);
+    if (rc < 0) {
+        uv_close((uv_handle_t *)&c->timer, on_connect_timer_closed);
+        set_err(err, mote_posix_error(rc));
+        return NULL;
+    }
+    if (c->opts.connect_timeout_ms)
+        uv_timer_start(&c->timer, on_connect_timeout, c->opts.connect_timeout_ms, 0);
+    set_err(err, 0);
+    return c;
+}
+
+mote_posix_connect *mote_posix_unix_connect(uv_loop_t *loop, const char *path,
+                                            mote_posix_connect_fn cb, void *arg, int *err)
+{
+    if (!loop || !path || !*path || !cb) {
+        set_err(err, MOTE_EINVAL);
+        return NULL;
+    }
+    mote_posix_connect *c = connect_alloc(loop, 0, cb, arg, err);
+    if (!c)
+        return NULL;
+    sflow *s = flow_new(loop, 0, err);
+    if (!s) {
+        uv_close((uv_handle_t *)&c->timer, on_connect_timer_closed);
+        return NULL;
+    }
+    c->phase = C_CONNECTING;
+    c->s = s;
+    uv_pipe_connect(&c->creq, &s->h.pipe, path, on_connected);
+    set_err(err, 0);
+    return c;
+}
+
+void mote_posix_connect_cancel(mote_posix_connect *c)
+{
+    if (!c || c->cancelled)
+        return;
+    c->cancelled = 1;
+    uv_timer_stop(&c->timer);
+    if (c->phase == C_RESOLVING)
+        uv_cancel((uv_req_t *)&c->gai); /* on_resolved follows and frees */
+    else if (c->s && !c->s->closing)
+        flow_destroy(c->s); /* on_connected follows and frees */
+}
+
+/* ---- listen ---- */
+
+struct mote_posix_listener {
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } h;
+    int tcp;
+    int closing;
+    int has_opts;
+    mote_posix_tcp_options opts;
+    mote_posix_accept_fn fn;
+    void *arg;
+};
+
+static void on_listener_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    mote_posix_listener *l = server->data;
+    if (l->closing)
+        return;
+    if (status < 0) {
+        l->fn(l->arg, NULL, mote_posix_error(status));
+        return;
+    }
+    int err;
+    sflow *s = flow_new(server->loop, l->tcp, &err);
+    if (!s) {
+        l->fn(l->arg, NULL, err);
+        return;
+    }
+    int rc = uv_accept(server, &s->h.stream);
+    if (rc < 0) {
+        flow_destroy(s);
+        l->fn(l->arg, NULL, mote_posix_error(rc));
+        return;
+    }
+    if (l->has_opts)
+        apply_options(s, &l->opts);
+    l->fn(l->arg, &s->flow, 0);
+}
+
+static mote_posix_listener *listener_alloc(mote_posix_accept_fn fn, void *arg, int *err)
+{
+    mote_posix_listener *l = calloc(1, sizeof *l);
+    if (!l) {
+        set_err(err, MOTE_ENOMEM);
+        return NULL;
+    }
+    l->fn = fn;
+    l->arg = arg;
+    return l;
+}
+
+static mote_posix_listener *listener_fail(mote_posix_listener *l, int rc, int *err)
+{
+    l->closing = 1;
+    uv_close(&l->h.handle, on_listener_closed);
+    set_err(err, mote_posix_error(rc));
+    return NULL;
+}
+
+static int tcp_bind_listen(mote_posix_listener *l, uv_loop_t *loop, const struct sockaddr *sa,
+                           int backlog)
+{
+    int rc = uv_tcp_init_ex(loop, &l->h.tcp, sa->sa_family);
+    if (rc < 0)
+        return rc;
+    l->h.handle.data = l;
+    unsigned flags = (sa->sa_family == AF_INET6 && l->opts.ipv6_only) ? UV_TCP_IPV6ONLY : 0;
+    rc = uv_tcp_bind(&l->h.tcp, sa, flags);
+    if (rc == 0)
+        rc = uv_listen(&l->h.stream, backlog, on_connection);
+    return rc;
+}
+
+mote_posix_listener *mote_posix_tcp_listen(uv_loop_t *loop, const char *addr, uint16_t port,
+                                           int backlog, const mote_posix_tcp_options *opts,
+                                           mote_posix_accept_fn fn, void *arg, int *err)
+{
+    if (!loop || !fn) {
+        set_err(err, MOTE_EINVAL);
+        return NULL;
+    }
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    int any = addr == NULL;
+    const char *a = any ? "::" : addr;
+    if (uv_ip4_addr(a, port, (struct sockaddr_in *)&ss) != 0 &&
+        uv_ip6_addr(a, port, (struct sockaddr_in6 *)&ss) != 0) {
+        set_err(err, MOTE_EINVAL);
+        return NULL;
+    }
+    if (backlog <= 0)
+        backlog = 128;
+    mote_posix_listener *l = listener_alloc(fn, arg, err);
+    if (!l)
+        return NULL;
+    l->tcp = 1;
+    if (opts) {
+        l->opts = *opts;
+        l->has_opts = 1;
+    }
+    int rc = tcp_bind_listen(l, loop, (struct sockaddr *)&ss, backlog);
+    if (rc == UV_EAFNOSUPPORT && any) {
+        /* No IPv6 on this host: fall back to every IPv4 address. */
+        if (l->h.handle.data) {
+            l->closing = 1;
+            uv_close(&l->h.handle, on_listener_closed);
+        } else {
+            free(l);
+        }
+        l = listener_alloc(fn, arg, err);
+        if (!l)
+            return NULL;
+        l->tcp = 1;
+        if (opts) {
+            l->opts = *opts;
+            l->has_opts = 1;
+        }
+        uv_ip4_addr("0.0.0.0", port, (struct sockaddr_in *)&ss);
+        rc = tcp_bind_listen(l, loop, (struct sockaddr *)&ss, backlog);
+    }
+    if (rc < 0) {
+        if (!l->h.handle.data) { /* the handle was never initialised */
+            free(l);
+            set_err(err, mote_posix_error(rc));
+            return NULL;
+        }
+        return listener_fail(l, rc, err);
+    }
+    set_err(err, 0);
+    return l;
+}
+
+mote_posix_listener *mote_posix_unix_listen(uv_loop_t *loop, const char *path, int backlog,
+                                            mote_posix_accept_fn fn, void *arg, int *err)
+{
+    if (!loop || !path || !*path || !fn) {
+        set_err(err, MOTE_EINVAL);
+        return NULL;
+    }
+    if (backlog <= 0)
+        backlog = 128;
+    mote_posix_listener *l = listener_alloc(fn, arg, err);
+    if (!l)
+        return NULL;
+    int rc = uv_pipe_init(loop, &l->h.pipe, 0);
+    if (rc < 0) {
+        free(l);
+        set_err(err, mote_posix_error(rc));
+        return NULL;
+    }
+    l->h.handle.data = l;
+    rc = uv_pipe_bind(&l->h.pipe, path);
+    if (rc == 0)
+        rc = uv_listen(&l->h.stream, backlog, on_connection);
+    if (rc < 0)
+        return listener_fail(l, rc == UV_EEXIST ? UV_EADDRINUSE : rc, err);
+    set_err(err, 0);
+    return l;
+}
+
+uint16_t mote_posix_listener_port(const mote_posix_listener *l)
+{
+    if (!l->tcp)
+        return 0;
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    if (uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&ss, &len) != 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
+
+void mote_posix_listener_close(mote_posix_listener *l)
+{
+    if (!l || l->closing)
+        return;
+    l->closing = 1;
+    uv_close(&l->h.handle, on_listener_closed);
+}
+
+int mote_posix_flow_address(mote_flow *f, int which, char *buf, size_t n, uint16_t *port)
+{
+    if (!f || f->close != flow_close)
+        return MOTE_EINVAL;
+    if (n < 46)
+        return MOTE_ENOSPC;
+    sflow *s = f->ctx;
+    if (port)
+        *port = 0;
+    buf[0] = 0;
+    if (!s->is_tcp)
+        return 0;
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    int rc = which ? uv_tcp_getsockname(&s->h.tcp, (struct sockaddr *)&ss, &len)
+                   : uv_tcp_getpeername(&s->h.tcp, (struct sockaddr *)&ss, &len);
+    if (rc != 0)
+        return MOTE_EIO;
+    if (uv_ip_name((struct sockaddr *)&ss, buf, n) != 0)
+        return MOTE_EIO;
+    if (port)
+        *port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+                                        : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
