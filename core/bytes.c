@@ -43,7 +43,7 @@ int mote_buf_reserve(mote_buf *b, size_t extra)
     if (extra > b->limit - b->len)
         return MOTE_ELIMIT;
     size_t need = b->len + extra;
-    if (need <= b->cap)
+    if (need < b->cap) /* keeps one spare byte: see below */
         return 0;
     /* One spare byte so appendf can keep a NUL after the data. */
     size_t cap = b->cap ? b->cap : 64;

@@ -75,6 +75,13 @@ START_TEST(test_buf_ints_and_format)
     free(p);
     ck_assert_ptr_null(mote_buf_detach(&b, &n));
     ck_assert_int_eq(n, 0);
+    /* Text that exactly fills the allocation still gets its NUL. */
+    for (int i = 0; i < 300; i++) {
+        ck_assert_int_eq(mote_buf_appendf(&b, "%c", 'a' + i % 26), 0);
+        ck_assert_uint_eq(strlen((char *)b.data), b.len);
+        ck_assert_uint_gt(b.cap, b.len);
+    }
+    mote_buf_free(&b);
 }
 END_TEST
 
@@ -98,8 +105,8 @@ END_TEST
 
 START_TEST(test_reader)
 {
-    static const uint8_t in[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
-                                 0x0a, 0x02, 0xaa, 0xbb, 0x00, 0x01, 0xcc};
+    static const uint8_t in[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                                 0x09, 0x0a, 0x02, 0xaa, 0xbb, 0x00, 0x01, 0xcc};
     mote_reader r;
     mote_reader_init(&r, in, sizeof in);
     uint8_t u8;
@@ -283,7 +290,11 @@ START_TEST(test_time_roundtrip)
     for (int32_t y = 0; y <= 9999; y += (y < 1960 || y > 2100) ? 7 : 1) {
         for (int m = 1; m <= 12; m++) {
             for (int d = 1; d <= mote_days_in_month(y, m); d++) {
-                mote_civil c = {y, (uint8_t)m, (uint8_t)d, (uint8_t)(d % 24), (uint8_t)(m * 4),
+                mote_civil c = {y,
+                                (uint8_t)m,
+                                (uint8_t)d,
+                                (uint8_t)(d % 24),
+                                (uint8_t)(m * 4),
                                 (uint8_t)(d + 20)};
                 int64_t s;
                 ck_assert_int_eq(mote_time_from_civil(&c, &s), 0);
@@ -315,9 +326,16 @@ START_TEST(test_rfc3339)
     ck_assert(s == 1700000000);
     ck_assert_int_eq(mote_time_parse_rfc3339("2023-11-14T21:13:20-01:00", &s), 0);
     ck_assert(s == 1700000000);
-    const char *bad[] = {"", "2023", "2023-11-14T22:13:20", "2023-11-14 22:13:20Z",
-                         "2023-02-30T00:00:00Z", "2023-11-14T22:13:20.Z", "2023-11-14T22:13:20Zx",
-                         "2023-11-14T22:13:20+2:00", "2023-11-14T22:13:20+02:0", "20a3-11-14T22:13:20Z",
+    const char *bad[] = {"",
+                         "2023",
+                         "2023-11-14T22:13:20",
+                         "2023-11-14 22:13:20Z",
+                         "2023-02-30T00:00:00Z",
+                         "2023-11-14T22:13:20.Z",
+                         "2023-11-14T22:13:20Zx",
+                         "2023-11-14T22:13:20+2:00",
+                         "2023-11-14T22:13:20+02:0",
+                         "20a3-11-14T22:13:20Z",
                          "2023-11-14T22:13:60Z"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(mote_time_parse_rfc3339(bad[i], &s) == MOTE_EDECODE, "accepted '%s'", bad[i]);
