@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# serve_test.sh MOTE_SERVE: mote-serve on kernel sockets against curl and raw
+# sockets: byte-exact files, ranges, conditional requests, listings,
+# redirects, 404/403/405/400/416, traversal and symlink escapes, pipelining,
+# concurrent and slow clients, and a graceful stop on SIGTERM.
+set -uo pipefail
+serve=$1
+command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+    exec 3>&- 4>&- 5>&- 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fails=0
+passes=0
+check() { # check NAME CONDITION...
+    local name=$1; shift
+    if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
+}
+
+root=$tmp/www
+mkdir -p "$root/dir/sub" "$root/with space" "$tmp/outside"
+head -c 3000000 /dev/urandom > "$root/big.bin"
+echo "hello mote" > "$root/hello.txt"
+echo "<h1>index</h1>" > "$root/dir/index.html"
+echo "inside" > "$root/dir/sub/file.txt"
+echo "spaced" > "$root/with space/a b.txt"
+echo "secret" > "$tmp/outside/secret.txt"
+ln -s "$tmp/outside/secret.txt" "$root/escape-link"
+ln -s "$tmp/outside" "$root/escape-dir"
+ln -s hello.txt "$root/inside-link"
+mkfifo "$root/fifo"
+touch -d '2020-01-02 03:04:05 UTC' "$root/hello.txt"
+
+"$serve" -p 0 -b 127.0.0.1 --idle-timeout 3 --access-log "$tmp/access.log" "$root" 2>"$tmp/err.log" &
+pid=$!
+port=""
+for _ in $(seq 1 50); do
+    port=$(sed -n 's/.*:\([0-9]*\)\/$/\1/p' "$tmp/err.log" | head -n1)
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { echo "FAIL: mote-serve did not start"; cat "$tmp/err.log"; exit 1; }
+base="http://127.0.0.1:$port"
+
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+# Files, byte-exact.
+curl -s "$base/big.bin" -o "$tmp/big.out"
+check "big file byte-exact" cmp -s "$root/big.bin" "$tmp/big.out"
+check "small file" test "$(curl -s "$base/hello.txt")" = "hello mote"
+check "percent-encoded name" test "$(curl -s "$base/with%20space/a%20b.txt")" = "spaced"
+check "content-type" test "$(curl -s -o /dev/null -w '%{content_type}' "$base/hello.txt")" = "text/plain; charset=utf-8"
+check "HEAD has no body" test "$(curl -s -I "$base/big.bin" | tr -d '\r' | grep -i '^content-length:' | awk '{print $2}')" = 3000000
+
+# Ranges.
+curl -s -r 1000-1999 "$base/big.bin" -o "$tmp/range.out"
+dd if="$root/big.bin" of="$tmp/range.want" bs=1 skip=1000 count=1000 2>/dev/null
+check "range 1000-1999" cmp -s "$tmp/range.want" "$tmp/range.out"
+check "range status 206" test "$(code -r 0-0 "$base/hello.txt")" = 206
+check "suffix range" test "$(curl -s -r -5 "$base/hello.txt")" = "mote"
+check "unsatisfiable range 416" test "$(code -r 5000-6000 "$base/hello.txt")" = 416
+check "416 has Content-Range" sh -c "curl -s -D - -o /dev/null -r 5000- '$base/hello.txt' | tr -d '\r' | grep -qi '^content-range: bytes \*/11$'"
+check "multi-range serves whole" test "$(code -r 0-1,3-4 "$base/hello.txt")" = 200
+
+# Conditional requests.
+etag=$(curl -s -D - -o /dev/null "$base/hello.txt" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+check "etag present" test -n "$etag"
+check "If-None-Match 304" test "$(code -H "If-None-Match: $etag" "$base/hello.txt")" = 304
+check "If-None-Match other 200" test "$(code -H 'If-None-Match: "nope"' "$base/hello.txt")" = 200
+check "If-Modified-Since later 304" test "$(code -H 'If-Modified-Since: Sat, 01 Jan 2022 00:00:00 GMT' "$base/hello.txt")" = 304
+check "If-Modified-Since earlier 200" test "$(code -H 'If-Modified-Since: Wed, 01 Jan 2020 00:00:00 GMT' "$base/hello.txt")" = 200
+check "Last-Modified" sh -c "curl -s -D - -o /dev/null '$base/hello.txt' | tr -d '\r' | grep -q '^Last-Modified: Thu, 02 Jan 2020 03:04:05 GMT$'"
+
+# Directories.
+check "index.html" test "$(curl -s "$base/dir/")" = "<h1>index</h1>"
+check "redirect to slash" test "$(code "$base/dir")" = 301
+check "listing" sh -c "curl -s '$base/dir/sub/' | grep -q 'href=\"file.txt\"'"
+check "listing escapes" sh -c "curl -s '$base/' | grep -q 'href=\"with%20space/\"'"
+
+# Errors.
+check "404" test "$(code "$base/missing")" = 404
+check "405 POST" test "$(code -X POST -d x "$base/hello.txt")" = 405
+check "405 Allow" sh -c "curl -s -D - -o /dev/null -X DELETE '$base/hello.txt' | tr -d '\r' | grep -q '^Allow: GET, HEAD$'"
+check "fifo refused" test "$(code "$base/fifo")" = 403
+
+# Traversal and symlink escapes.
+check "dot-dot" test "$(code --path-as-is "$base/../../etc/passwd")" = 403
+check "encoded dot-dot" test "$(code --path-as-is "$base/%2e%2e/%2e%2e/etc/passwd")" = 403
+check "encoded slash" test "$(code --path-as-is "$base/..%2f..%2fetc/passwd")" = 400
+check "symlink escape file" test "$(code "$base/escape-link")" = 403
+check "symlink escape dir" test "$(code "$base/escape-dir/secret.txt")" = 403
+check "symlink inside ok" test "$(curl -s "$base/inside-link")" = "hello mote"
+
+# Malformed requests get 400 and the server stays up.
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n' >&3
+check "smuggling 400" sh -c "head -n1 <&3 | grep -q '^HTTP/1.1 400'"
+exec 3>&-
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GARBAGE\n\n' >&3
+check "garbage 400" sh -c "head -n1 <&3 | grep -q '^HTTP/1.1 400'"
+exec 3>&-
+check "up after bad requests" test "$(curl -s "$base/hello.txt")" = "hello mote"
+
+# Pipelining: two requests in one write, answered in order.
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\nGET /dir/sub/file.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' >&3
+timeout 5 cat <&3 > "$tmp/pipe.out"
+exec 3>&-
+check "pipelined both answered" test "$(grep -c '^HTTP/1.1 200' "$tmp/pipe.out")" = 2
+check "pipelined order" sh -c "grep -a -n -e 'hello mote' -e 'inside' '$tmp/pipe.out' | head -n1 | grep -q 'hello mote'"
+
+# Slow and half-open clients do not hold up others; the idle timeout closes them.
+exec 4<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /hello.txt HTTP/1.1\r\nHo' >&4
+exec 5<>"/dev/tcp/127.0.0.1/$port"
+check "served while a client stalls" test "$(curl -s -m 5 "$base/hello.txt")" = "hello mote"
+start=$(date +%s)
+timeout 10 cat <&4 >/dev/null
+check "idle client closed by timeout" test $(( $(date +%s) - start )) -le 6
+exec 4>&- 5>&-
+
+# Concurrent clients.
+for i in $(seq 1 20); do
+    curl -s "$base/big.bin" -o "$tmp/c$i.out" &
+done
+wait $(jobs -p | grep -v "^$pid$") 2>/dev/null
+ok=1
+for i in $(seq 1 20); do cmp -s "$root/big.bin" "$tmp/c$i.out" || ok=0; done
+check "20 concurrent byte-exact" test $ok = 1
+
+# The access log.
+check "access log" grep -q '"GET /hello.txt HTTP/1.1" 200 11' "$tmp/access.log"
+check "access log 404" grep -q '"GET /missing HTTP/1.1" 404' "$tmp/access.log"
+
+# Graceful stop.
+kill -TERM "$pid"
+for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+wait "$pid"
+st=$?
+pid=""
+check "SIGTERM exit 0" test "$st" = 0
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
