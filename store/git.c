@@ -1,0 +1,485 @@
+/*
+ * git.c - the Git backend, through libgit2: objects in the repository's
+ * object database (written loose, then gathered into packs in batches),
+ * branches as refs/heads/<name> moved with compare-and-swap, and fetch and
+ * push against Git remotes. Three-way merges are mote's, not libgit2's.
+ */
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "mote/error.h"
+
+#define REPACK_AFTER 4096u /* loose objects written before they are packed */
+#define LOCK_RETRIES 2000u /* waits for a ref lock held by another writer */
+
+typedef struct git_be {
+    git_repository *repo;
+    git_odb *odb;
+    mote_store_hash *pending; /* written loose since the last pack */
+    size_t npend, cappend;
+    const mote_log *log;
+} git_be;
+
+static void oid_of(git_oid *o, const mote_store_hash *h)
+{
+    git_oid_fromraw(o, h->b);
+}
+
+static void hash_of(mote_store_hash *h, const git_oid *o)
+{
+    memcpy(h->b, o->id, MOTE_STORE_HASH_LEN);
+}
+
+static int map_err(int e)
+{
+    switch (e) {
+    case 0:
+        return 0;
+    case GIT_ENOTFOUND:
+        return MOTE_ENOTFOUND;
+    case GIT_EEXISTS:
+        return MOTE_EEXIST;
+    case GIT_EMODIFIED:
+        return MOTE_ECONFLICT;
+    case GIT_ELOCKED:
+        return MOTE_EBUSY;
+    case GIT_EINVALIDSPEC:
+        return MOTE_EINVAL;
+    case GIT_ENONFASTFORWARD:
+        return MOTE_ECONFLICT;
+    default:
+        return MOTE_EIO;
+    }
+}
+
+static void pause_briefly(void)
+{
+    struct timespec ts = {0, 200000};
+    nanosleep(&ts, NULL);
+}
+
+static int g_read(void *ctx, const mote_store_hash *id, int *type, mote_buf *out)
+{
+    git_be *g = ctx;
+    git_oid oid;
+    oid_of(&oid, id);
+    size_t len;
+    git_object_t t;
+    int e = git_odb_read_header(&len, &t, g->odb, &oid);
+    if (e)
+        return map_err(e);
+    if (len > MOTE_STORE_MAX_OBJECT)
+        return MOTE_ELIMIT;
+    git_odb_object *o;
+    if ((e = git_odb_read(&o, g->odb, &oid)) != 0)
+        return map_err(e);
+    size_t n = git_odb_object_size(o);
+    int rc =
+        n > MOTE_STORE_MAX_OBJECT ? MOTE_ELIMIT : mote_buf_append(out, git_odb_object_data(o), n);
+    *type = (int)git_odb_object_type(o);
+    git_odb_object_free(o);
+    return rc;
+}
+
+static int g_exists(void *ctx, const mote_store_hash *id)
+{
+    git_be *g = ctx;
+    git_oid oid;
+    oid_of(&oid, id);
+    return git_odb_exists(g->odb, &oid) ? 1 : 0;
+}
+
+static int g_write(void *ctx, int type, const void *data, size_t len, const mote_store_hash *id)
+{
+    git_be *g = ctx;
+    git_oid oid, want;
+    oid_of(&want, id);
+    if (git_odb_exists(g->odb, &want))
+        return 0;
+    int e = git_odb_write(&oid, g->odb, data, len, (git_object_t)type);
+    if (e)
+        return map_err(e);
+    if (git_oid_cmp(&oid, &want) != 0)
+        return MOTE_EIO;
+    if (g->npend == g->cappend) {
+        size_t nc = g->cappend ? g->cappend * 2 : 256;
+        mote_store_hash *np = realloc(g->pending, nc * sizeof *np);
+        if (!np)
+            return 0; /* only packing is lost: the object is written */
+        g->pending = np;
+        g->cappend = nc;
+    }
+    g->pending[g->npend++] = *id;
+    return 0;
+}
+
+/* Gathers the loose objects written so far into one pack, then removes the
+ * loose copies (only once the pack and its index are in place). */
+static int repack(git_be *g)
+{
+    if (!g->npend)
+        return 0;
+    git_packbuilder *pb;
+    int e = git_packbuilder_new(&pb, g->repo);
+    if (e)
+        return map_err(e);
+    git_packbuilder_set_threads(pb, 1);
+    for (size_t i = 0; i < g->npend && !e; i++) {
+        git_oid oid;
+        oid_of(&oid, &g->pending[i]);
+        e = git_packbuilder_insert(pb, &oid, NULL);
+    }
+    if (!e)
+        e = git_packbuilder_write(pb, NULL, 0, NULL, NULL);
+    git_packbuilder_free(pb);
+    if (e) {
+        mote_logf(g->log, MOTE_LOG_WARN, "store.git", "packing failed: %s",
+                  git_error_last() ? git_error_last()->message : "?");
+        g->npend = 0;
+        return 0; /* the loose objects stay; nothing is lost */
+    }
+    const char *gd = git_repository_path(g->repo);
+    for (size_t i = 0; i < g->npend; i++) {
+        char hex[MOTE_STORE_HEX_LEN + 1], path[4200];
+        mote_store_hash_hex(&g->pending[i], hex);
+        int n = snprintf(path, sizeof path, "%sobjects/%.2s/%s", gd, hex, hex + 2);
+        if (n > 0 && (size_t)n < sizeof path)
+            unlink(path);
+    }
+    g->npend = 0;
+    git_odb_refresh(g->odb);
+    return 0;
+}
+
+static int g_flush(void *ctx)
+{
+    git_be *g = ctx;
+    if (g->npend >= REPACK_AFTER)
+        return repack(g);
+    return 0;
+}
+
+static int refname(char *out, size_t n, const char *name)
+{
+    int k = snprintf(out, n, "refs/heads/%s", name);
+    return (k > 0 && (size_t)k < n) ? 0 : MOTE_ELIMIT;
+}
+
+static int g_get(void *ctx, const char *name, mote_store_hash *out)
+{
+    git_be *g = ctx;
+    char rn[MOTE_STORE_MAX_BRANCH + 16];
+    int rc = refname(rn, sizeof rn, name);
+    if (rc)
+        return rc;
+    git_oid oid;
+    int e = git_reference_name_to_id(&oid, g->repo, rn);
+    if (e)
+        return map_err(e);
+    hash_of(out, &oid);
+    return 0;
+}
+
+static int g_cas_once(git_be *g, const char *rn, const mote_store_hash *expect,
+                      const mote_store_hash *set)
+{
+    git_oid eo, so;
+    git_reference *ref = NULL;
+    int e;
+    if (set)
+        oid_of(&so, set);
+    if (expect)
+        oid_of(&eo, expect);
+    if (set && !expect) {
+        e = git_reference_create(&ref, g->repo, rn, &so, 0, "mote: create");
+        if (e == GIT_EEXISTS)
+            return MOTE_ECONFLICT;
+    } else if (set) {
+        e = git_reference_create_matching(&ref, g->repo, rn, &so, 1, &eo, "mote: update");
+        if (e == GIT_ENOTFOUND || e == GIT_EMODIFIED)
+            return MOTE_ECONFLICT;
+    } else {
+        e = git_reference_lookup(&ref, g->repo, rn);
+        if (e == GIT_ENOTFOUND)
+            return expect ? MOTE_ECONFLICT : 0;
+        if (e)
+            return map_err(e);
+        if (!expect || !git_reference_target(ref) ||
+            git_oid_cmp(git_reference_target(ref), &eo) != 0) {
+            git_reference_free(ref);
+            return MOTE_ECONFLICT;
+        }
+        e = git_reference_delete(ref);
+        if (e == GIT_EMODIFIED || e == GIT_ENOTFOUND)
+            e = GIT_EMODIFIED;
+    }
+    git_reference_free(ref);
+    return map_err(e);
+}
+
+static int g_cas(void *ctx, const char *name, const mote_store_hash *expect,
+                 const mote_store_hash *set)
+{
+    git_be *g = ctx;
+    char rn[MOTE_STORE_MAX_BRANCH + 16];
+    int rc = refname(rn, sizeof rn, name);
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < LOCK_RETRIES; i++) {
+        rc = g_cas_once(g, rn, expect, set);
+        if (rc != MOTE_EBUSY)
+            return rc;
+        pause_briefly(); /* another process holds the ref's lock */
+    }
+    return MOTE_EBUSY;
+}
+
+typedef struct named {
+    char *name;
+    mote_store_hash head;
+} named;
+
+static int named_cmp(const void *a, const void *b)
+{
+    return strcmp(((const named *)a)->name, ((const named *)b)->name);
+}
+
+static int g_list(void *ctx, int (*fn)(void *arg, const char *name, const mote_store_hash *h),
+                  void *arg)
+{
+    git_be *g = ctx;
+    git_branch_iterator *it;
+    int e = git_branch_iterator_new(&it, g->repo, GIT_BRANCH_LOCAL);
+    if (e)
+        return map_err(e);
+    named *v = NULL;
+    size_t n = 0;
+    int rc = 0;
+    git_reference *ref;
+    git_branch_t bt;
+    while (!rc && (e = git_branch_next(&ref, &bt, it)) == 0) {
+        git_reference *res = NULL;
+        const char *sh = git_reference_shorthand(ref);
+        if (mote_store_branch_valid(sh) && git_reference_resolve(&res, ref) == 0 &&
+            git_reference_target(res)) {
+            named *nv = realloc(v, (n + 1) * sizeof *nv);
+            if (!nv)
+                rc = MOTE_ENOMEM;
+            else {
+                v = nv;
+                v[n].name = strdup(sh);
+                if (!v[n].name)
+                    rc = MOTE_ENOMEM;
+                else
+                    hash_of(&v[n++].head, git_reference_target(res));
+            }
+        }
+        git_reference_free(res);
+        git_reference_free(ref);
+    }
+    git_branch_iterator_free(it);
+    if (!rc && e != GIT_ITEROVER)
+        rc = map_err(e);
+    if (!rc && n)
+        qsort(v, n, sizeof *v, named_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (!rc)
+            rc = fn(arg, v[i].name, &v[i].head);
+        free(v[i].name);
+    }
+    free(v);
+    return rc;
+}
+
+static void g_close(void *ctx)
+{
+    git_be *g = ctx;
+    if (g->npend >= 64)
+        repack(g);
+    free(g->pending);
+    git_odb_free(g->odb);
+    git_repository_free(g->repo);
+    free(g);
+    git_libgit2_shutdown();
+}
+
+mote_store_repo *mote_store_git_open(const char *path, int create, const mote_store_config *cfg,
+                                     int *err)
+{
+    int rc = 0;
+    if (!path) {
+        if (err)
+            *err = MOTE_EINVAL;
+        return NULL;
+    }
+    git_libgit2_init();
+    git_be *g = calloc(1, sizeof *g);
+    if (!g) {
+        git_libgit2_shutdown();
+        if (err)
+            *err = MOTE_ENOMEM;
+        return NULL;
+    }
+    g->log = cfg ? cfg->log : NULL;
+    int e = git_repository_open_ext(&g->repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+    if (e == GIT_ENOTFOUND && create) {
+        git_repository_init_options o;
+        git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+        o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+        o.initial_head = "main";
+        e = git_repository_init_ext(&g->repo, path, &o);
+    }
+    if (!e)
+        e = git_repository_odb(&g->odb, g->repo);
+    if (e) {
+        rc = e == GIT_ENOTFOUND ? MOTE_ENOTFOUND : MOTE_EIO;
+        mote_logf(g->log, MOTE_LOG_ERROR, "store.git", "cannot open %s: %s", path,
+                  git_error_last() ? git_error_last()->message : "?");
+        git_repository_free(g->repo);
+        free(g);
+        git_libgit2_shutdown();
+        if (err)
+            *err = rc;
+        return NULL;
+    }
+    mote_store_backend be = {
+        .objects = {g_read, g_write, g_exists, g_flush},
+        .branches = {g_get, g_cas, g_list},
+        .close = g_close,
+        .ctx = g,
+        .name = "git",
+    };
+    return mote_store_repo_new(&be, cfg, err);
+}
+
+int st_git_backend(mote_store_repo *r)
+{
+    return r && r->be.close == g_close;
+}
+
+/* ---- Git remotes ---- */
+
+static int remote_head(git_remote *rem, const char *rn, mote_store_hash *head)
+{
+    const git_remote_head **heads;
+    size_t n;
+    int e = git_remote_ls(&heads, &n, rem);
+    if (e)
+        return map_err(e);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(heads[i]->name, rn) == 0) {
+            hash_of(head, &heads[i]->oid);
+            return 0;
+        }
+    return MOTE_ENOTFOUND;
+}
+
+int mote_store_git_fetch(mote_store_repo *r, const char *url, const char *branch,
+                         mote_store_hash *head)
+{
+    if (!r || !url || !head || !mote_store_branch_valid(branch))
+        return MOTE_EINVAL;
+    if (!st_git_backend(r))
+        return MOTE_EUNSUPPORTED;
+    git_be *g = r->be.ctx;
+    char rn[MOTE_STORE_MAX_BRANCH + 16];
+    int rc = refname(rn, sizeof rn, branch);
+    if (rc)
+        return rc;
+    git_remote *rem;
+    int e = git_remote_create_anonymous(&rem, g->repo, url);
+    if (e)
+        return map_err(e) == MOTE_EINVAL ? MOTE_EINVAL : MOTE_EIO;
+    char *specs[1] = {rn};
+    git_strarray refspecs = {specs, 1};
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    fo.update_fetchhead = 0;
+    fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    e = git_remote_fetch(rem, &refspecs, &fo, NULL);
+    if (e) {
+        mote_logf(g->log, MOTE_LOG_WARN, "store.git", "fetch from %s: %s", url,
+                  git_error_last() ? git_error_last()->message : "?");
+        rc = MOTE_EIO;
+    } else
+        rc = remote_head(rem, rn, head);
+    git_remote_free(rem);
+    git_odb_refresh(g->odb);
+    if (!rc) {
+        mote_store_commit c;
+        rc = mote_store_commit_read(r, head, &c);
+        mote_store_commit_clear(&c);
+    }
+    return rc;
+}
+
+typedef struct push_status {
+    int rejected;
+} push_status;
+
+static int on_update_ref(const char *refname_, const char *status, void *data)
+{
+    (void)refname_;
+    push_status *ps = data;
+    if (status)
+        ps->rejected = 1;
+    return 0;
+}
+
+int mote_store_git_push(mote_store_repo *r, const char *url, const char *local_branch,
+                        const char *remote_branch, int force)
+{
+    if (!r || !url || !mote_store_branch_valid(local_branch) ||
+        !mote_store_branch_valid(remote_branch))
+        return MOTE_EINVAL;
+    if (!st_git_backend(r))
+        return MOTE_EUNSUPPORTED;
+    git_be *g = r->be.ctx;
+    mote_store_hash local, remote;
+    int rc = mote_store_branch_head(r, local_branch, &local);
+    if (rc)
+        return rc;
+    /* refuse a non-fast-forward ourselves: not every transport checks */
+    rc = mote_store_git_fetch(r, url, remote_branch, &remote);
+    if (rc && rc != MOTE_ENOTFOUND)
+        return rc;
+    if (rc == 0 && !force) {
+        int anc = mote_store_is_ancestor(r, &remote, &local);
+        if (anc < 0)
+            return anc;
+        if (!anc)
+            return MOTE_ECONFLICT;
+    }
+    if (rc == 0 && mote_store_hash_eq(&remote, &local))
+        return 0;
+    /* the objects must be where a transport can see them */
+    repack(g);
+    char spec[2 * MOTE_STORE_MAX_BRANCH + 40];
+    snprintf(spec, sizeof spec, "%srefs/heads/%s:refs/heads/%s", force ? "+" : "", local_branch,
+             remote_branch);
+    git_remote *rem;
+    int e = git_remote_create_anonymous(&rem, g->repo, url);
+    if (e)
+        return MOTE_EIO;
+    char *specs[1] = {spec};
+    git_strarray refspecs = {specs, 1};
+    git_push_options po;
+    git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+    push_status ps = {0};
+    po.callbacks.push_update_reference = on_update_ref;
+    po.callbacks.payload = &ps;
+    e = git_remote_push(rem, &refspecs, &po);
+    if (e) {
+        mote_logf(g->log, MOTE_LOG_WARN, "store.git", "push to %s: %s", url,
+                  git_error_last() ? git_error_last()->message : "?");
+        rc = e == GIT_ENONFASTFORWARD ? MOTE_ECONFLICT : MOTE_EIO;
+    } else
+        rc = ps.rejected ? MOTE_ECONFLICT : 0;
+    git_remote_free(rem);
+    return rc;
+}

@@ -1,0 +1,151 @@
+/*
+ * internal.h - private helpers of libmote-store (not installed).
+ */
+#ifndef MOTE_STORE_INTERNAL_H
+#define MOTE_STORE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote/store.h"
+
+/* ---- SHA-1 ---- */
+typedef struct st_sha1 {
+    uint32_t h[5];
+    uint64_t len;
+    uint8_t buf[64];
+    size_t n;
+} st_sha1;
+void st_sha1_init(st_sha1 *c);
+void st_sha1_update(st_sha1 *c, const void *data, size_t len);
+void st_sha1_final(st_sha1 *c, uint8_t out[20]);
+
+/* ---- a map from object ids to pointers (open addressing) ---- */
+typedef struct st_map_slot {
+    mote_store_hash key;
+    void *val;
+    int used;
+} st_map_slot;
+typedef struct st_map {
+    st_map_slot *slots;
+    size_t cap; /* power of two, or 0 */
+    size_t n;
+} st_map;
+void st_map_init(st_map *m);
+void st_map_free(st_map *m);
+/* The slot's value pointer address, or NULL. */
+void **st_map_get(const st_map *m, const mote_store_hash *k);
+/* Inserts or replaces. */
+int st_map_put(st_map *m, const mote_store_hash *k, void *val);
+/* Removes (backward-shift deletion); returns the old value or NULL. */
+void *st_map_del(st_map *m, const mote_store_hash *k);
+
+/* ---- objects ---- */
+typedef struct st_entry {
+    const char *name; /* into raw; not NUL-terminated */
+    uint16_t namelen;
+    uint32_t mode; /* 0100644, 0100755, 0120000, 040000, 0160000 */
+    const uint8_t *id;
+} st_entry;
+
+typedef struct st_tree {
+    mote_store_hash id;
+    uint8_t *raw;
+    size_t len;
+    st_entry *e;
+    size_t n;
+    int refs;
+} st_tree;
+
+#define ST_MODE_TREE    040000u
+#define ST_MODE_BLOB    0100644u
+#define ST_MODE_EXEC    0100755u
+#define ST_MODE_LINK    0120000u
+#define ST_MODE_GITLINK 0160000u
+
+static inline int st_mode_is_tree(uint32_t m)
+{
+    return m == ST_MODE_TREE;
+}
+
+/* Decodes (and validates) tree content; takes ownership of raw on success
+ * only. */
+int st_tree_decode(uint8_t *raw, size_t len, st_tree **out);
+void st_tree_unref(st_tree *t);
+/* Index of the entry named so (any kind), or -1. */
+long st_tree_find(const st_tree *t, const char *name, size_t namelen);
+/* Writes into out the content of t (NULL: empty) with `name` set to
+ * (mode, id), or removed when mode is 0. */
+int st_tree_splice(const st_tree *t, const char *name, size_t namelen, uint32_t mode,
+                   const mote_store_hash *id, mote_buf *out);
+/* Git's order of two entries. */
+int st_entry_cmp(const char *a, size_t alen, int atree, const char *b, size_t blen, int btree);
+
+int st_commit_decode(const uint8_t *raw, size_t len, mote_store_commit *out);
+int st_commit_encode(const mote_store_hash *tree, const mote_store_hash *parents, size_t np,
+                     const char *author, int64_t date, const char *message, mote_buf *out);
+/* 1 if author is "Name <email>" with no newline or stray angle brackets. */
+int st_author_valid(const char *a);
+
+/* Splits a path into steps; "a//b" and surrounding slashes are tolerated.
+ * Steps are copied into buf (NUL-separated) and pointed to by steps[]. */
+typedef struct st_path {
+    char buf[MOTE_STORE_MAX_PATH + 1];
+    const char *step[MOTE_STORE_MAX_DEPTH];
+    size_t len[MOTE_STORE_MAX_DEPTH];
+    size_t n;
+} st_path;
+int st_path_parse(const char *path, st_path *p);
+int st_name_valid(const char *name, size_t len);
+
+/* ---- repository internals shared by the modules ---- */
+typedef struct st_watch_ev st_watch_ev;
+struct mote_store_watch {
+    mote_store_repo *repo;
+    char *branch;
+    char *prefix;
+    mote_store_watch_fn fn;
+    void *arg;
+    unsigned long failures;
+    int dead;
+    struct mote_store_watch *next;
+};
+
+typedef struct st_known {
+    char *name;
+    mote_store_hash head;
+    int present;
+} st_known;
+
+struct mote_store_repo {
+    mote_store_backend be;
+    mote_store_config cfg;
+    st_map tcache;
+    struct mote_store_watch *watches;
+    st_watch_ev *evq, *evq_tail;
+    int dispatching;
+    st_known *known;
+    size_t nknown;
+};
+
+struct mote_store {
+    mote_store_repo *repo;
+    char *branch;
+    mote_store_hash head; /* detached only */
+    int has_head;
+};
+
+int st_read_tree(mote_store_repo *r, const mote_store_hash *id, st_tree **out);
+int st_write_obj(mote_store_repo *r, int type, const void *data, size_t len, mote_store_hash *id);
+int st_read_obj(mote_store_repo *r, const mote_store_hash *id, int want_type, mote_buf *out);
+int st_commit_tree(mote_store_repo *r, const mote_store_hash *commit, mote_store_hash *tree);
+void st_notify(mote_store_repo *r, const char *branch, const mote_store_hash *old_head,
+               const mote_store_hash *new_head);
+extern const mote_store_hash st_empty_tree;
+
+/* git backend hooks, used by sync.c */
+int st_git_backend(mote_store_repo *r);
+
+#define ST_LOG(r, lvl, ...) mote_logf((r)->cfg.log, (lvl), "store", __VA_ARGS__)
+
+#endif
