@@ -8,12 +8,15 @@ cd "$(dirname "$0")"
 ./scripts/deps.sh test
 
 jobs=$(nproc)
-setup() { # setup DIR ARGS...
+setup() { # setup DIR ARGS...: configures quietly, shows meson's output on failure
     local dir=$1; shift
-    if [ -f "$dir/build.ninja" ]; then
-        meson setup --reconfigure "$dir" "$@" >/dev/null
-    else
-        meson setup "$dir" "$@" >/dev/null
+    local how=()
+    [ -f "$dir/build.ninja" ] && how=(--reconfigure)
+    mkdir -p _build
+    if ! meson setup "${how[@]}" "$dir" "$@" >"_build/setup-$(basename "$dir").log" 2>&1; then
+        cat "_build/setup-$(basename "$dir").log"
+        echo "test.sh: meson setup of $dir failed"
+        exit 1
     fi
 }
 
