@@ -446,6 +446,31 @@ START_TEST(test_mote_to_mote_ipv6)
     ck_assert_uint_eq(cli.rx_count, 1 * MiB);
     ck_assert_uint_eq(srv.rx_bad + cli.rx_bad, 0);
     ck_assert_int_eq(srv.err + cli.err, 0);
+
+    /* A listener on NULL (all addresses) takes IPv4 and IPv6 clients. */
+    uv_loop_init(&loop);
+    ep s4 = {.rx_seed = 1, .tx_seed = 2, .tx_total = 1000};
+    ep c4 = {.rx_seed = 2, .tx_seed = 1, .tx_total = 2000};
+    l = mote_posix_tcp_listen(&loop, NULL, 0, 0, NULL, on_accept_ep, &s4, &err);
+    ck_assert_ptr_nonnull(l);
+    uint16_t port = mote_posix_listener_port(l);
+    ck_assert_ptr_nonnull(
+        mote_posix_tcp_connect(&loop, "127.0.0.1", port, NULL, on_connect_ep, &c4, &err));
+    while (!s4.closed || !c4.closed)
+        uv_run(&loop, UV_RUN_ONCE);
+    ep s6 = {.rx_seed = 3, .tx_seed = 4, .tx_total = 3000};
+    ep c6 = {.rx_seed = 4, .tx_seed = 3, .tx_total = 4000};
+    mote_posix_listener_close(l);
+    l = mote_posix_tcp_listen(&loop, NULL, 0, 0, NULL, on_accept_ep, &s6, &err);
+    ck_assert_ptr_nonnull(l);
+    ck_assert_ptr_nonnull(mote_posix_tcp_connect(&loop, "::1", mote_posix_listener_port(l), NULL,
+                                                 on_connect_ep, &c6, &err));
+    while (!s6.closed || !c6.closed)
+        uv_run(&loop, UV_RUN_ONCE);
+    mote_posix_listener_close(l);
+    finish_loop(&loop);
+    ck_assert_uint_eq(s4.rx_count + c4.rx_count + s6.rx_count + c6.rx_count, 10000);
+    ck_assert_uint_eq(s4.rx_bad + c4.rx_bad + s6.rx_bad + c6.rx_bad, 0);
 }
 END_TEST
 

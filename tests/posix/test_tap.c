@@ -381,6 +381,16 @@ START_TEST(test_tap_config_and_close_in_receiver)
     ck_assert_ptr_null(mote_posix_tap_open(&loop, "a-name-far-too-long", &err));
     ck_assert_int_eq(err, MOTE_EINVAL);
 
+    /* While the link is down the kernel refuses frames: MOTE_EIO, counted
+     * as dropped. */
+    memset(frame, 0xff, 12);
+    frame[12] = 0x08, frame[13] = 0x06;
+    ck_assert_int_eq(mote_netif_send(n, frame, 60), MOTE_EIO);
+    mote_posix_tap_stats stats;
+    mote_posix_tap_get_stats(tap, &stats);
+    ck_assert_uint_eq(stats.tx_dropped, 1);
+    ck_assert_uint_eq(stats.tx_frames, 0);
+
     ck_assert_int_eq(run("ip link set %s netns %s", tap_name, ns_name), 0);
     ck_assert_int_eq(run("ip -n %s addr add 10.77.0.1/24 dev %s", ns_name, tap_name), 0);
     ck_assert_int_eq(run("ip -n %s link set %s up", ns_name, tap_name), 0);
@@ -390,7 +400,6 @@ START_TEST(test_tap_config_and_close_in_receiver)
                     "2",  "-i",    "0.2",  "-W",    "1",    "10.77.0.2", NULL};
     int64_t st = run_with_loop(&loop, argv);
     ck_assert_int_ne(st, 0); /* nobody answered */
-    mote_posix_tap_stats stats;
     mote_posix_tap_get_stats(tap, &stats);
     ck_assert_uint_ge(stats.rx_dropped, 1);
     ck_assert_uint_eq(stats.rx_dropped, stats.rx_frames);

@@ -42,6 +42,7 @@
 #include <uv.h>
 
 #include "mote/device.h"
+#include "mote/error.h"
 #include "mote/log.h"
 
 #ifdef __cplusplus
