@@ -1,0 +1,433 @@
+/*
+ * test_store_git.c - the Git backend against the real git command: git
+ * fsck, log, show and clone on repositories mote wrote; mote on repositories
+ * git made; fetch and push over a path and over `git daemon`; concurrent
+ * writers in separate processes; kill -9 in the middle of a write loop.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "common.h"
+
+static const mote_store_info info = {"Mote Test <mote@example.org>", "mote commit", 1700000000};
+
+static void set(mote_store *s, const char *path, const char *v)
+{
+    int rc = mote_store_set(s, path, v, strlen(v), &info, NULL);
+    ck_assert_msg(rc == 0, "set %s: %s", path, mote_strerror(rc));
+}
+
+static char *getv(mote_store *s, const char *path)
+{
+    mote_buf b;
+    mote_buf_init(&b, 0);
+    if (mote_store_get(s, path, &b)) {
+        mote_buf_free(&b);
+        return NULL;
+    }
+    mote_buf_append_byte(&b, 0);
+    size_t n;
+    return (char *)mote_buf_detach(&b, &n);
+}
+
+#define CK_VAL(s, path, want)                                                                      \
+    do {                                                                                           \
+        char *v_ = getv((s), (path));                                                              \
+        ck_assert_msg(v_ != NULL, "%s missing", (path));                                           \
+        ck_assert_str_eq(v_, (want));                                                              \
+        free(v_);                                                                                  \
+    } while (0)
+
+#define GIT "git -c user.name=G -c user.email=g@x -c init.defaultBranch=main "
+
+START_TEST(t_git_reads_mote)
+{
+    char *dir = st_tmpdir(), out[8192];
+    char repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    int err;
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, &err);
+    ck_assert_ptr_nonnull(r);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    set(s, "a/b", "hello\n");
+    set(s, "a/c", "world\n");
+    set(s, "top", "x");
+    mote_store_remove(s, "top", &info, NULL);
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    ck_assert_int_eq(
+        st_sh(out, sizeof out, "git -C %s log --format='%%an|%%ae|%%at|%%s' main", repo), 0);
+    ck_assert_str_eq(out, "Mote Test|mote@example.org|1700000000|mote commit\n"
+                          "Mote Test|mote@example.org|1700000000|mote commit\n"
+                          "Mote Test|mote@example.org|1700000000|mote commit\n"
+                          "Mote Test|mote@example.org|1700000000|mote commit\n");
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s show main:a/b", repo), 0);
+    ck_assert_str_eq(out, "hello\n");
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s ls-tree -r --name-only main", repo), 0);
+    ck_assert_str_eq(out, "a/b\na/c\n");
+    ck_assert_int_eq(
+        st_sh(out, sizeof out, "git clone -q %s %s/clone 2>&1 && cat %s/clone/a/c", repo, dir, dir),
+        0);
+    ck_assert_str_eq(out, "world\n");
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(t_mote_reads_git)
+{
+    char *dir = st_tmpdir(), out[4096];
+    ck_assert_int_eq(st_sh(out, sizeof out,
+                           "cd %s && " GIT "init -q w && cd w && mkdir -p x/y && "
+                           "printf one > x/y/f && printf two > g && chmod +x g && " GIT
+                           "add -A && " GIT "commit -qm first && printf three > x/y/f && " GIT
+                           "commit -qam second && " GIT "branch side HEAD~1",
+                           dir),
+                     0);
+    char wt[600];
+    snprintf(wt, sizeof wt, "%s/w", dir);
+    int err;
+    mote_store_repo *r = mote_store_git_open(wt, 0, NULL, &err);
+    ck_assert_msg(r != NULL, "%s", mote_strerror(err));
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    CK_VAL(s, "x/y/f", "three");
+    CK_VAL(s, "g", "two");
+    mote_store *side = mote_store_of_branch(r, "side", NULL);
+    CK_VAL(side, "x/y/f", "one");
+    /* mote writes on git's branch; git sees it and the exec bit stays */
+    set(s, "g", "TWO");
+    set(s, "x/new", "n");
+    mote_store_free(s);
+    mote_store_free(side);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "cd %s && git fsck --strict 2>&1", wt), 0);
+    ck_assert_int_eq(st_sh(out, sizeof out, "cd %s && git ls-tree main g | cut -c1-6", wt), 0);
+    ck_assert_str_eq(out, "100755\n");
+    ck_assert_int_eq(st_sh(out, sizeof out,
+                           "cd %s && git show main:x/new && git log --oneline main | wc -l", wt),
+                     0);
+    ck_assert_str_eq(out, "n4\n");
+    /* an absent repository */
+    char none[600];
+    snprintf(none, sizeof none, "%s/none", dir);
+    ck_assert_ptr_null(mote_store_git_open(none, 0, NULL, &err));
+    ck_assert_int_eq(err, MOTE_ENOTFOUND);
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t l = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
+        getsockname(fd, (struct sockaddr *)&a, &l))
+        return -1;
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int wait_port(int port)
+{
+    for (int i = 0; i < 100; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok)
+            return 0;
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+static void remote_roundtrip(const char *url, const char *dir)
+{
+    char local[600], out[4096];
+    snprintf(local, sizeof local, "%s/local.git", dir);
+    int err;
+    mote_store_repo *r = mote_store_git_open(local, 1, NULL, &err);
+    ck_assert_ptr_nonnull(r);
+    mote_store_hash head;
+    ck_assert_int_eq(mote_store_git_fetch(r, url, "main", &head), 0);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    ck_assert_int_eq(mote_store_fast_forward(s, &head), 0);
+    CK_VAL(s, "file", "from git");
+    set(s, "pushed/by", "mote");
+    ck_assert_int_eq(mote_store_git_push(r, url, "main", "main", 0), 0);
+    /* the remote moves on: a push from behind is refused, forced it is not */
+    (void)out;
+    mote_store *old = mote_store_of_commit(r, &head, NULL);
+    mote_store_hash oldc;
+    ck_assert_int_eq(mote_store_set(old, "diverged", "1", 1, &info, &oldc), 0);
+    ck_assert_int_eq(mote_store_branch_create(r, "stale", &oldc), 0);
+    ck_assert_int_eq(mote_store_git_push(r, url, "stale", "main", 0), MOTE_ECONFLICT);
+    ck_assert_int_eq(mote_store_git_push(r, url, "stale", "other", 0), 0);
+    ck_assert_int_eq(mote_store_git_fetch(r, url, "nope", &head), MOTE_ENOTFOUND);
+    mote_store_free(old);
+    mote_store_free(s);
+    mote_store_repo_free(r);
+}
+
+START_TEST(t_remote_path)
+{
+    char *dir = st_tmpdir(), out[4096];
+    ck_assert_int_eq(st_sh(out, sizeof out,
+                           "cd %s && " GIT
+                           "init -q src && cd src && printf 'from git' > file && " GIT
+                           "add file && " GIT "commit -qm init && cd .. && git clone -q --bare src "
+                           "remote.git",
+                           dir),
+                     0);
+    char url[600];
+    snprintf(url, sizeof url, "%s/remote.git", dir);
+    remote_roundtrip(url, dir);
+    ck_assert_int_eq(st_sh(out, sizeof out,
+                           "git -C %s show main:pushed/by && git -C %s fsck 2>&1 >/dev/null", url,
+                           url),
+                     0);
+    ck_assert_str_eq(out, "mote");
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(t_remote_daemon)
+{
+    char *dir = st_tmpdir(), out[4096];
+    ck_assert_int_eq(st_sh(out, sizeof out,
+                           "cd %s && " GIT
+                           "init -q src && cd src && printf 'from git' > file && " GIT
+                           "add file && " GIT "commit -qm init && cd .. && git clone -q --bare src "
+                           "remote.git",
+                           dir),
+                     0);
+    int port = free_port();
+    ck_assert_int_gt(port, 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char bp[700], pa[64];
+        snprintf(bp, sizeof bp, "--base-path=%s", dir);
+        snprintf(pa, sizeof pa, "--port=%d", port);
+        execlp("git", "git", "daemon", "--export-all", "--enable=receive-pack", "--reuseaddr",
+               "--listen=127.0.0.1", pa, bp, dir, (char *)NULL);
+        _exit(127);
+    }
+    ck_assert_int_eq(wait_port(port), 0);
+    char url[128];
+    snprintf(url, sizeof url, "git://127.0.0.1:%d/remote.git", port);
+    remote_roundtrip(url, dir);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    char rp[600];
+    snprintf(rp, sizeof rp, "%s/remote.git", dir);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s show main:pushed/by", rp), 0);
+    ck_assert_str_eq(out, "mote");
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* ---- concurrency across processes ---- */
+
+#define NPROC   4
+#define NWRITES 30
+
+static void writer(const char *repo, int id)
+{
+    int err;
+    mote_store_config cfg = {0};
+    cfg.max_retries = 1000;
+    mote_store_repo *r = mote_store_git_open(repo, 0, &cfg, &err);
+    if (!r)
+        _exit(10);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    for (int i = 0; i < NWRITES; i++) {
+        char k[64];
+        snprintf(k, sizeof k, "p%d/k%d", id, i);
+        if (mote_store_set(s, k, "v", 1, &info, NULL))
+            _exit(11);
+        /* a shared counter, incremented with test-and-set */
+        for (int tries = 0;; tries++) {
+            mote_buf b;
+            mote_buf_init(&b, 64);
+            int found = 0;
+            if (mote_store_find(s, "counter", &b, &found))
+                _exit(12);
+            char cur[32] = "0", next[32];
+            if (found)
+                snprintf(cur, sizeof cur, "%.*s", (int)b.len, (char *)b.data);
+            snprintf(next, sizeof next, "%d", atoi(cur) + 1);
+            int rc =
+                mote_store_test_and_set(s, "counter", found ? cur : NULL, found ? strlen(cur) : 0,
+                                        next, strlen(next), &info, NULL);
+            mote_buf_free(&b);
+            if (rc == 0)
+                break;
+            if (rc != MOTE_ECONFLICT || tries > 10000)
+                _exit(13);
+        }
+    }
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    _exit(0);
+}
+
+START_TEST(t_concurrent_writers)
+{
+    char *dir = st_tmpdir(), out[4096], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
+    ck_assert_ptr_nonnull(r);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    set(s, "init", "1");
+    pid_t pids[NPROC];
+    for (int i = 0; i < NPROC; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0)
+            writer(repo, i);
+    }
+    for (int i = 0; i < NPROC; i++) {
+        int st;
+        waitpid(pids[i], &st, 0);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "writer %d failed: %d", i,
+                      WEXITSTATUS(st));
+    }
+    for (int p = 0; p < NPROC; p++)
+        for (int i = 0; i < NWRITES; i++) {
+            char k[64];
+            snprintf(k, sizeof k, "p%d/k%d", p, i);
+            ck_assert_msg(mote_store_mem(s, k) == 1, "lost update %s", k);
+        }
+    char want[16];
+    snprintf(want, sizeof want, "%d", NPROC * NWRITES);
+    CK_VAL(s, "counter", want);
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* ---- crashes ---- */
+
+START_TEST(t_crash)
+{
+    char *dir = st_tmpdir(), out[4096], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r0 = mote_store_git_open(repo, 1, NULL, NULL);
+    ck_assert_ptr_nonnull(r0);
+    mote_store_repo_free(r0);
+    for (int round = 0; round < 3; round++) {
+        int acked = -1;
+        int fds[2];
+        ck_assert_int_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fds[0]);
+            mote_store_repo *r = mote_store_git_open(repo, 0, NULL, NULL);
+            mote_store *s = mote_store_of_branch(r, "main", NULL);
+            for (int i = 0;; i++) {
+                char k[64], v[64];
+                snprintf(k, sizeof k, "r%d/d%d/k%d", round, i % 7, i);
+                snprintf(v, sizeof v, "value %d", i);
+                if (mote_store_set(s, k, v, strlen(v), &info, NULL))
+                    _exit(1);
+                if (write(fds[1], &i, sizeof i) != sizeof i)
+                    _exit(2);
+            }
+        }
+        close(fds[1]);
+        int first;
+        ck_assert_int_eq(read(fds[0], &first, sizeof first), (ssize_t)sizeof first);
+        acked = first;
+        struct timespec ts = {0, 150000000 + round * 100000000};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int i;
+        while (read(fds[0], &i, sizeof i) == sizeof i)
+            acked = i;
+        close(fds[0]);
+        waitpid(pid, NULL, 0);
+        ck_assert_int_ge(acked, 0);
+        ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+        mote_store_repo *r = mote_store_git_open(repo, 0, NULL, NULL);
+        mote_store *s = mote_store_of_branch(r, "main", NULL);
+        for (int k = 0; k <= acked; k++) {
+            char key[64], v[64];
+            snprintf(key, sizeof key, "r%d/d%d/k%d", round, k % 7, k);
+            snprintf(v, sizeof v, "value %d", k);
+            CK_VAL(s, key, v);
+        }
+        mote_store_free(s);
+        mote_store_repo_free(r);
+    }
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(t_packs)
+{
+    char *dir = st_tmpdir(), out[4096], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    for (int round = 0; round < 2; round++) {
+        mote_store_tx *t = mote_store_tx_begin(s, NULL);
+        for (int i = 0; i < 2500; i++) {
+            char k[64], v[64];
+            snprintf(k, sizeof k, "d%d/k%d", i % 50, i);
+            snprintf(v, sizeof v, "%d-%d", round, i);
+            ck_assert_int_eq(mote_store_tx_set(t, k, v, strlen(v)), 0);
+        }
+        ck_assert_int_eq(mote_store_tx_commit(t, &info, NULL, NULL), 0);
+        mote_store_tx_free(t);
+    }
+    CK_VAL(s, "d7/k7", "1-7");
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(
+        st_sh(out, sizeof out, "git -C %s count-objects -v | grep -E '^(count|packs):'", repo), 0);
+    int count = -1, packs = -1;
+    sscanf(out, "count: %d\npacks: %d", &count, &packs);
+    ck_assert_int_ge(packs, 1);
+    ck_assert_int_lt(count, 1000); /* most objects are packed, not loose */
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    if (!tu_have_program("git")) {
+        printf("SKIP: git is not installed\n");
+        return 77;
+    }
+    Suite *s = suite_create("store-git");
+    TCase *tc = tcase_create("git");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, t_git_reads_mote);
+    tcase_add_test(tc, t_mote_reads_git);
+    tcase_add_test(tc, t_remote_path);
+    tcase_add_test(tc, t_remote_daemon);
+    tcase_add_test(tc, t_concurrent_writers);
+    tcase_add_test(tc, t_crash);
+    tcase_add_test(tc, t_packs);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
