@@ -1,6 +1,7 @@
 /* writer.c - DER writer: nested elements with back-patched lengths, SET OF
  * sorting, and every primitive type. */
 #include "asn1_internal.h"
+#include "mote/ct.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,8 @@ static int sort_children(mote_asn1_writer *w, size_t start)
         memcpy(data + pos, items[i].ptr, items[i].len);
         pos += items[i].len;
     }
+    if (w->out->secret)
+        mote_wipe(copy, end - start);
     free(items);
     free(copy);
     return 0;
