@@ -148,10 +148,24 @@ static void pump(serve_conn *c)
         response_done(c);
 }
 
+/* Sends the head, any generated body and the first piece of the file in
+ * one write: one system call and, for small files, one segment. */
 static void start_response(serve_conn *c)
 {
     serve_plan *p = &c->plan;
-    int rc = mote_flow_write(c->flow, p->head.data, p->head.len);
+    int rc = 0;
+    if (p->length > 0) {
+        size_t want = p->length < FILE_CHUNK ? (size_t)p->length : FILE_CHUNK;
+        uint8_t *dst = mote_buf_extend(&p->head, want, &rc);
+        ssize_t n = dst ? pread(p->fd, dst, want, (off_t)p->offset) : -1;
+        if (n != (ssize_t)want) {
+            conn_close(c); /* the file shrank or failed under us */
+            return;
+        }
+        p->offset += want;
+        p->length -= want;
+    }
+    rc = mote_flow_write(c->flow, p->head.data, p->head.len);
     if (!rc && p->body.len)
         rc = mote_flow_write(c->flow, p->body.data, p->body.len);
     if (!rc && p->length > 0 && !(c->chunk = malloc(FILE_CHUNK)))

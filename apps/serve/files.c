@@ -129,7 +129,7 @@ const char *serve_mime_type(const char *name)
 static void plan_init(serve_plan *p)
 {
     memset(p, 0, sizeof *p);
-    mote_buf_init(&p->head, 16384);
+    mote_buf_init(&p->head, 16384 + 65536); /* head plus the first file piece */
     mote_buf_init(&p->body, 0);
     p->fd = -1;
 }

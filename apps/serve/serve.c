@@ -24,6 +24,7 @@ struct app {
     mote_posix_listener *listener;
     uv_signal_t sigint, sigterm;
     uv_timer_t grace;
+    uv_timer_t flush; /* flushes the access log every 200 ms */
     int stopping;
 };
 
@@ -64,6 +65,7 @@ static void close_handles(struct app *a)
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
     uv_close((uv_handle_t *)&a->grace, NULL);
+    uv_close((uv_handle_t *)&a->flush, NULL);
     if (a->clock) {
         mote_posix_clock_free(a->clock);
         a->clock = NULL;
@@ -83,6 +85,12 @@ static void on_grace(uv_timer_t *t)
 {
     struct app *a = t->data;
     serve_server_close_all(&a->srv); /* calls on_all_closed */
+}
+
+static void on_flush(uv_timer_t *t)
+{
+    struct app *a = t->data;
+    fflush(a->srv.access_log);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -211,8 +219,13 @@ int main(int argc, char **argv)
         return 1;
     }
     a.srv.clock = mote_posix_clock_clock(a.clock);
+    /* Responses go out in a few writes (head, body pieces): without
+     * TCP_NODELAY, Nagle's algorithm would hold the last piece back until
+     * the client's delayed ACK. */
+    mote_posix_tcp_options topts = {0};
+    topts.nodelay = 1;
     a.listener =
-        mote_posix_tcp_listen(a.loop, bind_addr, (uint16_t)port, 0, NULL, on_accept, &a, &rc);
+        mote_posix_tcp_listen(a.loop, bind_addr, (uint16_t)port, 0, &topts, on_accept, &a, &rc);
     if (!a.listener) {
         fprintf(stderr, "mote-serve: cannot listen on [%s]:%ld: %s\n", bind_addr, port,
                 mote_strerror(rc));
@@ -221,7 +234,9 @@ int main(int argc, char **argv)
     uv_signal_init(a.loop, &a.sigint);
     uv_signal_init(a.loop, &a.sigterm);
     uv_timer_init(a.loop, &a.grace);
-    a.sigint.data = a.sigterm.data = a.grace.data = &a;
+    uv_timer_init(a.loop, &a.flush);
+    a.sigint.data = a.sigterm.data = a.grace.data = a.flush.data = &a;
+    uv_timer_start(&a.flush, on_flush, 200, 200);
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
     fprintf(stderr, "mote-serve: serving %s on http://[%s]:%u/\n", a.srv.root.realpath, bind_addr,
@@ -230,6 +245,7 @@ int main(int argc, char **argv)
     uv_run(a.loop, UV_RUN_DEFAULT);
     uv_loop_close(a.loop);
     serve_root_close(&a.srv.root);
+    fflush(a.srv.access_log);
     if (a.srv.access_log != stdout)
         fclose(a.srv.access_log);
     fprintf(stderr, "mote-serve: stopped\n");
