@@ -77,14 +77,21 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 }
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
+static void on_defer(uv_idle_t *h);
 
 static void update_reading(sflow *s)
 {
     int should = s->ev && s->want_reading && !s->eof && !s->err && !s->closing;
     if (should && !s->reading_active) {
         int rc = uv_read_start(&s->h.stream, on_alloc, on_read);
-        if (rc == 0)
+        if (rc == 0) {
             s->reading_active = 1;
+        } else {
+            /* Reported from the loop: this runs inside set_events or
+             * set_reading, which must not call back. */
+            s->err = mote_posix_error(rc);
+            uv_idle_start(&s->defer, on_defer);
+        }
     } else if (!should && s->reading_active) {
         uv_read_stop(&s->h.stream);
         s->reading_active = 0;

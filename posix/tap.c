@@ -6,6 +6,14 @@
  * write() sends one. The descriptor is non-blocking and watched with a
  * uv_poll handle; a wakeup reads frames until the kernel queue is empty or
  * the batch bound is reached.
+ *
+ * With offloads (IFF_VNET_HDR + TUNSETOFFLOAD) every frame is preceded by
+ * a struct virtio_net_hdr. In the default mode the tap completes partial
+ * checksums (VIRTIO_NET_HDR_F_NEEDS_CSUM: sum from csum_start to the end,
+ * seeded by the pseudo-header sum the kernel left in the field, as
+ * skb_checksum_help does) and strips the header, so a GSO super-frame
+ * reaches the receiver as one large valid frame; sends get a zero header.
+ * In passthrough mode the header goes to and from the user untouched.
  */
 #include "mote/posix.h"
 
@@ -13,6 +21,8 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <sys/uio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -30,6 +40,9 @@ struct mote_posix_tap {
     uv_poll_t poll;
     int fd;
     int closing;
+    int vnet;        /* frames from the kernel carry a virtio-net header */
+    int passthrough; /* ... and the netif's user sees it */
+    unsigned offload;
     unsigned rx_batch;
     char name[IFNAMSIZ];
     mote_netif_rx_fn rx;
@@ -44,12 +57,16 @@ static int tap_send(void *ctx, const uint8_t *frame, size_t len)
     mote_posix_tap *t = ctx;
     if (t->closing)
         return MOTE_ECLOSED;
-    if (len < 14)
+    size_t hdr = t->passthrough ? MOTE_POSIX_VNET_HDR_LEN : 0;
+    if (len < hdr + 14)
         return MOTE_EINVAL;
-    if (len > t->netif.mtu + 14)
+    if (len > hdr + (t->passthrough ? MOTE_POSIX_TAP_MAX_FRAME : t->netif.mtu + 14))
         return MOTE_ELIMIT;
+    static const uint8_t zero_hdr[MOTE_POSIX_VNET_HDR_LEN];
+    struct iovec iov[2] = {{(void *)zero_hdr, sizeof zero_hdr}, {(void *)frame, len}};
+    int skip = t->vnet && !t->passthrough ? 0 : 1;
     for (;;) {
-        ssize_t n = write(t->fd, frame, len);
+        ssize_t n = writev(t->fd, iov + skip, 2 - skip);
         if (n >= 0) {
             t->stats.tx_frames++;
             t->stats.tx_bytes += len;
@@ -60,6 +77,8 @@ static int tap_send(void *ctx, const uint8_t *frame, size_t len)
         t->stats.tx_dropped++;
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
             return MOTE_EAGAIN;
+        if (errno == EINVAL && t->passthrough)
+            return MOTE_EINVAL; /* the kernel refused the virtio-net header */
         mote_logf(t->log, MOTE_LOG_DEBUG, "posix.tap", "%s: write: %s", t->name, strerror(errno));
         return MOTE_EIO;
     }
@@ -70,6 +89,66 @@ static void tap_set_receiver(void *ctx, mote_netif_rx_fn fn, void *arg)
     mote_posix_tap *t = ctx;
     t->rx = fn;
     t->rx_arg = fn ? arg : NULL;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2); /* legacy virtio: host byte order */
+    return v;
+}
+
+/* The Internet checksum's running sum over p[0..n), big-endian words. */
+static uint64_t sum_bytes(const uint8_t *p, size_t n, uint64_t s)
+{
+    while (n >= 4) {
+        s += (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        s += (uint64_t)p[0] << 8 | p[1];
+        p += 2;
+        n -= 2;
+    }
+    if (n)
+        s += (uint64_t)p[0] << 8;
+    return s;
+}
+
+static uint16_t fold(uint64_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)s;
+}
+
+/* Checks the virtio-net header at the front of rxbuf (total *len bytes),
+ * completes a partial checksum and sets *len to the frame's length.
+ * -1 if the header is malformed. */
+static int finish_vnet(mote_posix_tap *t, size_t *len)
+{
+    if (*len < MOTE_POSIX_VNET_HDR_LEN + 14)
+        return -1;
+    const uint8_t *h = t->rxbuf;
+    uint8_t *f = t->rxbuf + MOTE_POSIX_VNET_HDR_LEN;
+    size_t flen = *len - MOTE_POSIX_VNET_HDR_LEN;
+    uint8_t flags = h[0], gso = h[1] & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+    if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        size_t start = get16(h + 6), off = get16(h + 8);
+        if (start >= flen || off + 2 > flen - start)
+            return -1;
+        uint16_t c = (uint16_t)~fold(sum_bytes(f + start, flen - start, 0));
+        if (c == 0)
+            c = 0xffff;
+        f[start + off] = (uint8_t)(c >> 8);
+        f[start + off + 1] = (uint8_t)c;
+        t->stats.rx_csum_completed++;
+    }
+    if (gso != VIRTIO_NET_HDR_GSO_NONE)
+        t->stats.rx_gso_frames++;
+    *len = flen;
+    return 0;
 }
 
 static void on_tap_readable(uv_poll_t *h, int status, int events)
@@ -95,10 +174,22 @@ static void on_tap_readable(uv_poll_t *h, int status, int events)
         }
         if (n == 0)
             return;
+        const uint8_t *frame = t->rxbuf;
+        size_t len = (size_t)n;
+        if (t->vnet && !t->passthrough) {
+            if (finish_vnet(t, &len) < 0) {
+                t->stats.rx_bad_vnet++;
+                continue;
+            }
+            frame += MOTE_POSIX_VNET_HDR_LEN;
+        } else if (t->vnet && len < MOTE_POSIX_VNET_HDR_LEN) {
+            t->stats.rx_bad_vnet++;
+            continue;
+        }
         t->stats.rx_frames++;
-        t->stats.rx_bytes += (uint64_t)n;
+        t->stats.rx_bytes += len;
         if (t->rx)
-            t->rx(t->rx_arg, t->rxbuf, (size_t)n);
+            t->rx(t->rx_arg, frame, len);
         else
             t->stats.rx_dropped++;
     }
@@ -139,6 +230,12 @@ mote_posix_tap *mote_posix_tap_open_config(uv_loop_t *loop, const mote_posix_tap
                                            int *err)
 {
     const char *name = cfg->name;
+    unsigned all = MOTE_POSIX_TAP_CSUM | MOTE_POSIX_TAP_TSO4 | MOTE_POSIX_TAP_TSO6;
+    if ((cfg->offload & ~all) || ((cfg->offload & (MOTE_POSIX_TAP_TSO4 | MOTE_POSIX_TAP_TSO6)) &&
+                                  !(cfg->offload & MOTE_POSIX_TAP_CSUM))) {
+        set_err(err, MOTE_EINVAL);
+        return NULL;
+    }
     if (name && strlen(name) >= IFNAMSIZ) {
         set_err(err, MOTE_EINVAL);
         return NULL;
@@ -163,7 +260,9 @@ mote_posix_tap *mote_posix_tap_open_config(uv_loop_t *loop, const mote_posix_tap
     }
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    t->vnet = cfg->offload || cfg->vnet_passthrough;
+    t->passthrough = cfg->vnet_passthrough != 0;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (t->vnet ? IFF_VNET_HDR : 0);
     if (name && *name)
         memcpy(ifr.ifr_name, name, strlen(name));
     if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
@@ -176,6 +275,17 @@ mote_posix_tap *mote_posix_tap_open_config(uv_loop_t *loop, const mote_posix_tap
                      : e == EBUSY || e == EINVAL ? MOTE_EBUSY
                                                  : mote_posix_error(-e));
         return NULL;
+    }
+    if (t->vnet) {
+        int hsz = MOTE_POSIX_VNET_HDR_LEN;
+        unsigned off = cfg->offload;
+        if (ioctl(t->fd, TUNSETVNETHDRSZ, &hsz) < 0 || ioctl(t->fd, TUNSETOFFLOAD, off) < 0) {
+            close(t->fd);
+            free(t);
+            set_err(err, MOTE_EUNSUPPORTED);
+            return NULL;
+        }
+        t->offload = off;
     }
     memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
     t->name[IFNAMSIZ - 1] = 0;
@@ -240,6 +350,11 @@ mote_netif *mote_posix_tap_netif(mote_posix_tap *t)
 const char *mote_posix_tap_name(const mote_posix_tap *t)
 {
     return t->name;
+}
+
+unsigned mote_posix_tap_offload(const mote_posix_tap *t)
+{
+    return t->offload;
 }
 
 int mote_posix_tap_fd(const mote_posix_tap *t)

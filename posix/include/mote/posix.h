@@ -127,13 +127,44 @@ typedef struct mote_posix_tap_config {
     unsigned rx_batch;
     /* Optional log for device errors (NULL: silent). Must outlive the tap. */
     const mote_log *log;
+    /* Kernel offloads to enable (MOTE_POSIX_TAP_CSUM, _TSO4, _TSO6; the TSO
+     * bits need CSUM). Non-zero opens the device with IFF_VNET_HDR and
+     * calls TUNSETOFFLOAD; then the kernel may hand over frames whose
+     * TCP/UDP checksum is only partial and TCP segments larger than the
+     * MTU (GSO, up to 65535 bytes of IP). Unless vnet_passthrough is set,
+     * the tap completes those checksums and delivers such a segment as one
+     * large, valid ethernet frame: a receiver must then accept frames of up
+     * to MOTE_POSIX_TAP_MAX_FRAME bytes, not just mtu + 14. Sending is
+     * unchanged (frames up to mtu + 14, checksums computed by the sender). */
+    unsigned offload;
+    /* 1: frames to and from the netif carry the kernel's 10-byte
+     * virtio-net header (struct virtio_net_hdr, fields in host byte order as
+     * the kernel's legacy virtio format has them) in front of
+     * the ethernet frame, untouched, so the stack itself handles partial
+     * checksums and can send GSO super-frames (gso_type, gso_size,
+     * csum_start, csum_offset) that the kernel segments. Sends may then be
+     * up to MOTE_POSIX_VNET_HDR_LEN + MOTE_POSIX_TAP_MAX_FRAME bytes; the
+     * kernel refuses a bad header (MOTE_EINVAL). Implies IFF_VNET_HDR. */
+    int vnet_passthrough;
 } mote_posix_tap_config;
+
+/* Offload bits for mote_posix_tap_config.offload (the TUN_F_* values). */
+#define MOTE_POSIX_TAP_CSUM 0x01u
+#define MOTE_POSIX_TAP_TSO4 0x02u
+#define MOTE_POSIX_TAP_TSO6 0x04u
+/* The virtio-net header length in passthrough mode. */
+#define MOTE_POSIX_VNET_HDR_LEN 10
+/* The largest ethernet frame with offloads: 65535 bytes of IP + 14. */
+#define MOTE_POSIX_TAP_MAX_FRAME (65535 + 14)
 
 typedef struct mote_posix_tap_stats {
     uint64_t rx_frames, rx_bytes; /* frames read from the kernel */
     uint64_t rx_dropped;          /* read while no receiver was set */
     uint64_t tx_frames, tx_bytes; /* frames written to the kernel */
     uint64_t tx_dropped;          /* send gave MOTE_EAGAIN or MOTE_EIO */
+    uint64_t rx_csum_completed;   /* partial checksums completed (offload) */
+    uint64_t rx_gso_frames;       /* GSO super-frames received (offload) */
+    uint64_t rx_bad_vnet;         /* frames dropped: bad virtio-net header */
 } mote_posix_tap_stats;
 
 /* Opens /dev/net/tun as a TAP device (IFF_TAP | IFF_NO_PI, non-blocking)
@@ -145,7 +176,8 @@ typedef struct mote_posix_tap_stats {
  * until the tap is closed (it is not persistent).
  * NULL on failure with *err: MOTE_EPERM without CAP_NET_ADMIN,
  * MOTE_ENOTFOUND if /dev/net/tun is missing, MOTE_EBUSY if the name is in
- * use by a device that is not a free TAP, MOTE_EINVAL for a bad name,
+ * use by a device that is not a free TAP, MOTE_EINVAL for a bad name or
+ * offload bits, MOTE_EUNSUPPORTED if the kernel refuses the offloads,
  * MOTE_ENOMEM, MOTE_EIO. */
 mote_posix_tap *mote_posix_tap_open(uv_loop_t *loop, const char *name, int *err);
 /* As mote_posix_tap_open with a configuration (zero-initialised, then the
@@ -161,6 +193,8 @@ mote_netif *mote_posix_tap_netif(mote_posix_tap *t);
 const char *mote_posix_tap_name(const mote_posix_tap *t);
 /* The file descriptor of the TAP (owned by t; do not close or read it). */
 int mote_posix_tap_fd(const mote_posix_tap *t);
+/* The offload bits in effect (0 without offloads). */
+unsigned mote_posix_tap_offload(const mote_posix_tap *t);
 /* Counters since open. */
 void mote_posix_tap_get_stats(const mote_posix_tap *t, mote_posix_tap_stats *out);
 /* Stops receiving, closes the device (the kernel removes the interface)
