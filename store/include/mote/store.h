@@ -44,6 +44,7 @@
 
 #include "mote/bytes.h"
 #include "mote/device.h"
+#include "mote/error.h"
 #include "mote/log.h"
 
 #ifdef __cplusplus
