@@ -102,7 +102,7 @@ struct mote_net {
 
     struct net_tcb *tcb_hash[TCP_HASH_SIZE];
     struct mote_net_listener *listeners;
-    struct net_tcb *tcb_dead; /* waiting to be freed at a safe point */
+    struct net_tcb *tcb_all; /* every TCP connection (tcp.c frees the dead ones) */
     uint8_t isn_key[16];
     uint8_t port_key[16];
     uint64_t challenge_window_start;
