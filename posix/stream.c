@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "mote/error.h"
 
@@ -751,4 +753,45 @@ int mote_posix_flow_address(mote_flow *f, int which, char *buf, size_t n, uint16
         *port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
                                         : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
     return 0;
+}
+
+mote_flow *mote_posix_flow_open_fd(uv_loop_t *loop, int fd, int *err)
+{
+    struct stat st;
+    if (!loop || fd < 0 || fstat(fd, &st) != 0) {
+        set_err(err, MOTE_EINVAL);
+        return NULL;
+    }
+    int tcp = 0;
+    if (S_ISSOCK(st.st_mode)) {
+        int type = 0, domain = 0;
+        socklen_t len = sizeof type;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
+            set_err(err, MOTE_EINVAL);
+            return NULL;
+        }
+        len = sizeof domain;
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) {
+            set_err(err, MOTE_EINVAL);
+            return NULL;
+        }
+        tcp = domain == AF_INET || domain == AF_INET6;
+    } else if (!S_ISFIFO(st.st_mode)) {
+        set_err(err, MOTE_EINVAL);
+        return NULL;
+    }
+    int e;
+    sflow *s = flow_new(loop, tcp, &e);
+    if (!s) {
+        set_err(err, e);
+        return NULL;
+    }
+    int rc = tcp ? uv_tcp_open(&s->h.tcp, fd) : uv_pipe_open(&s->h.pipe, fd);
+    if (rc < 0) {
+        flow_destroy(s); /* the handle does not own fd yet */
+        set_err(err, mote_posix_error(rc));
+        return NULL;
+    }
+    set_err(err, 0);
+    return &s->flow;
 }

@@ -815,6 +815,71 @@ START_TEST(test_unix_flow)
 }
 END_TEST
 
+/* Flows over descriptors: both ends of a socketpair, and a kernel TCP
+ * client socket talking to a mote listener. */
+START_TEST(test_flow_open_fd)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    int err;
+    mote_flow *fa = mote_posix_flow_open_fd(&loop, sv[0], &err);
+    mote_flow *fb = mote_posix_flow_open_fd(&loop, sv[1], &err);
+    ck_assert_ptr_nonnull(fa);
+    ck_assert_ptr_nonnull(fb);
+    char host[64];
+    uint16_t port = 9;
+    ck_assert_int_eq(mote_posix_flow_address(fa, 0, host, sizeof host, &port), 0);
+    ck_assert_str_eq(host, "");
+    ck_assert_uint_eq(port, 0);
+    ep a = {.rx_seed = 70, .tx_seed = 71, .tx_total = 3 * MiB};
+    ep b = {.rx_seed = 71, .tx_seed = 70, .tx_total = 1 * MiB + 3};
+    ep_start(&a, fa);
+    ep_start(&b, fb);
+    while (!a.closed || !b.closed)
+        uv_run(&loop, UV_RUN_ONCE);
+    ck_assert_uint_eq(a.rx_count, 1 * MiB + 3);
+    ck_assert_uint_eq(b.rx_count, 3 * MiB);
+    ck_assert_uint_eq(a.rx_bad + b.rx_bad, 0);
+    ck_assert(a.eof && b.eof);
+    /* The flows closed the descriptors. */
+    ck_assert_int_eq(fcntl(sv[0], F_GETFD), -1);
+
+    /* A TCP socket from the kernel side. */
+    ep srv = {.rx_seed = 72, .tx_seed = 73, .tx_total = 2 * MiB};
+    ep cli = {.rx_seed = 73, .tx_seed = 72, .tx_total = 2 * MiB};
+    mote_posix_listener *l =
+        mote_posix_tcp_listen(&loop, "127.0.0.1", 0, 0, NULL, on_accept_ep, &srv, &err);
+    int fd = kernel_connect(mote_posix_listener_port(l));
+    mote_flow *fc = mote_posix_flow_open_fd(&loop, fd, &err);
+    ck_assert_ptr_nonnull(fc);
+    ck_assert_int_eq(mote_posix_flow_address(fc, 0, host, sizeof host, &port), 0);
+    ck_assert_str_eq(host, "127.0.0.1");
+    ck_assert_uint_eq(port, mote_posix_listener_port(l));
+    ep_start(&cli, fc);
+    while (!srv.closed || !cli.closed)
+        uv_run(&loop, UV_RUN_ONCE);
+    mote_posix_listener_close(l);
+    ck_assert_uint_eq(srv.rx_count + cli.rx_count, 4 * MiB);
+    ck_assert_uint_eq(srv.rx_bad + cli.rx_bad, 0);
+
+    /* Not a stream: a UDP socket, a regular file, a closed descriptor. */
+    int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ck_assert_ptr_null(mote_posix_flow_open_fd(&loop, u, &err));
+    ck_assert_int_eq(err, MOTE_EINVAL);
+    ck_assert_int_eq(fcntl(u, F_GETFD) >= 0, 1); /* still the caller's */
+    close(u);
+    FILE *tf = tmpfile();
+    ck_assert_ptr_null(mote_posix_flow_open_fd(&loop, fileno(tf), &err));
+    ck_assert_int_eq(err, MOTE_EINVAL);
+    fclose(tf);
+    ck_assert_ptr_null(mote_posix_flow_open_fd(&loop, -1, &err));
+    ck_assert_int_eq(err, MOTE_EINVAL);
+    finish_loop(&loop);
+}
+END_TEST
+
 /* socat as the kernel peer: an echo server (socat ... EXEC:cat). After
  * mote shuts down its side, cat sees EOF and exits, so socat closes and
  * mote sees EOF: the half-close travels through a real program. */
@@ -1061,6 +1126,7 @@ static Suite *flow_suite(void)
     tcase_add_test(tc, test_peer_reset);
     tcase_add_test(tc, test_close_inside_data);
     tcase_add_test(tc, test_socat_echo);
+    tcase_add_test(tc, test_flow_open_fd);
     suite_add_tcase(s, tc);
     tc = tcase_create("unix");
     tcase_set_timeout(tc, 60);

@@ -287,6 +287,14 @@ uint16_t mote_posix_listener_port(const mote_posix_listener *l);
  * allowed from inside the accept callback. */
 void mote_posix_listener_close(mote_posix_listener *l);
 
+/* Wraps an already connected stream socket (TCP or Unix domain, e.g. one
+ * end of a socketpair) or a pipe as a flow on loop. The flow takes fd over:
+ * it is made non-blocking and closed by the flow's close. (A pipe is
+ * one-way: writing to its read end fails with the flow's error.) NULL with
+ * *err: MOTE_EINVAL if fd is not a stream socket or a pipe, MOTE_ENOMEM,
+ * MOTE_EIO; then fd stays open and the caller's. */
+mote_flow *mote_posix_flow_open_fd(uv_loop_t *loop, int fd, int *err);
+
 /* The numeric address and port of a flow's peer (which) = 0, or its local
  * end (which = 1), as text ("192.0.2.1", "::1"; "" for Unix sockets).
  * MOTE_EINVAL if f is not a TCP flow made by this library, MOTE_ENOSPC if
