@@ -443,44 +443,57 @@ typedef struct mote_x509_builder mote_x509_builder;
 mote_x509_builder *mote_x509_builder_new(int *err);
 void mote_x509_builder_free(mote_x509_builder *b);
 
-/* Subject and issuer as RFC 4514-like text "CN=example.com,O=Example"
- * (types CN, C, O, OU, L, ST, serialNumber, emailAddress, DC; first is
- * outermost as written, like `openssl -subj` without the slashes).
- * MOTE_EINVAL for bad text. */
+/* Subject as RFC 4514 text, "CN=example.com,O=Example,C=US": as printed,
+ * the first attribute is the last RDN. Types CN, C, O, OU, L, ST, STREET,
+ * serialNumber, emailAddress, DC, UID; "\," escapes a comma. C is written
+ * as PrintableString, emailAddress and DC as IA5String, the rest as
+ * UTF8String. MOTE_EINVAL for bad text. */
 int mote_x509_builder_set_subject(mote_x509_builder *b, const char *dn);
-/* Serial as big-endian magnitude (1..20 octets); default is 16 random bytes. */
+/* Subject as the DER of a Name (copied; checked). */
+int mote_x509_builder_set_subject_der(mote_x509_builder *b, mote_slice name_der);
+/* Serial as big-endian magnitude (1..20 octets, not zero); by default 16
+ * random bytes from the rng given to sign (top bit cleared). */
 int mote_x509_builder_set_serial(mote_x509_builder *b, const uint8_t *serial, size_t len);
+/* Validity; by default from the time given to sign for 365 days. */
 int mote_x509_builder_set_validity(mote_x509_builder *b, mote_time not_before, mote_time not_after);
-/* basicConstraints (critical when ca); pathlen < 0 for none. */
+/* basicConstraints (always critical); pathlen < 0 for none. Without this
+ * call a certificate gets basicConstraints cA FALSE. */
 int mote_x509_builder_set_ca(mote_x509_builder *b, bool ca, int pathlen);
+/* keyUsage (critical), MOTE_X509_KU_* bits. Default: keyCertSign|cRLSign
+ * for a CA, digitalSignature otherwise (plus keyEncipherment for RSA). */
 int mote_x509_builder_set_key_usage(mote_x509_builder *b, uint32_t ku);
-/* Adds an EKU by OID id (MOTE_ASN1_OID_KP_*). */
+/* Adds an extKeyUsage purpose by OID id (MOTE_ASN1_OID_KP_*). */
 int mote_x509_builder_add_eku(mote_x509_builder *b, mote_asn1_oid_id id);
-/* Adds a SAN: a DNS name, or an IP address in text form. */
+/* Adds a subjectAltName dNSName, or an iPAddress given as text. */
 int mote_x509_builder_add_dns(mote_x509_builder *b, const char *name);
 int mote_x509_builder_add_ip(mote_x509_builder *b, const char *ip);
-/* Adds a nameConstraints permitted (excluded when excluded is true) DNS
- * subtree. */
+/* Adds a nameConstraints (critical) dNSName subtree: permitted, or
+ * excluded when `excluded`. */
 int mote_x509_builder_add_nc_dns(mote_x509_builder *b, const char *name, bool excluded);
 
-/* Signs a certificate for subject_key (whose public part goes in the
- * certificate) with issuer_key; the issuer name and AKI come from
- * issuer_cert, or for a self-signed certificate (issuer_cert NULL) from the
- * builder itself. SKI is always written, and AKI when issuer_cert has an SKI
- * (or self-signed). Appends the DER to out. */
+/* Signs a certificate. subject_key is the key certified; issuer_key signs
+ * (SHA-256 with RSA PKCS#1 v1.5 or ECDSA P-256, SHA-384 with P-384,
+ * Ed25519). The issuer name and the authorityKeyIdentifier come from
+ * issuer_cert, or, when it is NULL (self-signed), from the builder's subject
+ * and the subject key. subjectKeyIdentifier is the first 160 bits of the
+ * SHA-256 of the key (RFC 7093 2 (1)). `now` sets the default validity.
+ * Appends the DER to out. Errors: MOTE_EINVAL (no subject), crypto's
+ * errors. */
 int mote_x509_builder_sign(mote_x509_builder *b, const mote_crypto_pubkey *subject_key,
                            const mote_crypto_privkey *issuer_key, const mote_x509_cert *issuer_cert,
-                           mote_rng *rng, mote_buf *out);
+                           mote_rng *rng, mote_time now, mote_buf *out);
 
-/* Builds and signs a PKCS#10 CSR (subject, SANs) with key; appends the DER. */
+/* Builds a PKCS#10 certification request (RFC 2986) for the builder's
+ * subject and subjectAltNames, signed with key; appends the DER. */
 int mote_x509_builder_csr(mote_x509_builder *b, const mote_crypto_privkey *key, mote_rng *rng,
                           mote_buf *out);
 
-/* A parsed and self-signature-checked PKCS#10 CSR: its subject DER, SPKI
- * DER and the SAN dNSNames/IPs of its extensionRequest, appended to b (the
- * views stay valid while der does). MOTE_EVERIFY if its signature is bad. */
-int mote_x509_csr_load(mote_x509_builder *b, const uint8_t *der, size_t len,
-                       mote_crypto_pubkey **key, int *err_out);
+/* Reads a PKCS#10 request: checks its self-signature (MOTE_EVERIFY if bad,
+ * MOTE_EDECODE if malformed), sets the builder's subject from it, adds the
+ * dNSName and iPAddress entries of its extensionRequest subjectAltName, and
+ * returns its public key in *key (freed by the caller). */
+int mote_x509_builder_from_csr(mote_x509_builder *b, const uint8_t *der, size_t len,
+                               mote_crypto_pubkey **key);
 
 #ifdef __cplusplus
 }
