@@ -1,0 +1,663 @@
+/* test_tls.c - libmote-tls mote against mote, in memory: every suite, group
+ * and certificate type; HelloRetryRequest; ALPN; SNI; verifiers; client
+ * certificates; KeyUpdate; close_notify; and hostile input answered with
+ * the alert RFC 8446 names. Certificates come from the openssl command. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certs.h"
+#include "mote/sim.h"
+#include "mote/tls.h"
+
+static tc_cert c_ed, c_p256, c_p384, c_rsa, c_other, c_alt;
+static int have_certs;
+
+typedef struct pair {
+    mote_seeded_rng rng;
+    mote_tls_config *ccfg, *scfg;
+    mote_tls *c, *s;
+} pair;
+
+static void pair_init(pair *p, const tc_cert *cert)
+{
+    int err = 0;
+    memset(p, 0, sizeof(*p));
+    mote_seeded_rng_init(&p->rng, 42);
+    p->ccfg = mote_tls_config_new(&p->rng.rng, &err);
+    p->scfg = mote_tls_config_new(&p->rng.rng, &err);
+    ck_assert_ptr_nonnull(p->ccfg);
+    ck_assert_ptr_nonnull(p->scfg);
+    if (cert) {
+        ck_assert_int_eq(mote_tls_config_add_cert_pem(p->scfg, cert->cert_pem, cert->cert_len,
+                                                      cert->key_pem, cert->key_len, NULL),
+                         0);
+        size_t n = 0;
+        ck_assert_int_eq(mote_tls_config_add_pins_pem(p->ccfg, cert->cert_pem, cert->cert_len, &n),
+                         0);
+        ck_assert_uint_eq(n, 1);
+    }
+}
+
+static void pair_start(pair *p, const char *sni)
+{
+    int err = 0;
+    p->c = mote_tls_client_new(p->ccfg, sni, &err);
+    ck_assert_int_eq(err, 0);
+    p->s = mote_tls_server_new(p->scfg, &err);
+    ck_assert_int_eq(err, 0);
+}
+
+static void pair_free(pair *p)
+{
+    mote_tls_free(p->c);
+    mote_tls_free(p->s);
+    mote_tls_config_free(p->ccfg);
+    mote_tls_config_free(p->scfg);
+}
+
+/* Moves one side's output into the other; returns bytes moved. */
+static size_t move(mote_tls *from, mote_tls *to)
+{
+    mote_slice o = mote_tls_out(from);
+    size_t moved = 0;
+    while (o.len) {
+        size_t used = 0;
+        int rc = mote_tls_feed(to, o.ptr, o.len, &used);
+        moved += used;
+        mote_tls_out_consume(from, used);
+        if (rc || used == 0)
+            break;
+        o = mote_tls_out(from);
+    }
+    return moved;
+}
+
+static void pump(pair *p)
+{
+    for (int i = 0; i < 50; i++) {
+        size_t a = move(p->c, p->s);
+        size_t b = move(p->s, p->c);
+        if (!a && !b)
+            break;
+    }
+}
+
+static void expect_echo(pair *p, const char *msg)
+{
+    char buf[256];
+    size_t got = 0;
+    ck_assert_int_eq(mote_tls_write(p->c, msg, strlen(msg)), 0);
+    pump(p);
+    ck_assert_int_eq(mote_tls_read(p->s, buf, sizeof(buf), &got), 0);
+    ck_assert_uint_eq(got, strlen(msg));
+    ck_assert(memcmp(buf, msg, got) == 0);
+    ck_assert_int_eq(mote_tls_write(p->s, buf, got), 0);
+    pump(p);
+    ck_assert_int_eq(mote_tls_read(p->c, buf, sizeof(buf), &got), 0);
+    ck_assert_uint_eq(got, strlen(msg));
+    ck_assert(memcmp(buf, msg, got) == 0);
+}
+
+static void need_certs(void)
+{
+    if (!have_certs)
+        ck_abort_msg("openssl could not make test certificates");
+}
+
+/* ---- handshakes ---- */
+
+static const tc_cert *matrix_cert(int i)
+{
+    switch (i) {
+    case 0:
+        return &c_ed;
+    case 1:
+        return &c_p256;
+    case 2:
+        return &c_p384;
+    default:
+        return &c_rsa;
+    }
+}
+
+START_TEST(t_matrix)
+{
+    need_certs();
+    static const uint16_t suites[] = {MOTE_TLS_AES_128_GCM_SHA256, MOTE_TLS_AES_256_GCM_SHA384,
+                                      MOTE_TLS_CHACHA20_POLY1305_SHA256};
+    static const uint16_t groups[] = {MOTE_CRYPTO_GROUP_X25519, MOTE_CRYPTO_GROUP_P256,
+                                      MOTE_CRYPTO_GROUP_P384, MOTE_CRYPTO_GROUP_X25519MLKEM768};
+    static const uint16_t want_sig[] = {0x0807, 0x0403, 0x0503, 0x0804};
+    int certi = _i / 12, suitei = (_i / 4) % 3, groupi = _i % 4;
+    pair p;
+    pair_init(&p, matrix_cert(certi));
+    ck_assert_int_eq(mote_tls_config_set_suites(p.ccfg, &suites[suitei], 1), 0);
+    ck_assert_int_eq(mote_tls_config_set_groups(p.ccfg, &groups[groupi], 1), 0);
+    ck_assert_int_eq(mote_tls_config_set_groups(p.scfg, groups, 4), 0);
+    pair_start(&p, "test.example");
+    pump(&p);
+    ck_assert_msg(mote_tls_state(p.c) == MOTE_TLS_OPEN, "client: %s / server: %s",
+                  mote_tls_reason(p.c), mote_tls_reason(p.s));
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_OPEN);
+    ck_assert_uint_eq(mote_tls_version(p.c), MOTE_TLS_VERSION_13);
+    ck_assert_uint_eq(mote_tls_suite(p.c), suites[suitei]);
+    ck_assert_uint_eq(mote_tls_suite(p.s), suites[suitei]);
+    ck_assert_uint_eq(mote_tls_group(p.c), groups[groupi]);
+    ck_assert_uint_eq(mote_tls_group(p.s), groups[groupi]);
+    ck_assert_uint_eq(mote_tls_sigalg(p.c), want_sig[certi]);
+    ck_assert_int_eq(mote_tls_did_hrr(p.c), 0);
+    ck_assert_uint_eq(mote_tls_peer_cert_count(p.c), 1);
+    ck_assert_str_eq(mote_tls_server_name(p.s), "test.example");
+    expect_echo(&p, "hello over TLS 1.3");
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_hrr)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    uint16_t sg = MOTE_CRYPTO_GROUP_P384;
+    ck_assert_int_eq(mote_tls_config_set_groups(p.scfg, &sg, 1), 0);
+    ck_assert_int_eq(mote_tls_config_set_groups_str(p.ccfg, "x25519,secp384r1"), 0);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_msg(mote_tls_state(p.c) == MOTE_TLS_OPEN, "%s / %s", mote_tls_reason(p.c),
+                  mote_tls_reason(p.s));
+    ck_assert_int_eq(mote_tls_did_hrr(p.c), 1);
+    ck_assert_int_eq(mote_tls_did_hrr(p.s), 1);
+    ck_assert_uint_eq(mote_tls_group(p.c), MOTE_CRYPTO_GROUP_P384);
+    expect_echo(&p, "after a retry");
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_no_common_group)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    uint16_t sg = MOTE_CRYPTO_GROUP_P384, cg = MOTE_CRYPTO_GROUP_X25519;
+    mote_tls_config_set_groups(p.scfg, &sg, 1);
+    mote_tls_config_set_groups(p.ccfg, &cg, 1);
+    pair_start(&p, NULL);
+    pump(&p);
+    int recv = 0;
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_FAILED);
+    ck_assert_int_eq(mote_tls_alert(p.s, &recv), MOTE_TLS_ALERT_HANDSHAKE_FAILURE);
+    ck_assert_int_eq(recv, 0);
+    ck_assert_int_eq(mote_tls_alert(p.c, &recv), MOTE_TLS_ALERT_HANDSHAKE_FAILURE);
+    ck_assert_int_eq(recv, 1);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_alpn)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    ck_assert_int_eq(mote_tls_config_set_alpn_str(p.ccfg, "h2,http/1.1"), 0);
+    ck_assert_int_eq(mote_tls_config_set_alpn_str(p.scfg, "http/1.1"), 0);
+    pair_start(&p, "a.test");
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    ck_assert_str_eq(mote_tls_alpn(p.c), "http/1.1");
+    ck_assert_str_eq(mote_tls_alpn(p.s), "http/1.1");
+    pair_free(&p);
+
+    pair_init(&p, &c_ed);
+    mote_tls_config_set_alpn_str(p.ccfg, "h2");
+    mote_tls_config_set_alpn_str(p.scfg, "http/1.1");
+    pair_start(&p, "a.test");
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_FAILED);
+    ck_assert_int_eq(mote_tls_alert(p.c, NULL), MOTE_TLS_ALERT_NO_APPLICATION_PROTOCOL);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_sni)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, NULL);
+    ck_assert_int_eq(mote_tls_config_add_cert_pem(p.scfg, c_p256.cert_pem, c_p256.cert_len,
+                                                  c_p256.key_pem, c_p256.key_len, NULL),
+                     0);
+    ck_assert_int_eq(mote_tls_config_add_cert_pem(p.scfg, c_alt.cert_pem, c_alt.cert_len,
+                                                  c_alt.key_pem, c_alt.key_len,
+                                                  "alt.test,*.alt.test"),
+                     0);
+    mote_tls_config_set_insecure(p.ccfg, 1);
+    const char *names[] = {"alt.test", "www.alt.test", "other.test", NULL};
+    const tc_cert *want[] = {&c_alt, &c_alt, &c_p256, &c_p256};
+    for (int i = 0; i < 4; i++) {
+        int err;
+        p.c = mote_tls_client_new(p.ccfg, names[i], &err);
+        p.s = mote_tls_server_new(p.scfg, &err);
+        pump(&p);
+        ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+        mote_slice leaf = mote_tls_peer_cert(p.c, 0);
+        /* Compare with the DER of the expected certificate via a pin. */
+        mote_tls_config *pin = mote_tls_config_new(&p.rng.rng, &err);
+        mote_tls_config_add_pins_pem(pin, want[i]->cert_pem, want[i]->cert_len, NULL);
+        mote_tls *probe = mote_tls_client_new(pin, NULL, &err);
+        ck_assert_ptr_nonnull(probe);
+        ck_assert_uint_gt(leaf.len, 0);
+        mote_tls_free(probe);
+        mote_tls_config_free(pin);
+        ck_assert_uint_eq(mote_tls_sigalg(p.c), want[i] == &c_alt ? 0x0807 : 0x0403);
+        mote_tls_free(p.c);
+        mote_tls_free(p.s);
+    }
+    p.c = p.s = NULL;
+    pair_free(&p);
+}
+END_TEST
+
+/* ---- verification ---- */
+
+START_TEST(t_pin_mismatch)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    mote_tls_config_free(p.ccfg);
+    int err;
+    p.ccfg = mote_tls_config_new(&p.rng.rng, &err);
+    mote_tls_config_add_pins_pem(p.ccfg, c_other.cert_pem, c_other.cert_len, NULL);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_FAILED);
+    ck_assert_int_eq(mote_tls_error(p.c), MOTE_EVERIFY);
+    int recv = 1;
+    ck_assert_int_eq(mote_tls_alert(p.c, &recv), MOTE_TLS_ALERT_BAD_CERTIFICATE);
+    ck_assert_int_eq(recv, 0);
+    ck_assert_int_eq(mote_tls_alert(p.s, &recv), MOTE_TLS_ALERT_BAD_CERTIFICATE);
+    ck_assert_int_eq(recv, 1);
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_FAILED);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_no_verifier)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_verifier(p.ccfg, NULL, NULL);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_FAILED);
+    ck_assert_int_eq(mote_tls_error(p.c), MOTE_EVERIFY);
+    ck_assert_int_eq(mote_tls_alert(p.c, NULL), MOTE_TLS_ALERT_CERTIFICATE_UNKNOWN);
+    pair_free(&p);
+}
+END_TEST
+
+static int expired_verifier(void *ctx, const mote_slice *chain, size_t n, const char *name,
+                            uint8_t *alert)
+{
+    int *calls = ctx;
+    (*calls)++;
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_gt(chain[0].len, 100);
+    ck_assert_str_eq(name, "v.test");
+    *alert = MOTE_TLS_ALERT_CERTIFICATE_EXPIRED;
+    return MOTE_EVERIFY;
+}
+
+START_TEST(t_verifier_alert)
+{
+    need_certs();
+    pair p;
+    int calls = 0;
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_verifier(p.ccfg, expired_verifier, &calls);
+    pair_start(&p, "v.test");
+    pump(&p);
+    ck_assert_int_eq(calls, 1);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_CERTIFICATE_EXPIRED);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_key_mismatch)
+{
+    need_certs();
+    int err;
+    mote_seeded_rng rng;
+    mote_seeded_rng_init(&rng, 1);
+    mote_tls_config *cfg = mote_tls_config_new(&rng.rng, &err);
+    ck_assert_int_eq(mote_tls_config_add_cert_pem(cfg, c_p256.cert_pem, c_p256.cert_len,
+                                                  c_other.key_pem, c_other.key_len, NULL),
+                     MOTE_EVERIFY);
+    ck_assert_int_ne(
+        mote_tls_config_add_cert_pem(cfg, "junk", 4, c_p256.key_pem, c_p256.key_len, NULL), 0);
+    ck_assert_ptr_null(mote_tls_server_new(cfg, &err));
+    ck_assert_int_eq(err, MOTE_EINVAL);
+    mote_tls_config_free(cfg);
+}
+END_TEST
+
+START_TEST(t_client_auth)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    /* The client presents c_ed; the server pins it. */
+    ck_assert_int_eq(mote_tls_config_add_cert_pem(p.ccfg, c_ed.cert_pem, c_ed.cert_len,
+                                                  c_ed.key_pem, c_ed.key_len, NULL),
+                     0);
+    mote_tls_config_set_client_auth(p.scfg, 2);
+    mote_tls_config_add_pins_pem(p.scfg, c_ed.cert_pem, c_ed.cert_len, NULL);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_msg(mote_tls_state(p.s) == MOTE_TLS_OPEN, "%s / %s", mote_tls_reason(p.c),
+                  mote_tls_reason(p.s));
+    ck_assert_uint_eq(mote_tls_peer_cert_count(p.s), 1);
+    expect_echo(&p, "mutual");
+    pair_free(&p);
+
+    /* Required but not sent: certificate_required. */
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_client_auth(p.scfg, 2);
+    mote_tls_config_add_pins_pem(p.scfg, c_ed.cert_pem, c_ed.cert_len, NULL);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_FAILED);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_CERTIFICATE_REQUIRED);
+    pair_free(&p);
+}
+END_TEST
+
+/* ---- after the handshake ---- */
+
+START_TEST(t_key_update)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    ck_assert_int_eq(mote_tls_key_update(p.c, 1), 0);
+    expect_echo(&p, "after client update");
+    ck_assert_uint_eq(mote_tls_key_updates_received(p.s), 1);
+    ck_assert_uint_eq(mote_tls_key_updates_received(p.c), 1);
+    ck_assert_int_eq(mote_tls_key_update(p.s, 0), 0);
+    expect_echo(&p, "after server update");
+    ck_assert_uint_eq(mote_tls_key_updates_received(p.c), 2);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_close)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    pair_start(&p, NULL);
+    ck_assert_int_eq(mote_tls_write(p.c, "early", 5), 0); /* held until open */
+    pump(&p);
+    char buf[16];
+    size_t got;
+    ck_assert_int_eq(mote_tls_read(p.s, buf, sizeof(buf), &got), 0);
+    ck_assert_uint_eq(got, 5);
+    ck_assert_int_eq(mote_tls_read(p.s, buf, sizeof(buf), &got), MOTE_EAGAIN);
+    ck_assert_int_eq(mote_tls_write(p.c, "last", 4), 0);
+    ck_assert_int_eq(mote_tls_close(p.c), 0);
+    ck_assert_int_eq(mote_tls_write(p.c, "x", 1), MOTE_ECLOSED);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_CLOSING);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_CLOSING);
+    ck_assert_int_eq(mote_tls_read(p.s, buf, sizeof(buf), &got), 0);
+    ck_assert_uint_eq(got, 4);
+    ck_assert_int_eq(mote_tls_read(p.s, buf, sizeof(buf), &got), MOTE_ECLOSED);
+    /* Half-close: the server may still send. */
+    ck_assert_int_eq(mote_tls_write(p.s, "bye", 3), 0);
+    ck_assert_int_eq(mote_tls_close(p.s), 0);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_read(p.c, buf, sizeof(buf), &got), 0);
+    ck_assert_uint_eq(got, 3);
+    ck_assert_int_eq(mote_tls_read(p.c, buf, sizeof(buf), &got), MOTE_ECLOSED);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_CLOSED);
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_CLOSED);
+    pair_free(&p);
+}
+END_TEST
+
+static size_t pad_to_256(void *ctx, uint8_t type, size_t len, size_t max)
+{
+    (void)ctx;
+    (void)type;
+    size_t want = (len + 255) / 256 * 256 - len;
+    return want > max ? max : want;
+}
+
+START_TEST(t_bulk)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_padding(p.ccfg, pad_to_256, NULL);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    size_t total = 4u << 20, sent = 0, recvd = 0;
+    uint8_t *chunk = malloc(100000), *buf = malloc(65536);
+    uint64_t hs = 0, hr = 0;
+    while (recvd < total) {
+        if (sent < total) {
+            size_t n = total - sent < 100000 ? total - sent : 100000;
+            for (size_t i = 0; i < n; i++)
+                chunk[i] = (uint8_t)((sent + i) * 2654435761u >> 13);
+            for (size_t i = 0; i < n; i++)
+                hs = hs * 31 + chunk[i];
+            ck_assert_int_eq(mote_tls_write(p.c, chunk, n), 0);
+            sent += n;
+        }
+        move(p.c, p.s);
+        size_t got;
+        while (mote_tls_read(p.s, buf, 65536, &got) == 0)
+            for (size_t i = 0; i < got; i++, recvd++)
+                hr = hr * 31 + buf[i];
+    }
+    ck_assert_uint_eq(recvd, total);
+    ck_assert(hs == hr);
+    free(chunk);
+    free(buf);
+    pair_free(&p);
+}
+END_TEST
+
+/* ---- hostile input ---- */
+
+static int feed_bytes(mote_tls *t, const void *data, size_t len)
+{
+    size_t used;
+    return mote_tls_feed(t, data, len, &used);
+}
+
+START_TEST(t_garbage)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    pair_start(&p, NULL);
+    ck_assert_int_eq(feed_bytes(p.s, "GET / HTTP/1.1\r\n\r\n", 18), MOTE_EPROTO);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_UNEXPECTED_MESSAGE);
+    /* The alert is in the output, in the clear. */
+    mote_slice o = mote_tls_out(p.s);
+    ck_assert_uint_eq(o.len, 7);
+    ck_assert_uint_eq(o.ptr[0], 21);
+    ck_assert_uint_eq(o.ptr[6], MOTE_TLS_ALERT_UNEXPECTED_MESSAGE);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_record_overflow)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    pair_start(&p, NULL);
+    uint8_t hdr[5] = {22, 3, 1, 0x40, 0x01}; /* 16385 bytes of plaintext */
+    ck_assert_int_eq(feed_bytes(p.s, hdr, 5), MOTE_ELIMIT);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_RECORD_OVERFLOW);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_ccs_first)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    pair_start(&p, NULL);
+    uint8_t rec[6] = {20, 3, 3, 0, 1, 1};
+    ck_assert_int_eq(feed_bytes(p.s, rec, 6), MOTE_EPROTO);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_UNEXPECTED_MESSAGE);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_truncated_hello)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    pair_start(&p, NULL);
+    /* Cut the ClientHello's last byte, fixing the record and handshake
+     * lengths: the extension block no longer adds up. */
+    mote_slice ch = mote_tls_out(p.c);
+    uint8_t *m = malloc(ch.len);
+    memcpy(m, ch.ptr, ch.len);
+    size_t len = ch.len - 1;
+    mote_store_be16(m + 3, (uint16_t)(len - 5));
+    mote_store_be24(m + 6, (uint32_t)(len - 9));
+    ck_assert_int_eq(feed_bytes(p.s, m, len), MOTE_EPROTO);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_DECODE_ERROR);
+    free(m);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_tampered_record)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    ck_assert_int_eq(mote_tls_write(p.s, "secret", 6), 0);
+    mote_slice o = mote_tls_out(p.s);
+    uint8_t rec[64];
+    ck_assert_uint_le(o.len, sizeof(rec));
+    memcpy(rec, o.ptr, o.len);
+    rec[7] ^= 1;
+    ck_assert_int_eq(feed_bytes(p.c, rec, o.len), MOTE_EVERIFY);
+    ck_assert_int_eq(mote_tls_alert(p.c, NULL), MOTE_TLS_ALERT_BAD_RECORD_MAC);
+    size_t got;
+    char buf[8];
+    ck_assert_int_eq(mote_tls_read(p.c, buf, sizeof(buf), &got), MOTE_EVERIFY);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_tls12_only_client)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    pair_start(&p, NULL);
+    /* A TLS 1.2-only ClientHello: no supported_versions. */
+    static const uint8_t ch[] = {22, 3,  1,  0,  47, 1,  0,  0,    43,   3,  3,  1,  2,
+                                 3,  4,  5,  6,  7,  8,  9,  10,   11,   12, 13, 14, 15,
+                                 16, 17, 18, 19, 20, 21, 22, 23,   24,   25, 26, 27, 28,
+                                 29, 30, 31, 32, 0,  0,  2,  0xc0, 0x2f, 1,  0,  0,  0};
+    ck_assert_int_eq(feed_bytes(p.s, ch, sizeof(ch)), MOTE_EUNSUPPORTED);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_PROTOCOL_VERSION);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_fragmented_bytes)
+{
+    /* Feed the whole handshake one byte at a time both ways. */
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    pair_start(&p, NULL);
+    for (int round = 0; round < 10; round++) {
+        mote_tls *from = round % 2 ? p.s : p.c, *to = round % 2 ? p.c : p.s;
+        mote_slice o = mote_tls_out(from);
+        for (size_t i = 0; i < o.len; i++)
+            ck_assert_int_eq(feed_bytes(to, o.ptr + i, 1), 0);
+        mote_tls_out_consume(from, o.len);
+    }
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_OPEN);
+    expect_echo(&p, "bytewise");
+    pair_free(&p);
+}
+END_TEST
+
+static Suite *tls_suite(void)
+{
+    Suite *s = suite_create("tls");
+    TCase *tc = tcase_create("handshake");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, t_matrix, 0, 48);
+    tcase_add_test(tc, t_hrr);
+    tcase_add_test(tc, t_no_common_group);
+    tcase_add_test(tc, t_alpn);
+    tcase_add_test(tc, t_sni);
+    tcase_add_test(tc, t_fragmented_bytes);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("verify");
+    tcase_add_test(tc, t_pin_mismatch);
+    tcase_add_test(tc, t_no_verifier);
+    tcase_add_test(tc, t_verifier_alert);
+    tcase_add_test(tc, t_key_mismatch);
+    tcase_add_test(tc, t_client_auth);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("open");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, t_key_update);
+    tcase_add_test(tc, t_close);
+    tcase_add_test(tc, t_bulk);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("hostile");
+    tcase_add_test(tc, t_garbage);
+    tcase_add_test(tc, t_record_overflow);
+    tcase_add_test(tc, t_ccs_first);
+    tcase_add_test(tc, t_truncated_hello);
+    tcase_add_test(tc, t_tampered_record);
+    tcase_add_test(tc, t_tls12_only_client);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    if (!tu_have_program("openssl")) {
+        printf("SKIP: the openssl command is needed to make test certificates\n");
+        return 77;
+    }
+    have_certs = tc_make(&c_ed, "ed", "ed25519", "ed.test", 30) == 0 &&
+                 tc_make(&c_p256, "p256", "p256", "p256.test", 30) == 0 &&
+                 tc_make(&c_p384, "p384", "p384", "p384.test", 30) == 0 &&
+                 tc_make(&c_rsa, "rsa", "rsa", "rsa.test", 30) == 0 &&
+                 tc_make(&c_other, "other", "p256", "other.test", 30) == 0 &&
+                 tc_make(&c_alt, "alt", "ed25519", "alt.test", 30) == 0;
+    int rc = tu_run_suite(tls_suite());
+    tc_cleanup();
+    return rc;
+}

@@ -1,0 +1,2191 @@
+/* tls.c - the TLS 1.3 engine: record layer, key schedule, client and server
+ * handshakes, alerts, KeyUpdate and close_notify. No I/O. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls_internal.h"
+
+/* Content types. */
+enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23 };
+
+/* Handshake message types. */
+enum {
+    HS_CLIENT_HELLO = 1,
+    HS_SERVER_HELLO = 2,
+    HS_NEW_SESSION_TICKET = 4,
+    HS_END_OF_EARLY_DATA = 5,
+    HS_ENCRYPTED_EXTENSIONS = 8,
+    HS_CERTIFICATE = 11,
+    HS_CERTIFICATE_REQUEST = 13,
+    HS_CERTIFICATE_VERIFY = 15,
+    HS_FINISHED = 20,
+    HS_KEY_UPDATE = 24,
+    HS_MESSAGE_HASH = 254,
+};
+
+/* Extension types. */
+enum {
+    EXT_SERVER_NAME = 0,
+    EXT_STATUS_REQUEST = 5,
+    EXT_SUPPORTED_GROUPS = 10,
+    EXT_SIGNATURE_ALGORITHMS = 13,
+    EXT_ALPN = 16,
+    EXT_RECORD_SIZE_LIMIT = 28,
+    EXT_PRE_SHARED_KEY = 41,
+    EXT_EARLY_DATA = 42,
+    EXT_SUPPORTED_VERSIONS = 43,
+    EXT_COOKIE = 44,
+    EXT_PSK_MODES = 45,
+    EXT_CERTIFICATE_AUTHORITIES = 47,
+    EXT_SIG_ALGS_CERT = 50,
+    EXT_KEY_SHARE = 51,
+};
+
+/* Handshake states. */
+enum {
+    ST_C_WAIT_SH = 1,
+    ST_C_WAIT_EE,
+    ST_C_WAIT_CERT_CR,
+    ST_C_WAIT_CERT,
+    ST_C_WAIT_CV,
+    ST_C_WAIT_FIN,
+    ST_S_WAIT_CH,
+    ST_S_WAIT_CH2,
+    ST_S_WAIT_CERT,
+    ST_S_WAIT_CV,
+    ST_S_WAIT_FIN,
+    ST_DONE,
+};
+
+#define MAX_PEER_CERTS 16
+#define EARLY_OUT_MAX  (1u << 20)
+
+static const uint8_t hrr_random[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+};
+
+typedef struct tls_dir {
+    mote_crypto_aead *aead;
+    uint8_t iv[12];
+    uint64_t seq;
+    uint8_t secret[MOTE_CRYPTO_HASH_MAX_LEN];
+} tls_dir;
+
+struct mote_tls {
+    const mote_tls_config *cfg;
+    int server;
+    int state;
+    int hs;
+    int alert;
+    int alert_received;
+    int err;
+    char reason[192];
+    char *sni;
+
+    mote_buf in;        /* raw bytes of an incomplete record */
+    mote_buf out;       /* bytes to send */
+    mote_buf app_in;    /* decrypted application data */
+    mote_buf hs_in;     /* handshake bytes not yet a whole message */
+    mote_buf early_out; /* application data written before the handshake ended */
+    mote_buf pending;   /* handshake messages before the hash is known */
+    uint8_t *scratch;   /* one record's worth, for decryption */
+
+    tls_dir rd, wr;
+    int rd_app; /* the read direction uses application keys */
+
+    uint16_t version, suite, group, sigalg;
+    mote_crypto_hash_id hash;
+    size_t hash_len;
+    mote_crypto_aead_id aead_id;
+    int th_ready;
+    mote_crypto_hash_ctx th;
+
+    uint8_t session_id[32];
+    size_t sid_len;
+    mote_crypto_kx *kx;
+    uint16_t kx_group;
+    uint8_t hs_secret[MOTE_CRYPTO_HASH_MAX_LEN];
+    uint8_t master[MOTE_CRYPTO_HASH_MAX_LEN];
+    uint8_t c_hs[MOTE_CRYPTO_HASH_MAX_LEN], s_hs[MOTE_CRYPTO_HASH_MAX_LEN];
+    uint8_t c_ap[MOTE_CRYPTO_HASH_MAX_LEN], s_ap[MOTE_CRYPTO_HASH_MAX_LEN];
+
+    char alpn[256];
+    int have_alpn;
+    int sni_acked;
+    int hrr;
+    int ccs_sent;
+    int ccs_ok; /* a compatibility change_cipher_spec may arrive now */
+    mote_buf cookie;
+
+    mote_buf peer_chain;
+    size_t peer_off[MAX_PEER_CERTS], peer_len[MAX_PEER_CERTS];
+    size_t n_peer;
+
+    const tls_cert_entry *cert; /* our certificate for this connection */
+    int cert_requested;
+    uint16_t cr_sigalgs[32];
+    size_t n_cr_sigalgs;
+    uint16_t peer_sigalgs[32]; /* server: the client's signature_algorithms */
+    size_t n_peer_sigalgs;
+
+    int we_closed, peer_closed;
+    unsigned ku_recv;
+};
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+typedef struct wb {
+    mote_buf *b;
+    int err;
+} wb;
+
+static void w_u8(wb *w, uint8_t v)
+{
+    if (!w->err)
+        w->err = mote_buf_append_byte(w->b, v);
+}
+static void w_u16(wb *w, uint16_t v)
+{
+    if (!w->err)
+        w->err = mote_buf_append_be16(w->b, v);
+}
+static void w_bytes(wb *w, const void *p, size_t n)
+{
+    if (!w->err && n)
+        w->err = mote_buf_append(w->b, p, n);
+}
+/* Opens a length-prefixed vector with an n-byte length; returns where the
+ * body starts. */
+static size_t w_open(wb *w, int n)
+{
+    static const uint8_t z[3] = {0, 0, 0};
+    w_bytes(w, z, (size_t)n);
+    return w->b->len;
+}
+static void w_close(wb *w, size_t at, int n)
+{
+    if (w->err)
+        return;
+    size_t len = w->b->len - at;
+    uint8_t *p = w->b->data + at - n;
+    if ((n == 1 && len > 0xff) || (n == 2 && len > 0xffff) || (n == 3 && len > 0xffffff)) {
+        w->err = MOTE_ELIMIT;
+        return;
+    }
+    if (n == 1)
+        p[0] = (uint8_t)len;
+    else if (n == 2)
+        mote_store_be16(p, (uint16_t)len);
+    else
+        mote_store_be24(p, (uint32_t)len);
+}
+
+static void set_reason(mote_tls *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
+    va_end(ap);
+}
+
+static int suite_params(uint16_t suite, mote_crypto_hash_id *h, mote_crypto_aead_id *a)
+{
+    switch (suite) {
+    case MOTE_TLS_AES_128_GCM_SHA256:
+        *h = MOTE_CRYPTO_HASH_SHA256;
+        *a = MOTE_CRYPTO_AEAD_AES_128_GCM;
+        return 0;
+    case MOTE_TLS_AES_256_GCM_SHA384:
+        *h = MOTE_CRYPTO_HASH_SHA384;
+        *a = MOTE_CRYPTO_AEAD_AES_256_GCM;
+        return 0;
+    case MOTE_TLS_CHACHA20_POLY1305_SHA256:
+        *h = MOTE_CRYPTO_HASH_SHA256;
+        *a = MOTE_CRYPTO_AEAD_CHACHA20_POLY1305;
+        return 0;
+    default:
+        return MOTE_EUNSUPPORTED;
+    }
+}
+
+static int in_list16(const uint16_t *list, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == v)
+            return 1;
+    return 0;
+}
+
+/* ---- key schedule (RFC 8446 section 7) ------------------------------------------- */
+
+static int hkdf_expand_label(mote_crypto_hash_id h, const uint8_t *secret, size_t secret_len,
+                             const char *label, const uint8_t *ctx, size_t ctx_len, uint8_t *out,
+                             size_t out_len)
+{
+    uint8_t info[2 + 1 + 255 + 1 + 255];
+    size_t ll = strlen(label);
+    if (ll + 6 > 255 || ctx_len > 255)
+        return MOTE_EINVAL;
+    mote_store_be16(info, (uint16_t)out_len);
+    info[2] = (uint8_t)(6 + ll);
+    memcpy(info + 3, "tls13 ", 6);
+    memcpy(info + 9, label, ll);
+    info[9 + ll] = (uint8_t)ctx_len;
+    if (ctx_len)
+        memcpy(info + 10 + ll, ctx, ctx_len);
+    return mote_crypto_hkdf_expand(h, secret, secret_len, info, 10 + ll + ctx_len, out, out_len);
+}
+
+static void transcript_hash(const mote_tls *t, uint8_t *out)
+{
+    mote_crypto_hash_ctx c = t->th;
+    mote_crypto_hash_final(&c, out);
+}
+
+static void transcript_add(mote_tls *t, const uint8_t *msg, size_t len)
+{
+    if (t->th_ready)
+        mote_crypto_hash_update(&t->th, msg, len);
+    else if (!t->err && mote_buf_append(&t->pending, msg, len))
+        t->err = MOTE_ENOMEM;
+}
+
+/* Starts the transcript hash once the suite is known, absorbing what was
+ * held. With hrr set, the held ClientHello is replaced by message_hash. */
+static int transcript_start(mote_tls *t, int hrr)
+{
+    if (mote_crypto_hash_init(&t->th, t->hash))
+        return MOTE_EINVAL;
+    if (hrr) {
+        uint8_t mh[4 + MOTE_CRYPTO_HASH_MAX_LEN];
+        mh[0] = HS_MESSAGE_HASH;
+        mh[1] = 0;
+        mh[2] = 0;
+        mh[3] = (uint8_t)t->hash_len;
+        mote_crypto_hash(t->hash, t->pending.data, t->pending.len, mh + 4);
+        mote_crypto_hash_update(&t->th, mh, 4 + t->hash_len);
+    } else {
+        mote_crypto_hash_update(&t->th, t->pending.data, t->pending.len);
+    }
+    mote_buf_free(&t->pending);
+    t->th_ready = 1;
+    return 0;
+}
+
+static int derive_secret(const mote_tls *t, const uint8_t *secret, const char *label,
+                         const uint8_t *thash, uint8_t *out)
+{
+    return hkdf_expand_label(t->hash, secret, t->hash_len, label, thash, t->hash_len, out,
+                             t->hash_len);
+}
+
+static int set_dir_keys(mote_tls *t, tls_dir *d, const uint8_t *secret)
+{
+    uint8_t key[32];
+    size_t kl = mote_crypto_aead_key_len(t->aead_id);
+    int rc = hkdf_expand_label(t->hash, secret, t->hash_len, "key", NULL, 0, key, kl);
+    if (!rc)
+        rc = hkdf_expand_label(t->hash, secret, t->hash_len, "iv", NULL, 0, d->iv, 12);
+    if (rc)
+        return rc;
+    mote_crypto_aead_free(d->aead);
+    d->aead = mote_crypto_aead_new(t->aead_id, key, kl, &rc);
+    mote_wipe(key, sizeof(key));
+    if (!d->aead)
+        return rc;
+    d->seq = 0;
+    if (d->secret != secret)
+        memcpy(d->secret, secret, t->hash_len);
+    return 0;
+}
+
+/* Handshake secrets from the (EC)DHE shared secret and the transcript
+ * through ServerHello. */
+static int derive_handshake_secrets(mote_tls *t, const uint8_t *shared, size_t shared_len)
+{
+    uint8_t zeros[MOTE_CRYPTO_HASH_MAX_LEN] = {0};
+    uint8_t early[MOTE_CRYPTO_HASH_MAX_LEN], derived[MOTE_CRYPTO_HASH_MAX_LEN];
+    uint8_t empty[MOTE_CRYPTO_HASH_MAX_LEN], th[MOTE_CRYPTO_HASH_MAX_LEN];
+    int rc = mote_crypto_hkdf_extract(t->hash, zeros, t->hash_len, zeros, t->hash_len, early);
+    if (!rc)
+        rc = mote_crypto_hash(t->hash, "", 0, empty);
+    if (!rc)
+        rc = derive_secret(t, early, "derived", empty, derived);
+    if (!rc)
+        rc = mote_crypto_hkdf_extract(t->hash, derived, t->hash_len, shared, shared_len,
+                                      t->hs_secret);
+    transcript_hash(t, th);
+    if (!rc)
+        rc = derive_secret(t, t->hs_secret, "c hs traffic", th, t->c_hs);
+    if (!rc)
+        rc = derive_secret(t, t->hs_secret, "s hs traffic", th, t->s_hs);
+    if (!rc)
+        rc = derive_secret(t, t->hs_secret, "derived", empty, derived);
+    if (!rc)
+        rc = mote_crypto_hkdf_extract(t->hash, derived, t->hash_len, zeros, t->hash_len, t->master);
+    mote_wipe(early, sizeof(early));
+    mote_wipe(derived, sizeof(derived));
+    return rc;
+}
+
+/* Application secrets from the transcript through the server Finished. */
+static int derive_app_secrets(mote_tls *t)
+{
+    uint8_t th[MOTE_CRYPTO_HASH_MAX_LEN];
+    transcript_hash(t, th);
+    int rc = derive_secret(t, t->master, "c ap traffic", th, t->c_ap);
+    if (!rc)
+        rc = derive_secret(t, t->master, "s ap traffic", th, t->s_ap);
+    return rc;
+}
+
+static int finished_mac(const mote_tls *t, const uint8_t *base, uint8_t *out)
+{
+    uint8_t fk[MOTE_CRYPTO_HASH_MAX_LEN], th[MOTE_CRYPTO_HASH_MAX_LEN];
+    int rc = hkdf_expand_label(t->hash, base, t->hash_len, "finished", NULL, 0, fk, t->hash_len);
+    transcript_hash(t, th);
+    if (!rc)
+        rc = mote_crypto_hmac(t->hash, fk, t->hash_len, th, t->hash_len, out);
+    mote_wipe(fk, sizeof(fk));
+    return rc;
+}
+
+static int next_traffic_secret(mote_tls *t, tls_dir *d)
+{
+    uint8_t next[MOTE_CRYPTO_HASH_MAX_LEN];
+    int rc = hkdf_expand_label(t->hash, d->secret, t->hash_len, "traffic upd", NULL, 0, next,
+                               t->hash_len);
+    if (!rc)
+        rc = set_dir_keys(t, d, next);
+    mote_wipe(next, sizeof(next));
+    return rc;
+}
+
+/* ---- record layer: output ------------------------------------------------------ */
+
+static int emit_plain(mote_tls *t, uint8_t type, uint16_t ver, const uint8_t *data, size_t len)
+{
+    do {
+        size_t n = len > TLS_MAX_PLAIN ? TLS_MAX_PLAIN : len;
+        int err = 0;
+        uint8_t *p = mote_buf_extend(&t->out, 5 + n, &err);
+        if (!p)
+            return err;
+        p[0] = type;
+        mote_store_be16(p + 1, ver);
+        mote_store_be16(p + 3, (uint16_t)n);
+        if (n)
+            memcpy(p + 5, data, n);
+        data += n;
+        len -= n;
+    } while (len);
+    return 0;
+}
+
+static void make_nonce(const tls_dir *d, uint8_t nonce[12])
+{
+    memcpy(nonce, d->iv, 12);
+    for (int i = 0; i < 8; i++)
+        nonce[11 - i] ^= (uint8_t)(d->seq >> (8 * i));
+}
+
+/* Sends content of a type, protected with the current write keys if any. */
+static int emit(mote_tls *t, uint8_t type, const uint8_t *data, size_t len)
+{
+    if (!t->wr.aead)
+        return emit_plain(t, type, 0x0303, data, len);
+    do {
+        size_t n = len > TLS_MAX_PLAIN ? TLS_MAX_PLAIN : len;
+        size_t pad = 0;
+        if (t->cfg->pad) {
+            pad = t->cfg->pad(t->cfg->pad_ctx, type, n, TLS_MAX_PLAIN - n);
+            if (pad > TLS_MAX_PLAIN - n)
+                pad = TLS_MAX_PLAIN - n;
+        }
+        size_t ct = n + 1 + pad + MOTE_CRYPTO_AEAD_TAG_LEN;
+        int err = 0;
+        if (t->wr.seq == UINT64_MAX)
+            return MOTE_ELIMIT;
+        uint8_t *p = mote_buf_extend(&t->out, 5 + ct, &err);
+        if (!p)
+            return err;
+        p[0] = CT_APPDATA;
+        mote_store_be16(p + 1, 0x0303);
+        mote_store_be16(p + 3, (uint16_t)ct);
+        if (n)
+            memcpy(p + 5, data, n);
+        p[5 + n] = type;
+        memset(p + 6 + n, 0, pad);
+        uint8_t nonce[12];
+        make_nonce(&t->wr, nonce);
+        err = mote_crypto_aead_seal(t->wr.aead, nonce, 12, p, 5, p + 5, n + 1 + pad,
+                                    p + 5 + n + 1 + pad);
+        if (err)
+            return err;
+        t->wr.seq++;
+        data += n;
+        len -= n;
+    } while (len);
+    return 0;
+}
+
+/* Ends the connection with a fatal alert (sent to the peer). */
+static int fail(mote_tls *t, int alert, int err, const char *fmt, ...)
+{
+    if (t->state == MOTE_TLS_FAILED)
+        return t->err;
+    t->state = MOTE_TLS_FAILED;
+    t->alert = alert;
+    t->alert_received = 0;
+    t->err = err ? err : MOTE_EPROTO;
+    char msg[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    set_reason(t, "sent alert %s: %s", mote_tls_alert_name(alert), msg);
+    mote_logf(t->cfg->log, MOTE_LOG_INFO, "tls", "%s", t->reason);
+    uint8_t a[2] = {2, (uint8_t)alert};
+    emit(t, CT_ALERT, a, 2);
+    return t->err;
+}
+
+#define FAIL_DECODE(t, what)                                                                       \
+    fail((t), MOTE_TLS_ALERT_DECODE_ERROR, MOTE_EPROTO, "malformed %s", what)
+
+static int emit_ccs(mote_tls *t)
+{
+    static const uint8_t one = 1;
+    if (t->ccs_sent)
+        return 0;
+    t->ccs_sent = 1;
+    return emit_plain(t, CT_CCS, 0x0303, &one, 1);
+}
+
+/* Sends a handshake message whose body is in body[0..len) and adds it to
+ * the transcript. */
+static int send_hs(mote_tls *t, uint8_t type, const uint8_t *body, size_t len)
+{
+    uint8_t hdr[4];
+    if (len > 0xffffff)
+        return MOTE_ELIMIT;
+    hdr[0] = type;
+    mote_store_be24(hdr + 1, (uint32_t)len);
+    mote_buf msg;
+    mote_buf_init(&msg, 0);
+    int rc = mote_buf_append(&msg, hdr, 4);
+    if (!rc)
+        rc = mote_buf_append(&msg, body, len);
+    if (!rc) {
+        transcript_add(t, msg.data, msg.len);
+        if (type == HS_CLIENT_HELLO && !t->hrr)
+            rc = emit_plain(t, CT_HANDSHAKE, 0x0301, msg.data, msg.len);
+        else
+            rc = emit(t, CT_HANDSHAKE, msg.data, msg.len);
+    }
+    mote_buf_free(&msg);
+    return rc;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+static mote_tls *tls_alloc(const mote_tls_config *cfg, int server, int *err)
+{
+    mote_tls *t = calloc(1, sizeof(*t));
+    if (!t) {
+        *err = MOTE_ENOMEM;
+        return NULL;
+    }
+    t->cfg = cfg;
+    t->server = server;
+    t->state = MOTE_TLS_HANDSHAKING;
+    t->alert = -1;
+    mote_buf_init(&t->in, 5 + TLS_MAX_CIPHER);
+    mote_buf_init(&t->out, 0);
+    mote_buf_init_secret(&t->app_in, 0);
+    mote_buf_init_secret(&t->hs_in, TLS_MAX_HS_MSG + 4);
+    mote_buf_init_secret(&t->early_out, EARLY_OUT_MAX);
+    mote_buf_init(&t->pending, 4 * TLS_MAX_HS_MSG);
+    mote_buf_init(&t->cookie, 0xffff);
+    mote_buf_init(&t->peer_chain, TLS_MAX_HS_MSG);
+    t->scratch = malloc(TLS_MAX_CIPHER);
+    if (!t->scratch) {
+        free(t);
+        *err = MOTE_ENOMEM;
+        return NULL;
+    }
+    return t;
+}
+
+void mote_tls_free(mote_tls *t)
+{
+    if (!t)
+        return;
+    mote_buf_free(&t->in);
+    mote_buf_free(&t->out);
+    mote_buf_free(&t->app_in);
+    mote_buf_free(&t->hs_in);
+    mote_buf_free(&t->early_out);
+    mote_buf_free(&t->pending);
+    mote_buf_free(&t->cookie);
+    mote_buf_free(&t->peer_chain);
+    mote_crypto_aead_free(t->rd.aead);
+    mote_crypto_aead_free(t->wr.aead);
+    mote_crypto_kx_free(t->kx);
+    if (t->scratch) {
+        mote_wipe(t->scratch, TLS_MAX_CIPHER);
+        free(t->scratch);
+    }
+    free(t->sni);
+    mote_wipe(t, sizeof(*t));
+    free(t);
+}
+
+static int looks_like_ip(const char *s)
+{
+    if (strchr(s, ':'))
+        return 1;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || *s == '.'))
+            return 0;
+    return 1;
+}
+
+/* Writes and sends the ClientHello (the first, or the second after HRR). */
+static int send_client_hello(mote_tls *t)
+{
+    const mote_tls_config *cfg = t->cfg;
+    mote_buf body;
+    mote_buf_init(&body, 0);
+    wb w = {&body, 0};
+    uint8_t random[32];
+    int rc = mote_rng_fill(cfg->rng, random, 32);
+    if (rc)
+        return rc;
+    w_u16(&w, 0x0303);
+    w_bytes(&w, random, 32);
+    size_t v = w_open(&w, 1);
+    w_bytes(&w, t->session_id, t->sid_len);
+    w_close(&w, v, 1);
+    v = w_open(&w, 2);
+    for (size_t i = 0; i < cfg->n_suites; i++)
+        w_u16(&w, cfg->suites[i]);
+    w_close(&w, v, 2);
+    w_u8(&w, 1);
+    w_u8(&w, 0);
+    size_t exts = w_open(&w, 2);
+    if (t->sni && !looks_like_ip(t->sni)) {
+        w_u16(&w, EXT_SERVER_NAME);
+        size_t e = w_open(&w, 2);
+        size_t l = w_open(&w, 2);
+        w_u8(&w, 0);
+        size_t n = w_open(&w, 2);
+        w_bytes(&w, t->sni, strlen(t->sni));
+        w_close(&w, n, 2);
+        w_close(&w, l, 2);
+        w_close(&w, e, 2);
+    }
+    w_u16(&w, EXT_SUPPORTED_VERSIONS);
+    w_u16(&w, 3);
+    w_u8(&w, 2);
+    w_u16(&w, MOTE_TLS_VERSION_13);
+    w_u16(&w, EXT_SUPPORTED_GROUPS);
+    size_t e = w_open(&w, 2);
+    size_t l = w_open(&w, 2);
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        w_u16(&w, cfg->groups[i]);
+    w_close(&w, l, 2);
+    w_close(&w, e, 2);
+    w_u16(&w, EXT_SIGNATURE_ALGORITHMS);
+    e = w_open(&w, 2);
+    l = w_open(&w, 2);
+    for (size_t i = 0; i < cfg->n_sigalgs; i++)
+        w_u16(&w, cfg->sigalgs[i]);
+    w_close(&w, l, 2);
+    w_close(&w, e, 2);
+    if (!t->kx) {
+        t->kx = mote_crypto_kx_new((mote_crypto_group)t->kx_group, cfg->rng, &rc);
+        if (!t->kx) {
+            mote_buf_free(&body);
+            return rc;
+        }
+    }
+    mote_slice share = mote_crypto_kx_share(t->kx);
+    w_u16(&w, EXT_KEY_SHARE);
+    e = w_open(&w, 2);
+    l = w_open(&w, 2);
+    w_u16(&w, t->kx_group);
+    size_t s = w_open(&w, 2);
+    w_bytes(&w, share.ptr, share.len);
+    w_close(&w, s, 2);
+    w_close(&w, l, 2);
+    w_close(&w, e, 2);
+    if (cfg->n_alpn) {
+        w_u16(&w, EXT_ALPN);
+        e = w_open(&w, 2);
+        l = w_open(&w, 2);
+        w_bytes(&w, cfg->alpn_wire.data, cfg->alpn_wire.len);
+        w_close(&w, l, 2);
+        w_close(&w, e, 2);
+    }
+    if (t->cookie.len) {
+        w_u16(&w, EXT_COOKIE);
+        e = w_open(&w, 2);
+        l = w_open(&w, 2);
+        w_bytes(&w, t->cookie.data, t->cookie.len);
+        w_close(&w, l, 2);
+        w_close(&w, e, 2);
+    }
+    w_close(&w, exts, 2);
+    rc = w.err;
+    if (!rc)
+        rc = send_hs(t, HS_CLIENT_HELLO, body.data, body.len);
+    mote_buf_free(&body);
+    return rc;
+}
+
+mote_tls *mote_tls_client_new(const mote_tls_config *cfg, const char *server_name, int *err)
+{
+    int e = 0;
+    if (!err)
+        err = &e;
+    if (!cfg) {
+        *err = MOTE_EINVAL;
+        return NULL;
+    }
+    mote_tls *t = tls_alloc(cfg, 0, err);
+    if (!t)
+        return NULL;
+    if (server_name && *server_name) {
+        if (strlen(server_name) > 253) {
+            *err = MOTE_EINVAL;
+            goto fail;
+        }
+        t->sni = strdup(server_name);
+        if (!t->sni) {
+            *err = MOTE_ENOMEM;
+            goto fail;
+        }
+    }
+    t->sid_len = 32; /* middlebox compatibility mode */
+    if ((*err = mote_rng_fill(cfg->rng, t->session_id, 32)) != 0)
+        goto fail;
+    t->kx_group = cfg->groups[0];
+    if ((*err = send_client_hello(t)) != 0)
+        goto fail;
+    t->hs = ST_C_WAIT_SH;
+    t->ccs_ok = 1;
+    *err = 0;
+    return t;
+fail:
+    mote_tls_free(t);
+    return NULL;
+}
+
+mote_tls *mote_tls_server_new(const mote_tls_config *cfg, int *err)
+{
+    int e = 0;
+    if (!err)
+        err = &e;
+    if (!cfg || cfg->n_certs == 0) {
+        *err = MOTE_EINVAL;
+        return NULL;
+    }
+    mote_tls *t = tls_alloc(cfg, 1, err);
+    if (!t)
+        return NULL;
+    t->hs = ST_S_WAIT_CH;
+    *err = 0;
+    return t;
+}
+
+/* ---- certificates and signatures --------------------------------------------- */
+
+static const char ctx_server[] = "TLS 1.3, server CertificateVerify";
+static const char ctx_client[] = "TLS 1.3, client CertificateVerify";
+
+/* The content a CertificateVerify signs. */
+static size_t cv_content(const mote_tls *t, int from_server, uint8_t *out)
+{
+    const char *c = from_server ? ctx_server : ctx_client;
+    size_t cl = strlen(c);
+    memset(out, 0x20, 64);
+    memcpy(out + 64, c, cl);
+    out[64 + cl] = 0;
+    transcript_hash(t, out + 65 + cl);
+    return 65 + cl + t->hash_len;
+}
+
+static int send_certificate(mote_tls *t, const tls_cert_entry *c)
+{
+    mote_buf body;
+    mote_buf_init(&body, 0);
+    wb w = {&body, 0};
+    w_u8(&w, 0); /* certificate_request_context: empty (we never send
+                    post-handshake requests) */
+    size_t list = w_open(&w, 3);
+    for (size_t i = 0; c && i < c->n_chain; i++) {
+        size_t d = w_open(&w, 3);
+        w_bytes(&w, c->chain[i].data, c->chain[i].len);
+        w_close(&w, d, 3);
+        w_u16(&w, 0);
+    }
+    w_close(&w, list, 3);
+    int rc = w.err;
+    if (!rc)
+        rc = send_hs(t, HS_CERTIFICATE, body.data, body.len);
+    mote_buf_free(&body);
+    return rc;
+}
+
+static int send_certificate_verify(mote_tls *t, const tls_cert_entry *c, uint16_t scheme)
+{
+    uint8_t content[64 + 34 + MOTE_CRYPTO_HASH_MAX_LEN];
+    size_t cl = cv_content(t, t->server, content);
+    uint8_t body[4 + MOTE_CRYPTO_SIG_MAX_LEN];
+    size_t sig_len = 0;
+    int rc = mote_crypto_sign(c->key, (mote_crypto_sig_alg)scheme, t->cfg->rng, content, cl,
+                              body + 4, MOTE_CRYPTO_SIG_MAX_LEN, &sig_len, 0);
+    if (rc)
+        return rc;
+    mote_store_be16(body, scheme);
+    mote_store_be16(body + 2, (uint16_t)sig_len);
+    return send_hs(t, HS_CERTIFICATE_VERIFY, body, 4 + sig_len);
+}
+
+static int send_finished(mote_tls *t)
+{
+    uint8_t mac[MOTE_CRYPTO_HASH_MAX_LEN];
+    int rc = finished_mac(t, t->server ? t->s_hs : t->c_hs, mac);
+    if (!rc)
+        rc = send_hs(t, HS_FINISHED, mac, t->hash_len);
+    mote_wipe(mac, sizeof(mac));
+    return rc;
+}
+
+/* Picks the signature scheme for our certificate from the peer's list. */
+static uint16_t pick_sigalg(const mote_tls *t, const tls_cert_entry *c, const uint16_t *peer,
+                            size_t n)
+{
+    for (size_t i = 0; i < t->cfg->n_sigalgs; i++) {
+        uint16_t s = t->cfg->sigalgs[i];
+        if (tls_sigalg_fits_key(s, c->key_type) && in_list16(peer, n, s))
+            return s;
+    }
+    return 0;
+}
+
+/* Parses a Certificate message into the peer chain and runs the verifier. */
+static int recv_certificate(mote_tls *t, mote_reader *r)
+{
+    mote_slice ctx, list;
+    mote_reader_vec8(r, &ctx);
+    mote_reader_vec24(r, &list);
+    if (mote_reader_finish(r))
+        return FAIL_DECODE(t, "Certificate");
+    if (ctx.len != 0)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "non-empty certificate_request_context");
+    mote_reader lr;
+    mote_reader_init(&lr, list.ptr, list.len);
+    mote_buf_reset(&t->peer_chain);
+    t->n_peer = 0;
+    while (mote_reader_left(&lr)) {
+        mote_slice cert, exts;
+        mote_reader_vec24(&lr, &cert);
+        mote_reader_vec16(&lr, &exts);
+        if (lr.err || cert.len == 0)
+            return FAIL_DECODE(t, "CertificateEntry");
+        /* Extensions in entries: parse their framing; content ignored. */
+        mote_reader er;
+        mote_reader_init(&er, exts.ptr, exts.len);
+        while (mote_reader_left(&er)) {
+            uint16_t et;
+            mote_slice ed;
+            mote_reader_u16(&er, &et);
+            mote_reader_vec16(&er, &ed);
+        }
+        if (mote_reader_finish(&er))
+            return FAIL_DECODE(t, "CertificateEntry extensions");
+        if (t->n_peer == MAX_PEER_CERTS)
+            return fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY,
+                        "more than %d certificates", MAX_PEER_CERTS);
+        t->peer_off[t->n_peer] = t->peer_chain.len;
+        t->peer_len[t->n_peer] = cert.len;
+        if (mote_buf_append(&t->peer_chain, cert.ptr, cert.len))
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+        t->n_peer++;
+    }
+    if (mote_reader_finish(&lr))
+        return FAIL_DECODE(t, "certificate_list");
+    if (t->n_peer == 0) {
+        if (!t->server)
+            return fail(t, MOTE_TLS_ALERT_DECODE_ERROR, MOTE_EPROTO, "empty server Certificate");
+        if (t->cfg->client_auth == 2)
+            return fail(t, MOTE_TLS_ALERT_CERTIFICATE_REQUIRED, MOTE_EVERIFY,
+                        "client sent no certificate");
+        return 0;
+    }
+    mote_slice spki;
+    if (tls_cert_spki(mote_tls_peer_cert(t, 0), &spki))
+        return fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY, "unparsable certificate");
+    if (!t->server && t->cfg->insecure)
+        return 0;
+    if (!t->cfg->verify)
+        return fail(t, MOTE_TLS_ALERT_CERTIFICATE_UNKNOWN, MOTE_EVERIFY,
+                    "no certificate verifier configured (and not marked insecure)");
+    mote_slice chain[MAX_PEER_CERTS];
+    for (size_t i = 0; i < t->n_peer; i++)
+        chain[i] = mote_tls_peer_cert(t, i);
+    uint8_t alert = MOTE_TLS_ALERT_BAD_CERTIFICATE;
+    int rc =
+        t->cfg->verify(t->cfg->verify_ctx, chain, t->n_peer, t->server ? NULL : t->sni, &alert);
+    if (rc)
+        return fail(t, alert, MOTE_EVERIFY, "certificate verification failed");
+    return 0;
+}
+
+/* Checks a CertificateVerify against the peer's leaf. */
+static int recv_certificate_verify(mote_tls *t, mote_reader *r, const uint16_t *offered,
+                                   size_t n_offered)
+{
+    uint16_t scheme;
+    mote_slice sig;
+    mote_reader_u16(r, &scheme);
+    mote_reader_vec16(r, &sig);
+    if (mote_reader_finish(r))
+        return FAIL_DECODE(t, "CertificateVerify");
+    if (!in_list16(offered, n_offered, scheme))
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "CertificateVerify with a scheme not offered (0x%04x)", scheme);
+    mote_slice spki;
+    if (tls_cert_spki(mote_tls_peer_cert(t, 0), &spki))
+        return fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY, "unparsable certificate");
+    int kerr = 0;
+    mote_crypto_pubkey *pk = mote_crypto_pubkey_from_spki(spki.ptr, spki.len, &kerr);
+    if (!pk)
+        return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_CERTIFICATE, MOTE_EVERIFY,
+                    "unsupported public key in certificate");
+    int fits = tls_sigalg_fits_key(scheme, mote_crypto_pubkey_type(pk));
+    uint8_t content[64 + 34 + MOTE_CRYPTO_HASH_MAX_LEN];
+    size_t cl = cv_content(t, !t->server, content);
+    int rc =
+        fits ? mote_crypto_verify(pk, (mote_crypto_sig_alg)scheme, content, cl, sig.ptr, sig.len, 0)
+             : MOTE_EUNSUPPORTED;
+    mote_crypto_pubkey_free(pk);
+    if (!fits)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "signature scheme %s does not fit the certificate's key",
+                    mote_tls_sigalg_name(scheme));
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY,
+                    "CertificateVerify signature is invalid");
+    if (!t->server)
+        t->sigalg = scheme;
+    return 0;
+}
+
+static int recv_finished(mote_tls *t, mote_reader *r, const uint8_t *base)
+{
+    uint8_t mac[MOTE_CRYPTO_HASH_MAX_LEN];
+    mote_slice got;
+    if (mote_reader_bytes(r, t->hash_len, &got) || mote_reader_finish(r))
+        return FAIL_DECODE(t, "Finished");
+    if (finished_mac(t, base, mac))
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_EPROTO, "key schedule failed");
+    int ok = mote_ct_equal(mac, got.ptr, t->hash_len);
+    mote_wipe(mac, sizeof(mac));
+    if (!ok)
+        return fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY, "Finished MAC mismatch");
+    return 0;
+}
+
+/* Moves application data written during the handshake to the output. */
+static int flush_early(mote_tls *t)
+{
+    int rc = 0;
+    if (t->early_out.len)
+        rc = emit(t, CT_APPDATA, t->early_out.data, t->early_out.len);
+    mote_buf_free(&t->early_out);
+    return rc;
+}
+
+/* ---- extensions ------------------------------------------------------------- */
+
+/* Walks an extension block, checking framing and duplicates; calls fn for
+ * each. Returns 0 or a failure already reported. */
+typedef int (*ext_fn)(mote_tls *t, uint16_t type, mote_slice data, void *arg);
+
+static int walk_exts(mote_tls *t, mote_slice block, const char *msg, ext_fn fn, void *arg,
+                     int psk_last)
+{
+    uint16_t seen[64];
+    size_t n_seen = 0;
+    mote_reader r;
+    mote_reader_init(&r, block.ptr, block.len);
+    while (mote_reader_left(&r)) {
+        uint16_t type;
+        mote_slice data;
+        mote_reader_u16(&r, &type);
+        mote_reader_vec16(&r, &data);
+        if (r.err)
+            return FAIL_DECODE(t, msg);
+        if (in_list16(seen, n_seen, type))
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "duplicate extension %u in %s", type, msg);
+        if (n_seen == 64)
+            return fail(t, MOTE_TLS_ALERT_DECODE_ERROR, MOTE_EPROTO, "too many extensions");
+        seen[n_seen++] = type;
+        if (psk_last && type == EXT_PRE_SHARED_KEY && mote_reader_left(&r))
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "pre_shared_key is not the last extension");
+        int rc = fn(t, type, data, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- client side ------------------------------------------------------------- */
+
+typedef struct sh_info {
+    int have_versions;
+    uint16_t version;
+    int have_ks;
+    uint16_t ks_group;
+    mote_slice ks;
+    int hrr;
+} sh_info;
+
+static int sh_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
+{
+    sh_info *s = arg;
+    mote_reader r;
+    mote_reader_init(&r, data.ptr, data.len);
+    switch (type) {
+    case EXT_SUPPORTED_VERSIONS:
+        mote_reader_u16(&r, &s->version);
+        if (mote_reader_finish(&r))
+            return FAIL_DECODE(t, "supported_versions");
+        s->have_versions = 1;
+        return 0;
+    case EXT_KEY_SHARE:
+        mote_reader_u16(&r, &s->ks_group);
+        if (!s->hrr)
+            mote_reader_vec16(&r, &s->ks);
+        if (mote_reader_finish(&r) || (!s->hrr && s->ks.len == 0))
+            return FAIL_DECODE(t, "key_share");
+        s->have_ks = 1;
+        return 0;
+    case EXT_COOKIE:
+        if (!s->hrr)
+            break;
+        {
+            mote_slice c;
+            mote_reader_vec16(&r, &c);
+            if (mote_reader_finish(&r) || c.len == 0)
+                return FAIL_DECODE(t, "cookie");
+            mote_buf_reset(&t->cookie);
+            if (mote_buf_append(&t->cookie, c.ptr, c.len))
+                return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+        }
+        return 0;
+    default:
+        break;
+    }
+    return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_EXTENSION, MOTE_EPROTO,
+                "ServerHello carries extension %u that was not offered", type);
+}
+
+static int client_recv_server_hello(mote_tls *t, mote_reader *r, const uint8_t *raw, size_t raw_len)
+{
+    uint16_t legacy, suite;
+    mote_slice random, sid, exts = {0};
+    uint8_t comp;
+    mote_reader_u16(r, &legacy);
+    mote_reader_bytes(r, 32, &random);
+    mote_reader_vec8(r, &sid);
+    mote_reader_u16(r, &suite);
+    mote_reader_u8(r, &comp);
+    if (mote_reader_left(r))
+        mote_reader_vec16(r, &exts);
+    if (mote_reader_finish(r) || sid.len > 32)
+        return FAIL_DECODE(t, "ServerHello");
+    sh_info s;
+    memset(&s, 0, sizeof(s));
+    s.hrr = memcmp(random.ptr, hrr_random, 32) == 0;
+    int rc = walk_exts(t, exts, "ServerHello", sh_ext, &s, 0);
+    if (rc)
+        return rc;
+    if (!s.have_versions) {
+        /* A TLS 1.2 (or older) server: mote only speaks 1.3. A downgrade
+         * sentinel means an attacker forced this. */
+        if (memcmp(random.ptr + 24, "DOWNGRD", 7) == 0 &&
+            (random.ptr[31] == 0 || random.ptr[31] == 1))
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "downgrade sentinel in ServerHello");
+        return fail(t, MOTE_TLS_ALERT_PROTOCOL_VERSION, MOTE_EUNSUPPORTED,
+                    "server offers only TLS 0x%04x", legacy);
+    }
+    if (s.version != MOTE_TLS_VERSION_13 || legacy != 0x0303)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "server selected version 0x%04x", s.version);
+    if (sid.len != t->sid_len || memcmp(sid.ptr, t->session_id, sid.len) != 0)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "legacy_session_id_echo mismatch");
+    if (!in_list16(t->cfg->suites, t->cfg->n_suites, suite) || (t->hrr && suite != t->suite))
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "server chose cipher suite 0x%04x", suite);
+    if (comp != 0)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "compression selected");
+    if (!s.have_ks)
+        return fail(t, MOTE_TLS_ALERT_MISSING_EXTENSION, MOTE_EPROTO, "no key_share");
+    t->version = MOTE_TLS_VERSION_13;
+    t->suite = suite;
+    suite_params(suite, &t->hash, &t->aead_id);
+    t->hash_len = mote_crypto_hash_len(t->hash);
+
+    if (s.hrr) {
+        if (t->hrr)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "second HelloRetryRequest");
+        if (!in_list16(t->cfg->groups, t->cfg->n_groups, s.ks_group) || s.ks_group == t->kx_group)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "HelloRetryRequest asks for group 0x%04x", s.ks_group);
+        t->hrr = 1;
+        transcript_start(t, 1);
+        transcript_add(t, raw, raw_len);
+        mote_crypto_kx_free(t->kx);
+        t->kx = NULL;
+        t->kx_group = s.ks_group;
+        rc = emit_ccs(t);
+        if (!rc)
+            rc = send_client_hello(t);
+        if (rc)
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write ClientHello");
+        return 0;
+    }
+    if (s.ks_group != t->kx_group)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "key_share for a group not offered");
+    if (!t->th_ready)
+        transcript_start(t, 0);
+    transcript_add(t, raw, raw_len);
+    uint8_t shared[MOTE_CRYPTO_KX_SECRET_MAX];
+    size_t shared_len = 0;
+    rc = mote_crypto_kx_finish(t->kx, s.ks.ptr, s.ks.len, shared, &shared_len);
+    mote_crypto_kx_free(t->kx);
+    t->kx = NULL;
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "bad server key share");
+    t->group = s.ks_group;
+    rc = derive_handshake_secrets(t, shared, shared_len);
+    mote_wipe(shared, sizeof(shared));
+    if (!rc)
+        rc = set_dir_keys(t, &t->rd, t->s_hs);
+    if (!rc)
+        rc = set_dir_keys(t, &t->wr, t->c_hs);
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key schedule failed");
+    if (t->hs_in.len)
+        return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                    "handshake data across a key change");
+    t->hs = ST_C_WAIT_EE;
+    return 0;
+}
+
+static int ee_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
+{
+    (void)arg;
+    mote_reader r;
+    mote_reader_init(&r, data.ptr, data.len);
+    switch (type) {
+    case EXT_SERVER_NAME:
+        if (data.len != 0)
+            return FAIL_DECODE(t, "server_name");
+        if (!t->sni)
+            break;
+        t->sni_acked = 1;
+        return 0;
+    case EXT_SUPPORTED_GROUPS: {
+        mote_slice l;
+        mote_reader_vec16(&r, &l);
+        if (mote_reader_finish(&r) || l.len == 0 || l.len % 2)
+            return FAIL_DECODE(t, "supported_groups");
+        return 0;
+    }
+    case EXT_ALPN: {
+        mote_slice l, p;
+        if (!t->cfg->n_alpn)
+            break;
+        mote_reader_vec16(&r, &l);
+        if (mote_reader_finish(&r))
+            return FAIL_DECODE(t, "ALPN");
+        mote_reader lr;
+        mote_reader_init(&lr, l.ptr, l.len);
+        mote_reader_vec8(&lr, &p);
+        if (mote_reader_finish(&lr) || p.len == 0)
+            return FAIL_DECODE(t, "ALPN");
+        /* Must be one we offered. */
+        mote_reader or ;
+        mote_reader_init(& or, t->cfg->alpn_wire.data, t->cfg->alpn_wire.len);
+        int found = 0;
+        while (mote_reader_left(& or)) {
+            mote_slice o;
+            mote_reader_vec8(& or, &o);
+            if (o.len == p.len && memcmp(o.ptr, p.ptr, p.len) == 0)
+                found = 1;
+        }
+        if (!found)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "server chose an ALPN protocol not offered");
+        memcpy(t->alpn, p.ptr, p.len);
+        t->alpn[p.len] = 0;
+        t->have_alpn = 1;
+        return 0;
+    }
+    case EXT_SUPPORTED_VERSIONS:
+    case EXT_KEY_SHARE:
+    case EXT_SIGNATURE_ALGORITHMS:
+    case EXT_PRE_SHARED_KEY:
+    case EXT_PSK_MODES:
+    case EXT_COOKIE:
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "extension %u not allowed in EncryptedExtensions", type);
+    default:
+        break;
+    }
+    return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_EXTENSION, MOTE_EPROTO,
+                "EncryptedExtensions carries extension %u that was not offered", type);
+}
+
+static int cr_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
+{
+    (void)arg;
+    if (type == EXT_SIGNATURE_ALGORITHMS) {
+        mote_reader r;
+        mote_slice l;
+        mote_reader_init(&r, data.ptr, data.len);
+        mote_reader_vec16(&r, &l);
+        if (mote_reader_finish(&r) || l.len == 0 || l.len % 2)
+            return FAIL_DECODE(t, "signature_algorithms");
+        t->n_cr_sigalgs = 0;
+        for (size_t i = 0; i + 1 < l.len; i += 2)
+            if (t->n_cr_sigalgs < 32)
+                t->cr_sigalgs[t->n_cr_sigalgs++] = mote_load_be16(l.ptr + i);
+    }
+    return 0; /* other extensions in CertificateRequest are ignored */
+}
+
+static int client_send_second_flight(mote_tls *t)
+{
+    int rc = emit_ccs(t);
+    if (!rc && t->cert_requested) {
+        const tls_cert_entry *c = NULL;
+        uint16_t scheme = 0;
+        for (size_t i = 0; i < t->cfg->n_certs && !c; i++) {
+            scheme = pick_sigalg(t, &t->cfg->certs[i], t->cr_sigalgs, t->n_cr_sigalgs);
+            if (scheme)
+                c = &t->cfg->certs[i];
+        }
+        rc = send_certificate(t, c);
+        if (!rc && c)
+            rc = send_certificate_verify(t, c, scheme);
+    }
+    if (!rc)
+        rc = send_finished(t);
+    if (!rc)
+        rc = set_dir_keys(t, &t->wr, t->c_ap);
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write client Finished");
+    t->hs = ST_DONE;
+    t->state = MOTE_TLS_OPEN;
+    t->ccs_ok = 0;
+    return flush_early(t);
+}
+
+static int client_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_t *raw,
+                         size_t raw_len)
+{
+    int rc;
+    switch (t->hs) {
+    case ST_C_WAIT_SH:
+        if (type != HS_SERVER_HELLO)
+            break;
+        return client_recv_server_hello(t, r, raw, raw_len);
+    case ST_C_WAIT_EE: {
+        if (type != HS_ENCRYPTED_EXTENSIONS)
+            break;
+        mote_slice exts;
+        mote_reader_vec16(r, &exts);
+        if (mote_reader_finish(r))
+            return FAIL_DECODE(t, "EncryptedExtensions");
+        rc = walk_exts(t, exts, "EncryptedExtensions", ee_ext, NULL, 0);
+        if (rc)
+            return rc;
+        if (t->cfg->n_alpn && !t->have_alpn)
+            mote_logf(t->cfg->log, MOTE_LOG_DEBUG, "tls", "server chose no ALPN protocol");
+        transcript_add(t, raw, raw_len);
+        t->hs = ST_C_WAIT_CERT_CR;
+        return 0;
+    }
+    case ST_C_WAIT_CERT_CR:
+        if (type == HS_CERTIFICATE_REQUEST) {
+            mote_slice ctx, exts;
+            mote_reader_vec8(r, &ctx);
+            mote_reader_vec16(r, &exts);
+            if (mote_reader_finish(r))
+                return FAIL_DECODE(t, "CertificateRequest");
+            if (ctx.len != 0)
+                return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                            "CertificateRequest context in the handshake");
+            t->n_cr_sigalgs = 0;
+            rc = walk_exts(t, exts, "CertificateRequest", cr_ext, NULL, 0);
+            if (rc)
+                return rc;
+            if (t->n_cr_sigalgs == 0)
+                return fail(t, MOTE_TLS_ALERT_MISSING_EXTENSION, MOTE_EPROTO,
+                            "CertificateRequest without signature_algorithms");
+            t->cert_requested = 1;
+            transcript_add(t, raw, raw_len);
+            t->hs = ST_C_WAIT_CERT;
+            return 0;
+        }
+        /* fall through */
+    case ST_C_WAIT_CERT:
+        if (type != HS_CERTIFICATE)
+            break;
+        rc = recv_certificate(t, r);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        t->hs = ST_C_WAIT_CV;
+        return 0;
+    case ST_C_WAIT_CV:
+        if (type != HS_CERTIFICATE_VERIFY)
+            break;
+        rc = recv_certificate_verify(t, r, t->cfg->sigalgs, t->cfg->n_sigalgs);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        t->hs = ST_C_WAIT_FIN;
+        return 0;
+    case ST_C_WAIT_FIN:
+        if (type != HS_FINISHED)
+            break;
+        rc = recv_finished(t, r, t->s_hs);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        rc = derive_app_secrets(t);
+        if (!rc)
+            rc = set_dir_keys(t, &t->rd, t->s_ap);
+        if (rc)
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key schedule failed");
+        t->rd_app = 1;
+        if (t->hs_in.len)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "handshake data across a key change");
+        return client_send_second_flight(t);
+    default:
+        break;
+    }
+    return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                "unexpected handshake message %u", type);
+}
+
+/* ---- server side ------------------------------------------------------------- */
+
+typedef struct ch_info {
+    uint16_t suites[64];
+    size_t n_suites;
+    int have_versions, v13;
+    int have_groups;
+    uint16_t groups[64];
+    size_t n_groups;
+    int have_ks;
+    uint16_t ks_groups[16];
+    mote_slice ks[16];
+    size_t n_ks;
+    int have_sigalgs;
+    int have_alpn;
+    mote_slice alpn;
+    int have_sni;
+    char sni[256];
+    int psk;
+} ch_info;
+
+static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
+{
+    ch_info *c = arg;
+    mote_reader r;
+    mote_slice l;
+    mote_reader_init(&r, data.ptr, data.len);
+    switch (type) {
+    case EXT_SUPPORTED_VERSIONS:
+        mote_reader_vec8(&r, &l);
+        if (mote_reader_finish(&r) || l.len < 2 || l.len % 2)
+            return FAIL_DECODE(t, "supported_versions");
+        c->have_versions = 1;
+        for (size_t i = 0; i < l.len; i += 2)
+            if (mote_load_be16(l.ptr + i) == MOTE_TLS_VERSION_13)
+                c->v13 = 1;
+        return 0;
+    case EXT_SUPPORTED_GROUPS:
+        mote_reader_vec16(&r, &l);
+        if (mote_reader_finish(&r) || l.len < 2 || l.len % 2)
+            return FAIL_DECODE(t, "supported_groups");
+        c->have_groups = 1;
+        for (size_t i = 0; i < l.len && c->n_groups < 64; i += 2)
+            c->groups[c->n_groups++] = mote_load_be16(l.ptr + i);
+        return 0;
+    case EXT_KEY_SHARE: {
+        mote_reader_vec16(&r, &l);
+        if (mote_reader_finish(&r))
+            return FAIL_DECODE(t, "key_share");
+        mote_reader kr;
+        mote_reader_init(&kr, l.ptr, l.len);
+        c->have_ks = 1;
+        while (mote_reader_left(&kr)) {
+            uint16_t g;
+            mote_slice s;
+            mote_reader_u16(&kr, &g);
+            mote_reader_vec16(&kr, &s);
+            if (kr.err || s.len == 0)
+                return FAIL_DECODE(t, "KeyShareEntry");
+            if (in_list16(c->ks_groups, c->n_ks, g))
+                return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                            "two key shares for one group");
+            if (c->n_ks == 16)
+                return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                            "too many key shares");
+            c->ks_groups[c->n_ks] = g;
+            c->ks[c->n_ks++] = s;
+        }
+        return 0;
+    }
+    case EXT_SIGNATURE_ALGORITHMS:
+        mote_reader_vec16(&r, &l);
+        if (mote_reader_finish(&r) || l.len < 2 || l.len % 2)
+            return FAIL_DECODE(t, "signature_algorithms");
+        c->have_sigalgs = 1;
+        t->n_peer_sigalgs = 0;
+        for (size_t i = 0; i < l.len && t->n_peer_sigalgs < 32; i += 2)
+            t->peer_sigalgs[t->n_peer_sigalgs++] = mote_load_be16(l.ptr + i);
+        return 0;
+    case EXT_ALPN: {
+        mote_reader_vec16(&r, &l);
+        if (mote_reader_finish(&r) || l.len == 0)
+            return FAIL_DECODE(t, "ALPN");
+        mote_reader pr;
+        mote_reader_init(&pr, l.ptr, l.len);
+        while (mote_reader_left(&pr)) {
+            mote_slice p;
+            mote_reader_vec8(&pr, &p);
+            if (pr.err || p.len == 0)
+                return FAIL_DECODE(t, "ALPN");
+        }
+        c->have_alpn = 1;
+        c->alpn = l;
+        return 0;
+    }
+    case EXT_SERVER_NAME: {
+        mote_reader_vec16(&r, &l);
+        if (mote_reader_finish(&r) || l.len == 0)
+            return FAIL_DECODE(t, "server_name");
+        mote_reader nr;
+        mote_reader_init(&nr, l.ptr, l.len);
+        while (mote_reader_left(&nr)) {
+            uint8_t nt;
+            mote_slice name;
+            mote_reader_u8(&nr, &nt);
+            mote_reader_vec16(&nr, &name);
+            if (nr.err || name.len == 0)
+                return FAIL_DECODE(t, "server_name");
+            if (nt != 0 || c->have_sni)
+                continue;
+            if (name.len > 255 || memchr(name.ptr, 0, name.len))
+                return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "bad host name");
+            memcpy(c->sni, name.ptr, name.len);
+            c->sni[name.len] = 0;
+            c->have_sni = 1;
+        }
+        return 0;
+    }
+    case EXT_PRE_SHARED_KEY:
+        c->psk = 1;
+        return 0;
+    default:
+        return 0; /* unknown extensions in ClientHello are ignored */
+    }
+}
+
+static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer_share,
+                              size_t peer_share_len)
+{
+    const mote_tls_config *cfg = t->cfg;
+    uint8_t share[MOTE_CRYPTO_KX_SHARE_MAX], shared[MOTE_CRYPTO_KX_SECRET_MAX];
+    size_t share_len = 0, shared_len = 0;
+    int rc =
+        mote_crypto_kx_respond((mote_crypto_group)t->group, cfg->rng, peer_share, peer_share_len,
+                               share, sizeof(share), &share_len, shared, &shared_len);
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "bad client key share");
+    uint8_t random[32];
+    if ((rc = mote_rng_fill(cfg->rng, random, 32)) != 0)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "rng failed");
+    mote_buf body;
+    mote_buf_init(&body, 0);
+    wb w = {&body, 0};
+    w_u16(&w, 0x0303);
+    w_bytes(&w, random, 32);
+    size_t v = w_open(&w, 1);
+    w_bytes(&w, t->session_id, t->sid_len);
+    w_close(&w, v, 1);
+    w_u16(&w, t->suite);
+    w_u8(&w, 0);
+    size_t exts = w_open(&w, 2);
+    w_u16(&w, EXT_SUPPORTED_VERSIONS);
+    w_u16(&w, 2);
+    w_u16(&w, MOTE_TLS_VERSION_13);
+    w_u16(&w, EXT_KEY_SHARE);
+    size_t e = w_open(&w, 2);
+    w_u16(&w, t->group);
+    size_t s = w_open(&w, 2);
+    w_bytes(&w, share, share_len);
+    w_close(&w, s, 2);
+    w_close(&w, e, 2);
+    w_close(&w, exts, 2);
+    rc = w.err;
+    if (!rc) {
+        if (!t->th_ready)
+            transcript_start(t, 0);
+        rc = send_hs(t, HS_SERVER_HELLO, body.data, body.len);
+    }
+    mote_buf_free(&body);
+    if (!rc)
+        rc = derive_handshake_secrets(t, shared, shared_len);
+    mote_wipe(shared, sizeof(shared));
+    if (!rc && t->sid_len)
+        rc = emit_ccs(t);
+    if (!rc)
+        rc = set_dir_keys(t, &t->wr, t->s_hs);
+    if (!rc)
+        rc = set_dir_keys(t, &t->rd, t->c_hs);
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write ServerHello");
+
+    /* EncryptedExtensions */
+    mote_buf_init(&body, 0);
+    w.b = &body;
+    exts = w_open(&w, 2);
+    if (t->have_alpn) {
+        w_u16(&w, EXT_ALPN);
+        e = w_open(&w, 2);
+        size_t l = w_open(&w, 2);
+        size_t p = w_open(&w, 1);
+        w_bytes(&w, t->alpn, strlen(t->alpn));
+        w_close(&w, p, 1);
+        w_close(&w, l, 2);
+        w_close(&w, e, 2);
+    }
+    if (t->sni_acked) {
+        w_u16(&w, EXT_SERVER_NAME);
+        w_u16(&w, 0);
+    }
+    w_close(&w, exts, 2);
+    rc = w.err;
+    if (!rc)
+        rc = send_hs(t, HS_ENCRYPTED_EXTENSIONS, body.data, body.len);
+    mote_buf_free(&body);
+    if (!rc && cfg->client_auth) {
+        mote_buf_init(&body, 0);
+        w.b = &body;
+        w_u8(&w, 0);
+        exts = w_open(&w, 2);
+        w_u16(&w, EXT_SIGNATURE_ALGORITHMS);
+        e = w_open(&w, 2);
+        size_t l = w_open(&w, 2);
+        for (size_t i = 0; i < cfg->n_sigalgs; i++)
+            w_u16(&w, cfg->sigalgs[i]);
+        w_close(&w, l, 2);
+        w_close(&w, e, 2);
+        w_close(&w, exts, 2);
+        rc = w.err;
+        if (!rc)
+            rc = send_hs(t, HS_CERTIFICATE_REQUEST, body.data, body.len);
+        mote_buf_free(&body);
+        t->cert_requested = 1;
+    }
+    if (!rc)
+        rc = send_certificate(t, t->cert);
+    if (!rc)
+        rc = send_certificate_verify(t, t->cert, t->sigalg);
+    if (!rc)
+        rc = send_finished(t);
+    if (!rc)
+        rc = derive_app_secrets(t);
+    if (!rc)
+        rc = set_dir_keys(t, &t->wr, t->s_ap);
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write server flight");
+    (void)c;
+    t->hs = cfg->client_auth ? ST_S_WAIT_CERT : ST_S_WAIT_FIN;
+    return 0;
+}
+
+static int send_hrr(mote_tls *t)
+{
+    mote_buf body;
+    mote_buf_init(&body, 0);
+    wb w = {&body, 0};
+    w_u16(&w, 0x0303);
+    w_bytes(&w, hrr_random, 32);
+    size_t v = w_open(&w, 1);
+    w_bytes(&w, t->session_id, t->sid_len);
+    w_close(&w, v, 1);
+    w_u16(&w, t->suite);
+    w_u8(&w, 0);
+    size_t exts = w_open(&w, 2);
+    w_u16(&w, EXT_SUPPORTED_VERSIONS);
+    w_u16(&w, 2);
+    w_u16(&w, MOTE_TLS_VERSION_13);
+    w_u16(&w, EXT_KEY_SHARE);
+    w_u16(&w, 2);
+    w_u16(&w, t->group);
+    w_close(&w, exts, 2);
+    int rc = w.err;
+    if (!rc) {
+        transcript_start(t, 1);
+        rc = send_hs(t, HS_SERVER_HELLO, body.data, body.len);
+    }
+    mote_buf_free(&body);
+    if (!rc && t->sid_len)
+        rc = emit_ccs(t);
+    return rc;
+}
+
+static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *raw, size_t raw_len)
+{
+    const mote_tls_config *cfg = t->cfg;
+    uint16_t legacy;
+    mote_slice random, sid, suites, comp, exts = {0};
+    mote_reader_u16(r, &legacy);
+    mote_reader_bytes(r, 32, &random);
+    mote_reader_vec8(r, &sid);
+    mote_reader_vec16(r, &suites);
+    mote_reader_vec8(r, &comp);
+    if (mote_reader_left(r))
+        mote_reader_vec16(r, &exts);
+    if (mote_reader_finish(r) || sid.len > 32 || suites.len < 2 || suites.len % 2 || comp.len < 1)
+        return FAIL_DECODE(t, "ClientHello");
+    ch_info *c = calloc(1, sizeof(*c));
+    if (!c)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+    int rc = walk_exts(t, exts, "ClientHello", ch_ext, c, 1);
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < suites.len && c->n_suites < 64; i += 2)
+        c->suites[c->n_suites++] = mote_load_be16(suites.ptr + i);
+    if (!c->v13) {
+        rc = fail(t, MOTE_TLS_ALERT_PROTOCOL_VERSION, MOTE_EUNSUPPORTED,
+                  "client does not offer TLS 1.3 (legacy_version 0x%04x)", legacy);
+        goto out;
+    }
+    if (comp.len != 1 || comp.ptr[0] != 0) {
+        rc = fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                  "compression methods other than null");
+        goto out;
+    }
+    if (t->hs == ST_S_WAIT_CH2) {
+        if (sid.len != t->sid_len || memcmp(sid.ptr, t->session_id, sid.len) != 0 ||
+            !in_list16(c->suites, c->n_suites, t->suite)) {
+            rc = fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                      "second ClientHello changed");
+            goto out;
+        }
+    } else {
+        t->sid_len = sid.len;
+        memcpy(t->session_id, sid.ptr, sid.len);
+        for (size_t i = 0; i < cfg->n_suites && !t->suite; i++)
+            if (in_list16(c->suites, c->n_suites, cfg->suites[i]))
+                t->suite = cfg->suites[i];
+        if (!t->suite) {
+            rc = fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                      "no cipher suite in common");
+            goto out;
+        }
+        t->version = MOTE_TLS_VERSION_13;
+        suite_params(t->suite, &t->hash, &t->aead_id);
+        t->hash_len = mote_crypto_hash_len(t->hash);
+    }
+    if (!c->have_groups || !c->have_ks) {
+        rc = fail(t, MOTE_TLS_ALERT_MISSING_EXTENSION, MOTE_EPROTO,
+                  "ClientHello lacks supported_groups or key_share");
+        goto out;
+    }
+    if (!c->have_sigalgs) {
+        rc = fail(t, MOTE_TLS_ALERT_MISSING_EXTENSION, MOTE_EPROTO,
+                  "ClientHello lacks signature_algorithms");
+        goto out;
+    }
+    for (size_t i = 0; i < c->n_ks; i++)
+        if (!in_list16(c->groups, c->n_groups, c->ks_groups[i])) {
+            rc = fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                      "key share for a group not in supported_groups");
+            goto out;
+        }
+    /* Group: the first of ours with a share; else HRR for the first of
+     * ours the client supports. */
+    size_t share_idx = SIZE_MAX;
+    for (size_t i = 0; i < cfg->n_groups && share_idx == SIZE_MAX; i++)
+        for (size_t j = 0; j < c->n_ks; j++)
+            if (c->ks_groups[j] == cfg->groups[i]) {
+                share_idx = j;
+                break;
+            }
+    if (t->hs == ST_S_WAIT_CH2) {
+        if (c->n_ks != 1 || c->ks_groups[0] != t->group) {
+            rc = fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                      "second ClientHello without the requested key share");
+            goto out;
+        }
+        share_idx = 0;
+    }
+    if (share_idx == SIZE_MAX) {
+        for (size_t i = 0; i < cfg->n_groups && !t->group; i++)
+            if (in_list16(c->groups, c->n_groups, cfg->groups[i]))
+                t->group = cfg->groups[i];
+        if (!t->group) {
+            rc = fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                      "no key exchange group in common");
+            goto out;
+        }
+        transcript_add(t, raw, raw_len);
+        t->hrr = 1;
+        rc = send_hrr(t);
+        if (rc)
+            rc = fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write HelloRetryRequest");
+        t->hs = ST_S_WAIT_CH2;
+        t->ccs_ok = 1;
+        goto out;
+    }
+    t->group = c->ks_groups[share_idx];
+    /* Certificate by SNI, then the signature scheme. */
+    const tls_cert_entry *cert = NULL;
+    if (c->have_sni) {
+        for (size_t i = 0; i < cfg->n_certs && !cert; i++)
+            if (tls_name_matches(cfg->certs[i].names, c->sni))
+                cert = &cfg->certs[i];
+        if (!t->sni) {
+            t->sni = strdup(c->sni);
+            if (!t->sni) {
+                rc = fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+                goto out;
+            }
+        }
+        t->sni_acked = cert != NULL;
+    }
+    for (size_t i = 0; i < cfg->n_certs && !cert; i++)
+        if (!cfg->certs[i].names)
+            cert = &cfg->certs[i];
+    if (!cert)
+        cert = &cfg->certs[0];
+    t->cert = cert;
+    t->sigalg = pick_sigalg(t, cert, t->peer_sigalgs, t->n_peer_sigalgs);
+    if (!t->sigalg) {
+        rc = fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                  "no signature scheme in common for the certificate");
+        goto out;
+    }
+    /* ALPN */
+    if (c->have_alpn && cfg->n_alpn) {
+        mote_reader or ;
+        mote_reader_init(& or, cfg->alpn_wire.data, cfg->alpn_wire.len);
+        while (mote_reader_left(& or) && !t->have_alpn) {
+            mote_slice o;
+            mote_reader_vec8(& or, &o);
+            mote_reader pr;
+            mote_reader_init(&pr, c->alpn.ptr, c->alpn.len);
+            while (mote_reader_left(&pr)) {
+                mote_slice p;
+                mote_reader_vec8(&pr, &p);
+                if (p.len == o.len && memcmp(p.ptr, o.ptr, o.len) == 0) {
+                    memcpy(t->alpn, o.ptr, o.len);
+                    t->alpn[o.len] = 0;
+                    t->have_alpn = 1;
+                    break;
+                }
+            }
+        }
+        if (!t->have_alpn) {
+            rc = fail(t, MOTE_TLS_ALERT_NO_APPLICATION_PROTOCOL, MOTE_EUNSUPPORTED,
+                      "no ALPN protocol in common");
+            goto out;
+        }
+    }
+    transcript_add(t, raw, raw_len);
+    if (t->hs_in.len) {
+        rc = fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                  "handshake data across a key change");
+        goto out;
+    }
+    t->ccs_ok = t->sid_len > 0 || t->hrr;
+    rc = server_send_flight(t, c, c->ks[share_idx].ptr, c->ks[share_idx].len);
+out:
+    free(c);
+    return rc;
+}
+
+static int server_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_t *raw,
+                         size_t raw_len)
+{
+    int rc;
+    switch (t->hs) {
+    case ST_S_WAIT_CH:
+    case ST_S_WAIT_CH2:
+        if (type != HS_CLIENT_HELLO)
+            break;
+        return server_recv_client_hello(t, r, raw, raw_len);
+    case ST_S_WAIT_CERT:
+        if (type != HS_CERTIFICATE)
+            break;
+        rc = recv_certificate(t, r);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        t->hs = t->n_peer ? ST_S_WAIT_CV : ST_S_WAIT_FIN;
+        return 0;
+    case ST_S_WAIT_CV:
+        if (type != HS_CERTIFICATE_VERIFY)
+            break;
+        rc = recv_certificate_verify(t, r, t->cfg->sigalgs, t->cfg->n_sigalgs);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        t->hs = ST_S_WAIT_FIN;
+        return 0;
+    case ST_S_WAIT_FIN:
+        if (type != HS_FINISHED)
+            break;
+        rc = recv_finished(t, r, t->c_hs);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        if (t->hs_in.len)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "handshake data across a key change");
+        rc = set_dir_keys(t, &t->rd, t->c_ap);
+        if (rc)
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key schedule failed");
+        t->rd_app = 1;
+        t->hs = ST_DONE;
+        t->state = MOTE_TLS_OPEN;
+        t->ccs_ok = 0;
+        return flush_early(t);
+    default:
+        break;
+    }
+    return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                "unexpected handshake message %u", type);
+}
+
+/* Post-handshake messages: KeyUpdate both ways, NewSessionTicket to a
+ * client (parsed and dropped: resumption is not implemented). */
+static int post_handshake(mote_tls *t, uint8_t type, mote_reader *r)
+{
+    if (type == HS_KEY_UPDATE) {
+        uint8_t req;
+        mote_reader_u8(r, &req);
+        if (mote_reader_finish(r))
+            return FAIL_DECODE(t, "KeyUpdate");
+        if (req > 1)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "KeyUpdate request_update %u", req);
+        if (t->hs_in.len)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "handshake data across a key change");
+        if (next_traffic_secret(t, &t->rd))
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_EPROTO, "key update failed");
+        t->ku_recv++;
+        if (req == 1 && !t->we_closed) {
+            int rc = mote_tls_key_update(t, 0);
+            if (rc)
+                return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key update failed");
+        }
+        return 0;
+    }
+    if (type == HS_NEW_SESSION_TICKET && !t->server) {
+        uint32_t lifetime, age_add;
+        mote_slice nonce, ticket, exts;
+        mote_reader_u32(r, &lifetime);
+        mote_reader_u32(r, &age_add);
+        mote_reader_vec8(r, &nonce);
+        mote_reader_vec16(r, &ticket);
+        mote_reader_vec16(r, &exts);
+        if (mote_reader_finish(r) || ticket.len == 0)
+            return FAIL_DECODE(t, "NewSessionTicket");
+        return 0;
+    }
+    return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                "unexpected handshake message %u after the handshake", type);
+}
+
+/* Processes every complete handshake message in hs_in. */
+static int process_handshake(mote_tls *t)
+{
+    size_t off = 0;
+    int rc = 0;
+    while (t->hs_in.len - off >= 4 && t->state != MOTE_TLS_FAILED) {
+        const uint8_t *p = t->hs_in.data + off;
+        uint32_t len = mote_load_be24(p + 1);
+        if (len > TLS_MAX_HS_MSG) {
+            rc = fail(t, MOTE_TLS_ALERT_DECODE_ERROR, MOTE_ELIMIT, "handshake message of %u bytes",
+                      len);
+            break;
+        }
+        if (t->hs_in.len - off < 4 + (size_t)len)
+            break;
+        /* Copy the message out so handlers may check hs_in for leftovers. */
+        size_t mlen = 4 + (size_t)len;
+        uint8_t *msg = malloc(mlen);
+        if (!msg) {
+            rc = fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+            break;
+        }
+        memcpy(msg, p, mlen);
+        off += mlen;
+        mote_buf_consume(&t->hs_in, off);
+        off = 0;
+        mote_reader r;
+        mote_reader_init(&r, msg + 4, len);
+        if (t->hs == ST_DONE)
+            rc = post_handshake(t, msg[0], &r);
+        else if (t->server)
+            rc = server_handle(t, msg[0], &r, msg, mlen);
+        else
+            rc = client_handle(t, msg[0], &r, msg, mlen);
+        mote_wipe(msg, mlen);
+        free(msg);
+        if (rc)
+            break;
+    }
+    if (t->state == MOTE_TLS_FAILED)
+        return t->err;
+    if (t->hs_in.len >= 4 && mote_load_be24(t->hs_in.data + 1) > TLS_MAX_HS_MSG)
+        return fail(t, MOTE_TLS_ALERT_DECODE_ERROR, MOTE_ELIMIT, "handshake message too long");
+    return rc;
+}
+
+/* ---- record layer: input ------------------------------------------------------ */
+
+static int handle_alert(mote_tls *t, const uint8_t *p, size_t len)
+{
+    if (len != 2)
+        return fail(t, MOTE_TLS_ALERT_DECODE_ERROR, MOTE_EPROTO, "alert of %zu bytes", len);
+    if (p[1] == MOTE_TLS_ALERT_CLOSE_NOTIFY) {
+        t->peer_closed = 1;
+        if (t->state == MOTE_TLS_HANDSHAKING) {
+            t->state = MOTE_TLS_FAILED;
+            t->alert = 0;
+            t->alert_received = 1;
+            t->err = MOTE_ECONNRESET;
+            set_reason(t, "peer closed during the handshake");
+            return t->err;
+        }
+        t->state = t->we_closed ? MOTE_TLS_CLOSED : MOTE_TLS_CLOSING;
+        return 0;
+    }
+    if (p[1] == MOTE_TLS_ALERT_USER_CANCELED)
+        return 0;
+    t->state = MOTE_TLS_FAILED;
+    t->alert = p[1];
+    t->alert_received = 1;
+    t->err = MOTE_EPROTO;
+    set_reason(t, "peer sent alert %s", mote_tls_alert_name(p[1]));
+    mote_logf(t->cfg->log, MOTE_LOG_INFO, "tls", "%s", t->reason);
+    return t->err;
+}
+
+static int handle_record(mote_tls *t, uint8_t type, uint8_t *hdr, uint8_t *body, size_t len)
+{
+    if (type == CT_CCS) {
+        if (!t->ccs_ok || t->state != MOTE_TLS_HANDSHAKING || len != 1 || body[0] != 1)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "unexpected change_cipher_spec");
+        return 0;
+    }
+    if (t->rd.aead) {
+        if (type != CT_APPDATA)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "unprotected record of type %u", type);
+        if (len < MOTE_CRYPTO_AEAD_TAG_LEN + 1)
+            return fail(t, MOTE_TLS_ALERT_BAD_RECORD_MAC, MOTE_EVERIFY, "short record");
+        if (t->rd.seq == UINT64_MAX)
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ELIMIT, "sequence exhausted");
+        uint8_t nonce[12];
+        make_nonce(&t->rd, nonce);
+        size_t clen = len - MOTE_CRYPTO_AEAD_TAG_LEN;
+        memcpy(t->scratch, body, clen);
+        if (mote_crypto_aead_open(t->rd.aead, nonce, 12, hdr, 5, t->scratch, clen, body + clen))
+            return fail(t, MOTE_TLS_ALERT_BAD_RECORD_MAC, MOTE_EVERIFY,
+                        "record failed authentication");
+        t->rd.seq++;
+        size_t n = clen;
+        while (n > 0 && t->scratch[n - 1] == 0)
+            n--;
+        if (n == 0)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "record with no content type");
+        type = t->scratch[n - 1];
+        len = n - 1;
+        body = t->scratch;
+        if (len > TLS_MAX_PLAIN)
+            return fail(t, MOTE_TLS_ALERT_RECORD_OVERFLOW, MOTE_ELIMIT, "plaintext too long");
+    } else if (type == CT_APPDATA) {
+        return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                    "application data before keys");
+    }
+    if (t->hs_in.len && type != CT_HANDSHAKE)
+        return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                    "record interleaved with a fragmented handshake message");
+    switch (type) {
+    case CT_ALERT:
+        return handle_alert(t, body, len);
+    case CT_HANDSHAKE:
+        if (len == 0)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "empty handshake record");
+        if (t->peer_closed)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "data after close_notify");
+        if (mote_buf_append(&t->hs_in, body, len))
+            return fail(t, MOTE_TLS_ALERT_DECODE_ERROR, MOTE_ELIMIT, "handshake message too long");
+        return process_handshake(t);
+    case CT_APPDATA:
+        if (!t->rd_app)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "application data during the handshake");
+        if (t->peer_closed)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "data after close_notify");
+        if (len && mote_buf_append(&t->app_in, body, len))
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+        return 0;
+    default:
+        return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO, "record of type %u", type);
+    }
+}
+
+int mote_tls_feed(mote_tls *t, const uint8_t *data, size_t len, size_t *used)
+{
+    size_t dummy;
+    if (!used)
+        used = &dummy;
+    *used = 0;
+    if (!t || (!data && len))
+        return MOTE_EINVAL;
+    if (t->state == MOTE_TLS_FAILED)
+        return t->err;
+    if (t->state == MOTE_TLS_CLOSED || t->peer_closed)
+        return len ? MOTE_ECLOSED : 0;
+    for (;;) {
+        if (t->app_in.len >= TLS_APP_IN_MAX)
+            return 0;
+        size_t need = t->in.len < 5 ? 5 : 5 + (size_t)mote_load_be16(t->in.data + 3);
+        if (t->in.len < need) {
+            size_t take = need - t->in.len;
+            if (take > len - *used)
+                take = len - *used;
+            if (take == 0)
+                break;
+            if (mote_buf_append(&t->in, data + *used, take))
+                return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+            *used += take;
+            if (t->in.len < need)
+                break;
+            if (need == 5) {
+                uint8_t type = t->in.data[0];
+                size_t rlen = mote_load_be16(t->in.data + 3);
+                if (type < CT_CCS || type > CT_APPDATA)
+                    return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                                "record of unknown type %u", type);
+                if (t->in.data[1] != 3)
+                    return fail(t, MOTE_TLS_ALERT_PROTOCOL_VERSION, MOTE_EPROTO,
+                                "record version 0x%02x%02x", t->in.data[1], t->in.data[2]);
+                if (rlen > (t->rd.aead ? TLS_MAX_CIPHER : TLS_MAX_PLAIN))
+                    return fail(t, MOTE_TLS_ALERT_RECORD_OVERFLOW, MOTE_ELIMIT,
+                                "record of %zu bytes", rlen);
+                continue;
+            }
+        }
+        size_t rlen = (size_t)mote_load_be16(t->in.data + 3);
+        int rc = handle_record(t, t->in.data[0], t->in.data, t->in.data + 5, rlen);
+        mote_buf_reset(&t->in);
+        if (rc)
+            return t->state == MOTE_TLS_FAILED ? t->err : rc;
+        if (t->peer_closed)
+            break;
+    }
+    return 0;
+}
+
+/* ---- application interface ---------------------------------------------------- */
+
+mote_slice mote_tls_out(const mote_tls *t)
+{
+    return t ? mote_buf_slice(&t->out) : mote_slice_make(NULL, 0);
+}
+
+void mote_tls_out_consume(mote_tls *t, size_t n)
+{
+    if (t)
+        mote_buf_consume(&t->out, n);
+}
+
+int mote_tls_read(mote_tls *t, void *buf, size_t cap, size_t *got)
+{
+    *got = 0;
+    if (!t || (!buf && cap))
+        return MOTE_EINVAL;
+    if (t->app_in.len) {
+        size_t n = t->app_in.len < cap ? t->app_in.len : cap;
+        memcpy(buf, t->app_in.data, n);
+        mote_buf_consume(&t->app_in, n);
+        *got = n;
+        return 0;
+    }
+    if (t->state == MOTE_TLS_FAILED)
+        return t->err;
+    if (t->peer_closed)
+        return MOTE_ECLOSED;
+    return MOTE_EAGAIN;
+}
+
+size_t mote_tls_readable(const mote_tls *t)
+{
+    return t ? t->app_in.len : 0;
+}
+
+int mote_tls_write(mote_tls *t, const void *data, size_t len)
+{
+    if (!t || (!data && len))
+        return MOTE_EINVAL;
+    if (t->state == MOTE_TLS_FAILED)
+        return t->err;
+    if (t->we_closed || t->state == MOTE_TLS_CLOSED)
+        return MOTE_ECLOSED;
+    if (len == 0)
+        return 0;
+    if (t->state == MOTE_TLS_HANDSHAKING)
+        return mote_buf_append(&t->early_out, data, len);
+    return emit(t, CT_APPDATA, data, len);
+}
+
+int mote_tls_close(mote_tls *t)
+{
+    if (!t)
+        return MOTE_EINVAL;
+    if (t->state == MOTE_TLS_FAILED)
+        return t->err;
+    if (t->we_closed)
+        return 0;
+    if (t->state == MOTE_TLS_HANDSHAKING) {
+        /* Abort: user_canceled would be polite, but an abort mid-handshake
+         * is simply a close_notify and the end. */
+        t->we_closed = 1;
+        uint8_t a[2] = {1, 0};
+        emit(t, CT_ALERT, a, 2);
+        t->state = MOTE_TLS_CLOSED;
+        return 0;
+    }
+    int rc = flush_early(t);
+    uint8_t a[2] = {1, MOTE_TLS_ALERT_CLOSE_NOTIFY};
+    if (!rc)
+        rc = emit(t, CT_ALERT, a, 2);
+    t->we_closed = 1;
+    t->state = t->peer_closed ? MOTE_TLS_CLOSED : MOTE_TLS_CLOSING;
+    return rc;
+}
+
+int mote_tls_key_update(mote_tls *t, int request_peer)
+{
+    if (!t)
+        return MOTE_EINVAL;
+    if (t->state != MOTE_TLS_OPEN && !(t->state == MOTE_TLS_CLOSING && !t->we_closed))
+        return MOTE_ESTATE;
+    uint8_t body = request_peer ? 1 : 0;
+    uint8_t msg[5] = {HS_KEY_UPDATE, 0, 0, 1, body};
+    int rc = emit(t, CT_HANDSHAKE, msg, 5);
+    if (!rc)
+        rc = next_traffic_secret(t, &t->wr);
+    return rc;
+}
+
+int mote_tls_state(const mote_tls *t)
+{
+    return t ? t->state : MOTE_TLS_FAILED;
+}
+
+int mote_tls_alert(const mote_tls *t, int *received)
+{
+    if (received)
+        *received = t ? t->alert_received : 0;
+    return t ? t->alert : -1;
+}
+
+int mote_tls_error(const mote_tls *t)
+{
+    return t ? t->err : MOTE_EINVAL;
+}
+
+const char *mote_tls_reason(const mote_tls *t)
+{
+    return t ? t->reason : "";
+}
+
+uint16_t mote_tls_version(const mote_tls *t)
+{
+    return t ? t->version : 0;
+}
+uint16_t mote_tls_suite(const mote_tls *t)
+{
+    return t ? t->suite : 0;
+}
+uint16_t mote_tls_group(const mote_tls *t)
+{
+    return t ? t->group : 0;
+}
+uint16_t mote_tls_sigalg(const mote_tls *t)
+{
+    return t ? t->sigalg : 0;
+}
+const char *mote_tls_alpn(const mote_tls *t)
+{
+    return t && t->have_alpn ? t->alpn : NULL;
+}
+const char *mote_tls_server_name(const mote_tls *t)
+{
+    return t ? t->sni : NULL;
+}
+int mote_tls_did_hrr(const mote_tls *t)
+{
+    return t ? t->hrr : 0;
+}
+size_t mote_tls_peer_cert_count(const mote_tls *t)
+{
+    return t ? t->n_peer : 0;
+}
+mote_slice mote_tls_peer_cert(const mote_tls *t, size_t i)
+{
+    if (!t || i >= t->n_peer)
+        return mote_slice_make(NULL, 0);
+    return mote_slice_make(t->peer_chain.data + t->peer_off[i], t->peer_len[i]);
+}
+unsigned mote_tls_key_updates_received(const mote_tls *t)
+{
+    return t ? t->ku_recv : 0;
+}

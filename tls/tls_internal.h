@@ -1,0 +1,57 @@
+/* tls_internal.h - private structures of libmote-tls. */
+#ifndef MOTE_TLS_INTERNAL_H
+#define MOTE_TLS_INTERNAL_H
+
+#include "mote/tls.h"
+
+#define TLS_MAX_CERTS   8
+#define TLS_MAX_CHAIN   8
+#define TLS_MAX_SUITES  8
+#define TLS_MAX_GROUPS  8
+#define TLS_MAX_SIGALGS 16
+#define TLS_MAX_ALPN    16
+#define TLS_MAX_PINS    16
+
+#define TLS_MAX_PLAIN  16384u
+#define TLS_MAX_CIPHER (16384u + 256u)
+#define TLS_MAX_HS_MSG (128u * 1024u) /* largest handshake message accepted */
+#define TLS_APP_IN_MAX (64u * 1024u)  /* feed stops taking bytes past this */
+
+typedef struct tls_cert_entry {
+    mote_buf chain[TLS_MAX_CHAIN]; /* DER, leaf first */
+    size_t n_chain;
+    mote_crypto_privkey *key;
+    mote_crypto_key_type key_type;
+    char *names; /* comma-separated, or NULL for default */
+} tls_cert_entry;
+
+struct mote_tls_config {
+    mote_rng *rng;
+    const mote_log *log;
+    uint16_t suites[TLS_MAX_SUITES];
+    size_t n_suites;
+    uint16_t groups[TLS_MAX_GROUPS];
+    size_t n_groups;
+    uint16_t sigalgs[TLS_MAX_SIGALGS];
+    size_t n_sigalgs;
+    mote_buf alpn_wire; /* ProtocolNameList body: 8-bit length-prefixed names */
+    size_t n_alpn;
+    tls_cert_entry certs[TLS_MAX_CERTS];
+    size_t n_certs;
+    mote_tls_verify_fn verify;
+    void *verify_ctx;
+    mote_buf pins[TLS_MAX_PINS];
+    size_t n_pins;
+    int insecure;
+    int client_auth;
+    mote_tls_pad_fn pad;
+    void *pad_ctx;
+};
+
+/* Helpers shared between files. */
+int tls_sigalg_fits_key(uint16_t scheme, mote_crypto_key_type kt);
+int tls_name_matches(const char *names, const char *host);
+/* The SubjectPublicKeyInfo (DER, a view into der) of a DER certificate. */
+int tls_cert_spki(mote_slice der, mote_slice *spki);
+
+#endif
