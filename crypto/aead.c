@@ -28,8 +28,10 @@ static int gcm_nonce_ok(size_t n)
                                  uint8_t *tag)                                                     \
     {                                                                                              \
         gcm_aes##bits##_set_iv(ctx, nonce_len, nonce);                                             \
-        gcm_aes##bits##_update(ctx, aad_len, aad);                                                 \
-        gcm_aes##bits##_encrypt(ctx, len, buf, buf);                                               \
+        if (aad_len)                                                                               \
+            gcm_aes##bits##_update(ctx, aad_len, aad);                                             \
+        if (len)                                                                                   \
+            gcm_aes##bits##_encrypt(ctx, len, buf, buf);                                           \
         gcm_aes##bits##_digest(ctx, MOTE_CRYPTO_AEAD_TAG_LEN, tag);                                \
     }                                                                                              \
     static int gcm##bits##_open(void *ctx, const uint8_t *nonce, size_t nonce_len,                 \
@@ -38,8 +40,10 @@ static int gcm_nonce_ok(size_t n)
     {                                                                                              \
         uint8_t want[MOTE_CRYPTO_AEAD_TAG_LEN];                                                    \
         gcm_aes##bits##_set_iv(ctx, nonce_len, nonce);                                             \
-        gcm_aes##bits##_update(ctx, aad_len, aad);                                                 \
-        gcm_aes##bits##_decrypt(ctx, len, buf, buf);                                               \
+        if (aad_len)                                                                               \
+            gcm_aes##bits##_update(ctx, aad_len, aad);                                             \
+        if (len)                                                                                   \
+            gcm_aes##bits##_decrypt(ctx, len, buf, buf);                                           \
         gcm_aes##bits##_digest(ctx, MOTE_CRYPTO_AEAD_TAG_LEN, want);                               \
         int ok = mote_ct_equal(want, tag, MOTE_CRYPTO_AEAD_TAG_LEN);                               \
         mote_wipe(want, sizeof(want));                                                             \
@@ -187,7 +191,9 @@ int mote_crypto_aead_seal(mote_crypto_aead *a, const uint8_t *nonce, size_t nonc
 {
     if (!aead_args_ok(a, nonce, nonce_len, aad, aad_len, buf, len, tag))
         return MOTE_EINVAL;
-    a->impl->seal(a->ctx, nonce, nonce_len, aad, aad_len, buf, len, tag);
+    uint8_t empty = 0; /* libsodium wants non-NULL pointers even for 0 bytes */
+    a->impl->seal(a->ctx, nonce, nonce_len, aad_len ? aad : &empty, aad_len, len ? buf : &empty,
+                  len, tag);
     return 0;
 }
 
@@ -197,7 +203,9 @@ int mote_crypto_aead_open(mote_crypto_aead *a, const uint8_t *nonce, size_t nonc
 {
     if (!aead_args_ok(a, nonce, nonce_len, aad, aad_len, buf, len, tag))
         return MOTE_EINVAL;
-    int rc = a->impl->open(a->ctx, nonce, nonce_len, aad, aad_len, buf, len, tag);
+    uint8_t empty = 0;
+    int rc = a->impl->open(a->ctx, nonce, nonce_len, aad_len ? aad : &empty, aad_len,
+                           len ? buf : &empty, len, tag);
     if (rc) {
         if (len)
             memset(buf, 0, len);

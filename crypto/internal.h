@@ -67,6 +67,7 @@ int mc_sodium_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
 typedef struct mc_rng_adapter {
     mote_rng *rng;
     int err;
+    uint64_t filler; /* after a failure: a counter stream so loops end */
 } mc_rng_adapter;
 void mc_nettle_random(void *ctx, size_t len, uint8_t *dst);
 

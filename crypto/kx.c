@@ -41,7 +41,7 @@ static int x25519_keypair(mote_rng *rng, uint8_t priv[32], uint8_t pub[32])
 
 static int ec_keypair(mote_crypto_key_type t, mote_rng *rng, struct ecc_scalar *s, uint8_t *pub)
 {
-    mc_rng_adapter ad = {rng, 0};
+    mc_rng_adapter ad = {rng, 0, 0};
     struct ecc_point p;
     ecc_point_init(&p, mc_curve(t));
     ecdsa_generate_keypair(&p, s, &ad, mc_nettle_random);

@@ -289,11 +289,16 @@ void mc_rsa_privkey_parts(const mote_crypto_privkey *k, const mpz_t *parts[8])
 mote_crypto_privkey *mote_crypto_privkey_generate(mote_crypto_key_type type, unsigned bits,
                                                   mote_rng *rng, int *err)
 {
-    mc_rng_adapter ad = {rng, 0};
+    mc_rng_adapter ad = {rng, 0, 0};
     mote_crypto_privkey *k;
     int rc = 0;
+    uint8_t probe[16];
     if (!rng)
         return fail(err, MOTE_EINVAL);
+    /* A broken rng is reported before any work is done. */
+    if (mote_rng_fill(rng, probe, sizeof(probe)) != 0)
+        return fail(err, MOTE_EIO);
+    mote_wipe(probe, sizeof(probe));
     switch (type) {
     case MOTE_CRYPTO_KEY_ED25519: {
         uint8_t seed[32];
@@ -575,7 +580,7 @@ static int ecdsa_sign_digest(const mote_crypto_privkey *k, mote_rng *rng, const 
                              size_t dlen, uint8_t *sig, size_t cap, size_t *sig_len, unsigned flags)
 {
     size_t fb = mc_curve_bytes(k->type);
-    mc_rng_adapter ad = {rng, 0};
+    mc_rng_adapter ad = {rng, 0, 0};
     struct dsa_signature s;
     uint8_t raw[2 * 48];
     int rc;
@@ -598,7 +603,7 @@ static int ecdsa_sign_digest(const mote_crypto_privkey *k, mote_rng *rng, const 
 static int rsa_sign(const mote_crypto_privkey *k, int kind, mote_crypto_hash_id h, mote_rng *rng,
                     const uint8_t *digest, uint8_t *sig, size_t cap, size_t *sig_len)
 {
-    mc_rng_adapter ad = {rng, 0};
+    mc_rng_adapter ad = {rng, 0, 0};
     uint8_t di[19 + MOTE_CRYPTO_HASH_MAX_LEN], salt[MOTE_CRYPTO_HASH_MAX_LEN];
     size_t hl = mote_crypto_hash_len(h);
     mpz_t s;

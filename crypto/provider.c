@@ -57,10 +57,15 @@ void mc_nettle_random(void *ctx, size_t len, uint8_t *dst)
     mc_rng_adapter *a = ctx;
     if (a->err == 0 && a->rng && a->rng->fill && mote_rng_fill(a->rng, dst, len) == 0)
         return;
-    /* nettle's callback cannot fail: remember the failure, hand back
-     * zeros, and let the caller discard whatever was computed. */
+    /* nettle's callback cannot fail: remember the failure and let the
+     * caller discard whatever is computed. nettle's samplers loop until a
+     * value is in range, so the bytes handed back must still vary or they
+     * would never stop: a counter stream, never used for anything kept. */
     a->err = MOTE_EIO;
-    memset(dst, 0, len);
+    for (size_t i = 0; i < len; i++) {
+        a->filler = a->filler * 6364136223846793005ULL + 1442695040888963407ULL;
+        dst[i] = (uint8_t)(a->filler >> 56);
+    }
 }
 
 void mc_mpz_clear_secret(mpz_t x)
