@@ -534,12 +534,24 @@ static int parse_one(mote_x509_cert *c, int id, mote_slice v)
         return 0;
     }
     case MOTE_X509_EXT_KEY_USAGE: {
+        /* Read as a plain BIT STRING: DER wants no trailing zero bits in a
+         * named bit list, but trusted roots in the wild (Trustwave Global
+         * ECC P256, for one) carry them, so they are tolerated here. */
         mote_asn1_reader r;
+        mote_asn1_bits bits;
         mote_asn1_reader_init(&r, v.ptr, v.len);
-        if (mote_asn1_read_named_bits(&r, &x->key_usage) != 0 || mote_asn1_reader_finish(&r) != 0)
+        if (mote_asn1_read_bits(&r, &bits) != 0 || mote_asn1_reader_finish(&r) != 0)
             return MOTE_EDECODE;
+        x->key_usage = 0;
+        for (size_t i = 0; i < mote_asn1_bits_count(&bits); i++) {
+            if (!mote_asn1_bits_get(&bits, i))
+                continue;
+            if (i >= 9)
+                return MOTE_EDECODE;
+            x->key_usage |= 1u << i;
+        }
         /* 4.2.1.3: at least one bit MUST be set. */
-        if (x->key_usage == 0 || (x->key_usage >> 9) != 0)
+        if (x->key_usage == 0)
             return MOTE_EDECODE;
         return 0;
     }

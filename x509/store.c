@@ -11,6 +11,18 @@ struct mote_x509_store {
     uint64_t *hashes; /* FNV-1a of each certificate's DER, for duplicates */
 };
 
+/* PEM if the text holds a BEGIN line anywhere (RFC 7468 allows text
+ * before, between and after blocks); otherwise DER. */
+static int is_pem(mote_slice t)
+{
+    static const char tag[] = "-----BEGIN ";
+    size_t n = sizeof(tag) - 1;
+    for (size_t i = 0; i + n <= t.len; i++)
+        if (t.ptr[i] == '-' && memcmp(t.ptr + i, tag, n) == 0)
+            return 1;
+    return 0;
+}
+
 static uint64_t fnv(mote_slice s)
 {
     uint64_t h = 1469598103934665603ull;
@@ -27,7 +39,7 @@ int mote_x509_certs_parse(mote_x509_certs *l, const uint8_t *text, size_t len, c
     mote_slice t = mote_slice_make(text, len);
     size_t start_n = l->n;
     int rc = 0;
-    if (!mote_asn1_pem_detect(t)) {
+    if (!is_pem(t)) {
         /* Not PEM: one DER certificate. */
         mote_x509_cert *c = mote_x509_cert_parse(text, len, &rc, why, why_len);
         if (!c)
@@ -129,7 +141,7 @@ int mote_x509_store_add_pem(mote_x509_store *s, const uint8_t *text, size_t len,
     size_t a = 0, d = 0, b = 0, seen = 0;
     mote_slice t = mote_slice_make(text, len);
     int rc = 0;
-    if (!mote_asn1_pem_detect(t)) {
+    if (!is_pem(t)) {
         mote_x509_cert *c = mote_x509_cert_parse(text, len, &rc, NULL, 0);
         if (!c)
             return rc;
