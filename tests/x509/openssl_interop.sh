@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# openssl_interop.sh MOTE_X509: chains made with `openssl req`, `openssl x509`
+# and `openssl ca` (RSA and ECDSA roots, intermediates with pathlen, name
+# constraints, EKU; expired, not-yet-valid and wrong-name leaves) must verify
+# the same way with `mote-x509 verify` as with `openssl verify`; and mote's
+# own certificates must verify with `openssl verify`.
+set -u
+MOTE=$(realpath "${1:?usage: openssl_interop.sh path/to/mote-x509}")
+[ -x "$MOTE" ] || { echo "no executable $MOTE" >&2; exit 2; }
+command -v openssl >/dev/null || { echo "SKIP: openssl not installed"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+fail=0
+pass=0
+
+ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+
+cat > ext.cnf <<'CNF'
+[root]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ica]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ica0]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[icanc]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+nameConstraints = critical, permitted;DNS:example.com, excluded;DNS:bad.example.com
+[icaeku]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:www.example.com, DNS:*.api.example.com, IP:192.0.2.10
+[leafbad]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:www.bad.example.com
+[leafclient]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:www.example.com
+CNF
+
+# Roots: ECDSA P-256 and RSA 2048 (the only RSA key).
+ec root-ec.key
+openssl req -new -x509 -key root-ec.key -subj "/O=mote interop/CN=EC Root" -days 3650 \
+    -config /dev/null -extensions root -extfile ext.cnf -out root-ec.pem 2>/dev/null \
+  || openssl req -new -x509 -key root-ec.key -subj "/O=mote interop/CN=EC Root" -days 3650 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out root-ec.pem
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out root-rsa.key 2>/dev/null
+openssl req -new -x509 -key root-rsa.key -subj "/O=mote interop/CN=RSA Root" -days 3650 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out root-rsa.pem
+
+# issue NAME SUBJECT ISSUER SECTION: a new EC key and a certificate signed by ISSUER.
+issue() {
+    ec "$1.key"
+    openssl req -new -key "$1.key" -subj "$2" -out "$1.csr"
+    openssl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" -CAcreateserial -days 365 \
+        -extfile ext.cnf -extensions "$4" -out "$1.pem" 2>/dev/null
+}
+
+issue ica-ec "/O=mote interop/CN=EC Intermediate" root-ec ica
+issue ica-rsa "/O=mote interop/CN=RSA Intermediate" root-rsa ica0
+issue leaf-ec "/CN=www.example.com" ica-ec leaf
+issue leaf-rsa "/CN=www.example.com" ica-rsa leaf
+# pathlen: root -> ica0 (pathlen 0) -> ica2 -> leaf
+issue ica0 "/O=mote interop/CN=Pathlen0" root-ec ica0
+issue ica2 "/O=mote interop/CN=Below Pathlen0" ica0 ica
+issue leaf-deep "/CN=www.example.com" ica2 leaf
+cat ica0.pem ica2.pem > chain-deep.pem
+# name constraints
+issue icanc "/O=mote interop/CN=Constrained" root-ec icanc
+issue leaf-nc-ok "/CN=www.example.com" icanc leaf
+issue leaf-nc-bad "/CN=www.bad.example.com" icanc leafbad
+# EKU: a client-only leaf, and a server leaf under a client-only intermediate
+issue leaf-client "/CN=www.example.com" ica-ec leafclient
+issue icaeku "/O=mote interop/CN=Client CA" root-ec icaeku
+issue leaf-under-client "/CN=www.example.com" icaeku leaf
+
+# openssl ca: expired and not-yet-valid leaves from the EC intermediate
+mkdir -p ca/new && : > ca/index.txt && echo 1000 > ca/serial
+cat > ca.cnf <<CNF
+[ca]
+default_ca = myca
+[myca]
+dir = $T/ca
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+certificate = $T/ica-ec.pem
+private_key = $T/ica-ec.key
+default_md = sha256
+policy = anything
+unique_subject = no
+copy_extensions = none
+[anything]
+commonName = supplied
+CNF
+for w in expired future; do
+    ec "leaf-$w.key"
+    openssl req -new -key "leaf-$w.key" -subj "/CN=www.example.com" -out "leaf-$w.csr"
+done
+openssl ca -batch -config ca.cnf -extfile ext.cnf -extensions leaf -startdate 20200101000000Z \
+    -enddate 20210101000000Z -in leaf-expired.csr -out leaf-expired.pem >/dev/null 2>&1
+openssl ca -batch -config ca.cnf -extfile ext.cnf -extensions leaf -startdate 20400101000000Z \
+    -enddate 20410101000000Z -in leaf-future.csr -out leaf-future.pem >/dev/null 2>&1
+
+# check NAME EXPECT ROOT UNTRUSTED LEAF [HOST|IP:addr] [REASON] [MOTE ARGS...]: both
+# tools must give EXPECT (ok/fail); a failing mote must name REASON (the check).
+check() {
+    local name=$1 expect=$2 root=$3 untrusted=$4 leaf=$5 host=${6:-} reason=${7:-}
+    shift 7 2>/dev/null || shift $#
+    local oargs=(-CAfile "$root" -purpose sslserver) margs=(--roots "$root" "$@")
+    if [ -n "$untrusted" ]; then oargs+=(-untrusted "$untrusted"); margs+=(--untrusted "$untrusted"); fi
+    case "$host" in
+        IP:*) oargs+=(-verify_ip "${host#IP:}"); margs+=(--ip "${host#IP:}") ;;
+        ?*) oargs+=(-verify_hostname "$host"); margs+=(--host "$host") ;;
+    esac
+    local o m
+    if openssl verify "${oargs[@]}" "$leaf" >/dev/null 2>&1; then o=ok; else o=fail; fi
+    local out
+    if out=$("$MOTE" verify "${margs[@]}" "$leaf" 2>&1); then m=ok; else m=fail; fi
+    if [ "$o" = "$expect" ] && [ "$m" = "$expect" ] &&
+       { [ -z "$reason" ] || printf '%s' "$out" | grep -q "($reason)"; }; then
+        pass=$((pass + 1))
+        echo "PASS $name: openssl $o, mote $m${reason:+ ($reason)}"
+    else
+        fail=$((fail + 1))
+        echo "FAIL $name: expected $expect${reason:+ ($reason)}, openssl $o, mote $m: $out"
+    fi
+}
+
+check ec-chain ok root-ec.pem ica-ec.pem leaf-ec.pem www.example.com
+check ec-chain-wildcard ok root-ec.pem ica-ec.pem leaf-ec.pem v2.api.example.com
+check ec-chain-ip ok root-ec.pem ica-ec.pem leaf-ec.pem IP:192.0.2.10
+check ec-chain-wrong-ip fail root-ec.pem ica-ec.pem leaf-ec.pem IP:192.0.2.11 "peer name"
+check ec-chain-wrong-name fail root-ec.pem ica-ec.pem leaf-ec.pem other.example.com "peer name"
+check ec-wildcard-two-labels fail root-ec.pem ica-ec.pem leaf-ec.pem a.b.api.example.com "peer name"
+check rsa-root-chain ok root-rsa.pem ica-rsa.pem leaf-rsa.pem www.example.com
+check wrong-root fail root-rsa.pem ica-ec.pem leaf-ec.pem www.example.com "no path"
+check missing-intermediate fail root-ec.pem "" leaf-ec.pem www.example.com "no path"
+check pathlen-violation fail root-ec.pem chain-deep.pem leaf-deep.pem www.example.com "path length"
+check nc-permitted ok root-ec.pem icanc.pem leaf-nc-ok.pem www.example.com
+check nc-excluded fail root-ec.pem icanc.pem leaf-nc-bad.pem www.bad.example.com "name constraints"
+check eku-client-leaf fail root-ec.pem ica-ec.pem leaf-client.pem www.example.com "extended key usage"
+check eku-client-intermediate fail root-ec.pem icaeku.pem leaf-under-client.pem www.example.com "extended key usage"
+check expired-leaf fail root-ec.pem ica-ec.pem leaf-expired.pem www.example.com validity
+check not-yet-valid-leaf fail root-ec.pem ica-ec.pem leaf-future.pem www.example.com validity
+
+# The other way round: certificates made by mote-x509 verify with openssl.
+"$MOTE" key gen p256 -o m-root.key && "$MOTE" key gen p384 -o m-ica.key && \
+"$MOTE" key gen p256 -o m-leaf.key && "$MOTE" key gen ed25519 -o m-ed.key && \
+"$MOTE" selfsign --key m-root.key --subject "CN=Mote Root,O=mote" --ca --days 30 -o m-root.pem && \
+"$MOTE" csr --key m-ica.key --subject "CN=Mote Intermediate,O=mote" -o m-ica.csr && \
+"$MOTE" sign --ca-cert m-root.pem --ca-key m-root.key --csr m-ica.csr --ca --pathlen 0 \
+    --nc-permit example.com -o m-ica.pem && \
+"$MOTE" csr --key m-leaf.key --subject "CN=www.example.com" --host www.example.com -o m-leaf.csr && \
+"$MOTE" sign --ca-cert m-ica.pem --ca-key m-ica.key --csr m-leaf.csr --eku server -o m-leaf.pem && \
+"$MOTE" csr --key m-ed.key --subject "CN=ed.example.com" --host ed.example.com -o m-ed.csr && \
+"$MOTE" sign --ca-cert m-ica.pem --ca-key m-ica.key --csr m-ed.csr --eku server -o m-ed.pem && \
+"$MOTE" csr --key m-ed.key --subject "CN=ed.example.org" --host ed.example.org -o m-out.csr && \
+"$MOTE" sign --ca-cert m-ica.pem --ca-key m-ica.key --csr m-out.csr --eku server -o m-out.pem
+if [ $? -ne 0 ]; then
+    fail=$((fail + 1)); echo "FAIL mote generation"
+else
+    openssl req -in m-ica.csr -verify -noout >/dev/null 2>&1 || { fail=$((fail + 1)); echo "FAIL openssl rejects mote CSR"; }
+    check mote-made-chain ok m-root.pem m-ica.pem m-leaf.pem www.example.com
+    check mote-made-chain-nc fail m-root.pem m-ica.pem m-leaf.pem www.example.org "peer name"
+    # Ed25519 leaves: outside the Baseline Requirements, accepted by the RFC 5280 profile.
+    check mote-made-ed25519 ok m-root.pem m-ica.pem m-ed.pem ed.example.com "" --profile rfc5280
+    # (openssl has no web PKI profile: mote alone refuses it there.)
+    if out=$("$MOTE" verify --roots m-root.pem --untrusted m-ica.pem --host ed.example.com \
+            m-ed.pem 2>&1) || ! printf '%s' "$out" | grep -q "(algorithm)"; then
+        fail=$((fail + 1)); echo "FAIL webpki accepted an Ed25519 leaf: $out"
+    else
+        pass=$((pass + 1)); echo "PASS mote-made-ed25519 refused by the web PKI profile"
+    fi
+    # The intermediate's nameConstraints (permitted example.com) rule out example.org.
+    check mote-made-outside-nc fail m-root.pem m-ica.pem m-out.pem ed.example.org \
+        "name constraints" --profile rfc5280
+    "$MOTE" show m-ica.pem | grep -q "DNS:example.com" || { fail=$((fail + 1)); echo "FAIL show"; }
+fi
+
+# Every root of the system store loads as trust anchors.
+if [ -d /etc/ssl/certs ]; then
+    n=$(ls /etc/ssl/certs/*.pem 2>/dev/null | wc -l)
+    bad=0
+    for f in /etc/ssl/certs/*.pem; do
+        "$MOTE" show "$f" >/dev/null 2>&1 || { bad=$((bad + 1)); echo "FAIL parse $f"; }
+    done
+    if [ "$bad" -eq 0 ]; then pass=$((pass + 1)); echo "PASS all $n roots under /etc/ssl/certs parse"; else fail=$((fail + 1)); fi
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
