@@ -129,7 +129,7 @@ int mote_asn1_write_raw(mote_asn1_writer *w, mote_slice der)
 {
     if (w->err)
         return w->err;
-    if (der.len && !der.ptr)
+    if ((der.len && !der.ptr) || w->implicit)
         return fail(w, MOTE_EINVAL);
     int rc = mote_buf_append(w->out, der.ptr, der.len);
     return rc ? fail(w, rc) : 0;

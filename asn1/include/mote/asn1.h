@@ -565,8 +565,8 @@ int mote_asn1_oid_is(mote_slice oid, mote_asn1_oid_id id);
  * Output C types by kind: BOOL bool; INT64 and ENUM int64_t; INTEGER and
  * UINT mote_slice (two's complement / magnitude); BITS mote_asn1_bits;
  * NAMED_BITS uint32_t; OCTETS, OID and typed strings mote_slice; STRING
- * mote_asn1_string; TIME mote_asn1_time; UTC_TIME and GENERALIZED_TIME mote_time; ANY and RAW mote_asn1_tlv; NULL none;
- * SEQUENCE and SET a nested struct decoded with `sub`; SEQUENCE_OF and
+ * mote_asn1_string; TIME mote_asn1_time; UTC_TIME and GENERALIZED_TIME mote_time; ANY and RAW
+ * mote_asn1_tlv; NULL none; SEQUENCE and SET a nested struct decoded with `sub`; SEQUENCE_OF and
  * SET_OF a fixed array (its size is the bound) plus a size_t count; CHOICE
  * an int receiving the index of the alternative taken (-1 if absent), each
  * alternative of `sub` storing its value at its own offset in the same
@@ -593,7 +593,7 @@ enum mote_asn1_kind {
     MOTE_ASN1_K_OID,
     MOTE_ASN1_K_STRING,       /* any string type -> mote_asn1_string */
     MOTE_ASN1_K_TYPED_STRING, /* the string type in utag -> mote_slice */
-    MOTE_ASN1_K_TIME,        /* UTCTime or GeneralizedTime -> mote_asn1_time */
+    MOTE_ASN1_K_TIME,         /* UTCTime or GeneralizedTime -> mote_asn1_time */
     MOTE_ASN1_K_UTC_TIME,
     MOTE_ASN1_K_GENERALIZED_TIME,
     MOTE_ASN1_K_ANY, /* any single element -> mote_asn1_tlv */
@@ -719,6 +719,8 @@ int mote_asn1_read_fields(mote_asn1_reader *r, const mote_asn1_field *fields, vo
  * opened with mote_asn1_begin_set_of() has its elements sorted at its end
  * as DER requires. Errors stick: after the first failure every call returns
  * it, so a run of writes can be checked once, at mote_asn1_writer_finish().
+ * Values given to the writer must not point into its own output buffer,
+ * which may move as it grows.
  * ---------------------------------------------------------------------- */
 typedef struct mote_asn1_writer {
     mote_buf *out;
@@ -753,7 +755,8 @@ int mote_asn1_end(mote_asn1_writer *w);
 
 /* An element with the given tag and content octets, as they are. */
 int mote_asn1_write_tlv(mote_asn1_writer *w, mote_asn1_tag tag, mote_slice content);
-/* Already-encoded DER (one or more whole elements), copied as is. */
+/* Already-encoded DER (one or more whole elements), copied as is;
+ * MOTE_EINVAL after mote_asn1_implicit (raw bytes cannot be retagged). */
 int mote_asn1_write_raw(mote_asn1_writer *w, mote_slice der);
 
 int mote_asn1_write_bool(mote_asn1_writer *w, bool v);
