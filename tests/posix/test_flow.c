@@ -964,7 +964,7 @@ START_TEST(test_socat_echo)
     uv_loop_init(&loop);
     echo x = {.total = 2 * MiB};
     /* socat needs a moment to listen: retry while refused. */
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 500; i++) {
         x.result = 0;
         int err;
         ck_assert_ptr_nonnull(
