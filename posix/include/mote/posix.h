@@ -119,7 +119,8 @@ typedef struct mote_posix_tap_config {
     int use_mac;
     uint8_t mac[6];
     /* The netif's MTU; 0 to read the interface's MTU from the kernel (1500
-     * for a new TAP). */
+     * for a new TAP). A value given here does not change the kernel
+     * interface's MTU (use `ip link set <name> mtu N` for that). */
     size_t mtu;
     /* Frames read per loop wakeup before yielding to other handles; 0 for
      * the default (256). The poll is level-triggered, so the rest come on
