@@ -4,7 +4,7 @@
  *   mote-x509 show FILE
  *   mote-x509 verify --roots FILE|DIR [--untrusted FILE] [--host NAME | --ip ADDR]
  *                    [--time RFC3339] [--profile webpki|rfc5280] [--purpose server|client|any]
- *                    [--max-intermediates N] LEAF
+ *                    [--max-intermediates N] [--policy OID]... LEAF
  *   mote-x509 key gen ed25519|p256|p384|rsa2048|rsa3072 -o KEY.pem
  *   mote-x509 selfsign --key KEY.pem (--host NAME | --subject DN) [--host NAME]... [--ip ADDR]...
  *                      [--days N] [--ca [--pathlen N]] -o CERT.pem
@@ -201,8 +201,18 @@ static int cmd_verify(int argc, char **argv)
     const char *roots = NULL, *untrusted = NULL, *host = NULL, *ip = NULL, *when = NULL;
     const char *leaf = NULL, *profile = "webpki", *purpose = "server";
     int max_inter = -1;
+    uint8_t pol_bytes[8][MOTE_ASN1_OID_MAX];
+    mote_slice pols[8];
+    size_t n_pols = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--roots") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
+            size_t plen = 0;
+            if (n_pols == 8 ||
+                mote_asn1_oid_from_text(argv[++i], pol_bytes[n_pols], MOTE_ASN1_OID_MAX, &plen))
+                return usage();
+            pols[n_pols] = mote_slice_make(pol_bytes[n_pols], plen);
+            n_pols++;
+        } else if (strcmp(argv[i], "--roots") == 0 && i + 1 < argc)
             roots = argv[++i];
         else if (strcmp(argv[i], "--untrusted") == 0 && i + 1 < argc)
             untrusted = argv[++i];
@@ -244,6 +254,12 @@ static int cmd_verify(int argc, char **argv)
         return usage();
     }
     o.max_intermediates = max_inter;
+    if (n_pols) {
+        /* RFC 5280 6.1.1: user-initial-policy-set, with an explicit policy required. */
+        o.policies = pols;
+        o.n_policies = n_pols;
+        o.explicit_policy = true;
+    }
     if (when && mote_time_parse_rfc3339(when, &o.now.sec) != 0) {
         fprintf(stderr, "mote-x509: bad time %s\n", when);
         return 2;

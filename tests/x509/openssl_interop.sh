@@ -13,6 +13,7 @@ trap 'rm -rf "$T"' EXIT
 cd "$T"
 fail=0
 pass=0
+OPOL=
 
 ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 
@@ -43,6 +44,41 @@ keyUsage = critical, keyCertSign, cRLSign
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[icapol]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 1.3.6.1.4.1.55555.1
+[icaany]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 2.5.29.32.0
+[icamap]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 1.3.6.1.4.1.55555.1
+policyMappings = 1.3.6.1.4.1.55555.1:1.3.6.1.4.1.55555.9
+[leafpol]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:www.example.com
+certificatePolicies = 1.3.6.1.4.1.55555.1
+[leafpol9]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:www.example.com
+certificatePolicies = 1.3.6.1.4.1.55555.9
 [leaf]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -104,6 +140,15 @@ issue leaf-client "/CN=www.example.com" ica-ec leafclient
 issue icaeku "/O=mote interop/CN=Client CA" root-ec icaeku
 issue leaf-under-client "/CN=www.example.com" icaeku leaf
 
+# certificate policies (RFC 5280 6.1): a policy, anyPolicy, a mapping
+issue icapol "/O=mote interop/CN=Policy CA" root-ec icapol
+issue leaf-pol "/CN=www.example.com" icapol leafpol
+issue icaany "/O=mote interop/CN=Any Policy CA" root-ec icaany
+issue leaf-pol-any "/CN=www.example.com" icaany leafpol
+issue leaf-nopol "/CN=www.example.com" icapol leaf
+issue icamap "/O=mote interop/CN=Mapping CA" root-ec icamap
+issue leaf-mapped "/CN=www.example.com" icamap leafpol9
+
 # openssl ca: expired and not-yet-valid leaves from the EC intermediate
 mkdir -p ca/new && : > ca/index.txt && echo 1000 > ca/serial
 cat > ca.cnf <<CNF
@@ -137,7 +182,7 @@ openssl ca -batch -config ca.cnf -extfile ext.cnf -extensions leaf -startdate 20
 check() {
     local name=$1 expect=$2 root=$3 untrusted=$4 leaf=$5 host=${6:-} reason=${7:-}
     shift 7 2>/dev/null || shift $#
-    local oargs=(-CAfile "$root" -purpose sslserver) margs=(--roots "$root" "$@")
+    local oargs=(-CAfile "$root" -purpose sslserver $OPOL) margs=(--roots "$root" "$@")
     if [ -n "$untrusted" ]; then oargs+=(-untrusted "$untrusted"); margs+=(--untrusted "$untrusted"); fi
     case "$host" in
         IP:*) oargs+=(-verify_ip "${host#IP:}"); margs+=(--ip "${host#IP:}") ;;
@@ -173,6 +218,17 @@ check eku-client-leaf fail root-ec.pem ica-ec.pem leaf-client.pem www.example.co
 check eku-client-intermediate fail root-ec.pem icaeku.pem leaf-under-client.pem www.example.com "extended key usage"
 check expired-leaf fail root-ec.pem ica-ec.pem leaf-expired.pem www.example.com validity
 check not-yet-valid-leaf fail root-ec.pem ica-ec.pem leaf-future.pem www.example.com validity
+
+P1=1.3.6.1.4.1.55555.1
+OPOL="-policy $P1 -explicit_policy"
+check policy-match ok root-ec.pem icapol.pem leaf-pol.pem www.example.com "" --policy $P1
+check policy-via-anypolicy ok root-ec.pem icaany.pem leaf-pol-any.pem www.example.com "" --policy $P1
+check policy-leaf-without fail root-ec.pem icapol.pem leaf-nopol.pem www.example.com policy --policy $P1
+check policy-mapped ok root-ec.pem icamap.pem leaf-mapped.pem www.example.com "" --policy $P1
+OPOL="-policy 1.3.6.1.4.1.55555.2 -explicit_policy"
+check policy-other fail root-ec.pem icapol.pem leaf-pol.pem www.example.com policy \
+    --policy 1.3.6.1.4.1.55555.2
+OPOL=""
 
 # The other way round: certificates made by mote-x509 verify with openssl.
 "$MOTE" key gen p256 -o m-root.key && "$MOTE" key gen p384 -o m-ica.key && \
