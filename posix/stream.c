@@ -317,137 +317,219 @@ static void set_err(int *err, int e)
         *err = e;
 }
 
-/* ---- connect ---- */
+/* ---- connect ----
+ *
+ * Addresses are tried as RFC 8305 (Happy Eyeballs v2) section 4-5 says:
+ * interleaved by family starting with the resolver's first, a new attempt
+ * every attempt_delay_ms (250) while earlier ones are still pending, or at
+ * once when one fails; the first to connect wins and the others are
+ * closed. Each attempt owns its flow and connect request; the connect
+ * object is freed once it has finished (callback made or cancelled), every
+ * attempt has called back, resolution is over and both timers have closed. */
 
-enum { C_RESOLVING, C_CONNECTING };
+typedef struct attempt {
+    uv_connect_t req;
+    sflow *s;
+    struct mote_posix_connect *c;
+    struct attempt *next;
+} attempt;
 
 struct mote_posix_connect {
     uv_loop_t *loop;
     int tcp;
-    int phase;
-    int cancelled;
-    int timed_out;
+    int resolving;
+    int finished; /* the callback has run, or the attempt was cancelled */
+    int freeing;
+    int open_timers;
     int last_err;
     mote_posix_tcp_options opts;
     mote_posix_connect_fn cb;
     void *arg;
     uv_getaddrinfo_t gai;
-    struct addrinfo *res, *cur;
-    uv_connect_t creq;
-    uv_timer_t timer;
-    sflow *s;
+    struct addrinfo *res;
+    struct addrinfo **order; /* interleaved by family */
+    size_t naddr, next_addr;
+    attempt *attempts; /* pending */
+    uv_timer_t timer;  /* overall timeout */
+    uv_timer_t stagger;
 };
 
 static void on_connect_timer_closed(uv_handle_t *h)
 {
-    free(h->data);
+    mote_posix_connect *c = h->data;
+    if (--c->open_timers == 0) {
+        free(c->order);
+        free(c);
+    }
 }
 
-/* Releases the attempt (the callback has run or was cancelled). */
-static void connect_free(mote_posix_connect *c)
+/* Frees c once nothing can call back into it any more. */
+static void connect_maybe_free(mote_posix_connect *c)
 {
+    if (!c->finished || c->attempts || c->resolving || c->freeing)
+        return;
+    c->freeing = 1;
     if (c->res)
         uv_freeaddrinfo(c->res);
     c->res = NULL;
     uv_close((uv_handle_t *)&c->timer, on_connect_timer_closed);
+    uv_close((uv_handle_t *)&c->stagger, on_connect_timer_closed);
+}
+
+/* Closes every pending attempt; each calls back with UV_ECANCELED. */
+static void abort_attempts(mote_posix_connect *c, const attempt *keep)
+{
+    for (attempt *at = c->attempts; at; at = at->next)
+        if (at != keep && !at->s->closing)
+            flow_destroy(at->s);
 }
 
 static void connect_finish(mote_posix_connect *c, sflow *s, int err)
 {
+    c->finished = 1;
     uv_timer_stop(&c->timer);
-    mote_posix_connect_fn cb = c->cb;
-    void *arg = c->arg;
+    uv_timer_stop(&c->stagger);
     if (s)
         apply_options(s, &c->opts);
-    connect_free(c); /* c's memory lasts until the timer has closed */
-    cb(arg, s ? &s->flow : NULL, err);
+    c->cb(c->arg, s ? &s->flow : NULL, err);
 }
 
 static void on_connected(uv_connect_t *req, int status);
+static void on_stagger(uv_timer_t *t);
 
-static void try_next(mote_posix_connect *c)
+/* Starts the next address; finishes with the last error when none is left
+ * and nothing is pending. */
+static void start_next(mote_posix_connect *c)
 {
-    while (c->cur) {
-        struct addrinfo *ai = c->cur;
-        c->cur = ai->ai_next;
+    while (!c->finished && c->next_addr < c->naddr) {
+        struct addrinfo *ai = c->order[c->next_addr++];
         int err;
         sflow *s = flow_new(c->loop, 1, &err);
-        if (!s) {
-            connect_finish(c, NULL, err);
-            return;
+        attempt *at = s ? calloc(1, sizeof *at) : NULL;
+        if (!at) {
+            if (s)
+                flow_destroy(s);
+            c->last_err = MOTE_ENOMEM;
+            continue;
         }
-        c->creq.data = c;
-        int rc = uv_tcp_connect(&c->creq, &s->h.tcp, ai->ai_addr, on_connected);
+        at->s = s;
+        at->c = c;
+        at->req.data = at;
+        int rc = uv_tcp_connect(&at->req, &s->h.tcp, ai->ai_addr, on_connected);
         if (rc < 0) {
             c->last_err = mote_posix_error(rc);
             flow_destroy(s);
+            free(at);
             continue;
         }
-        c->s = s;
+        at->next = c->attempts;
+        c->attempts = at;
+        if (c->next_addr < c->naddr) {
+            unsigned delay = c->opts.attempt_delay_ms ? c->opts.attempt_delay_ms : 250;
+            uv_timer_start(&c->stagger, on_stagger, delay, 0);
+        }
         return;
     }
-    connect_finish(c, NULL, c->last_err ? c->last_err : MOTE_ENOTFOUND);
+    if (!c->finished && !c->attempts)
+        connect_finish(c, NULL, c->last_err ? c->last_err : MOTE_ENOTFOUND);
+}
+
+static void on_stagger(uv_timer_t *t)
+{
+    mote_posix_connect *c = t->data;
+    start_next(c);
+    connect_maybe_free(c);
 }
 
 static void on_connected(uv_connect_t *req, int status)
 {
-    mote_posix_connect *c = req->data;
-    sflow *s = c->s;
-    c->s = NULL;
-    if (c->cancelled) {
+    attempt *at = req->data;
+    mote_posix_connect *c = at->c;
+    sflow *s = at->s;
+    for (attempt **pp = &c->attempts; *pp; pp = &(*pp)->next) {
+        if (*pp == at) {
+            *pp = at->next;
+            break;
+        }
+    }
+    free(at);
+    if (c->finished || status < 0) {
         if (!s->closing)
             flow_destroy(s);
-        connect_free(c);
+        if (!c->finished && status != UV_ECANCELED) {
+            c->last_err = mote_posix_error(status);
+            uv_timer_stop(&c->stagger);
+            start_next(c); /* a failure starts the next address at once */
+        }
+        connect_maybe_free(c);
         return;
     }
-    if (c->timed_out) {
-        if (!s->closing)
-            flow_destroy(s);
-        connect_finish(c, NULL, MOTE_ETIMEDOUT);
-        return;
-    }
-    if (status < 0) {
-        c->last_err = mote_posix_error(status);
-        flow_destroy(s);
-        if (c->tcp)
-            try_next(c);
-        else
-            connect_finish(c, NULL, c->last_err);
-        return;
-    }
+    abort_attempts(c, NULL); /* s is no longer in the list */
     connect_finish(c, s, 0);
+    connect_maybe_free(c);
+}
+
+/* Orders addresses as RFC 8305 section 4: alternate families, starting
+ * with the family of the first address. */
+static int interleave(mote_posix_connect *c, struct addrinfo *res)
+{
+    size_t n = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        n++;
+    c->order = calloc(n ? n : 1, sizeof *c->order);
+    if (!c->order)
+        return MOTE_ENOMEM;
+    int first = res ? res->ai_family : 0;
+    struct addrinfo *p = res, *q = res; /* next of the first family, of others */
+    size_t k = 0;
+    int want_first = 1;
+    while (k < n) {
+        struct addrinfo **cur = want_first ? &p : &q;
+        while (*cur && ((*cur)->ai_family == first) != want_first)
+            *cur = (*cur)->ai_next;
+        if (*cur) {
+            c->order[k++] = *cur;
+            *cur = (*cur)->ai_next;
+        }
+        want_first = !want_first;
+    }
+    c->naddr = n;
+    return 0;
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
     mote_posix_connect *c = req->data;
+    c->resolving = 0;
     c->res = res;
-    if (c->cancelled) {
-        connect_free(c);
-        return;
-    }
-    if (c->timed_out) {
-        connect_finish(c, NULL, MOTE_ETIMEDOUT);
+    if (c->finished) {
+        connect_maybe_free(c);
         return;
     }
     if (status < 0) {
         int e = mote_posix_error(status);
         connect_finish(c, NULL, e == MOTE_ECANCELED ? MOTE_ENOTFOUND : e);
+        connect_maybe_free(c);
         return;
     }
-    c->phase = C_CONNECTING;
-    c->cur = res;
-    try_next(c);
+    int rc = interleave(c, res);
+    if (rc < 0) {
+        connect_finish(c, NULL, rc);
+        connect_maybe_free(c);
+        return;
+    }
+    start_next(c);
+    connect_maybe_free(c);
 }
 
 static void on_connect_timeout(uv_timer_t *t)
 {
     mote_posix_connect *c = t->data;
-    c->timed_out = 1;
-    if (c->phase == C_RESOLVING)
+    if (c->resolving)
         uv_cancel((uv_req_t *)&c->gai); /* on_resolved follows */
-    else if (c->s)
-        flow_destroy(c->s); /* on_connected follows with UV_ECANCELED */
+    abort_attempts(c, NULL);
+    connect_finish(c, NULL, MOTE_ETIMEDOUT);
+    connect_maybe_free(c);
 }
 
 static mote_posix_connect *connect_alloc(uv_loop_t *loop, int tcp, mote_posix_connect_fn cb,
@@ -463,9 +545,11 @@ static mote_posix_connect *connect_alloc(uv_loop_t *loop, int tcp, mote_posix_co
     c->cb = cb;
     c->arg = arg;
     uv_timer_init(loop, &c->timer);
+    uv_timer_init(loop, &c->stagger);
+    c->open_timers = 2;
     c->timer.data = c;
+    c->stagger.data = c;
     c->gai.data = c;
-    c->creq.data = c;
     return c;
 }
 
@@ -490,10 +574,12 @@ mote_posix_connect *mote_posix_tcp_connect(uv_loop_t *loop, const char *host, ui
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_protocol = IPPROTO_TCP;
     hints.ai_flags = AI_NUMERICSERV;
-    c->phase = C_RESOLVING;
+    c->resolving = 1;
     int rc = uv_getaddrinfo(loop, &c->gai, on_resolved, host, service, &hints);
     if (rc < 0) {
-        uv_close((uv_handle_t *)&c->timer, on_connect_timer_closed);
+        c->resolving = 0;
+        c->finished = 1;
+        connect_maybe_free(c);
         set_err(err, mote_posix_error(rc));
         return NULL;
     }
@@ -513,28 +599,37 @@ mote_posix_connect *mote_posix_unix_connect(uv_loop_t *loop, const char *path,
     mote_posix_connect *c = connect_alloc(loop, 0, cb, arg, err);
     if (!c)
         return NULL;
-    sflow *s = flow_new(loop, 0, err);
-    if (!s) {
-        uv_close((uv_handle_t *)&c->timer, on_connect_timer_closed);
+    int e = MOTE_ENOMEM;
+    sflow *s = flow_new(loop, 0, &e);
+    attempt *at = s ? calloc(1, sizeof *at) : NULL;
+    if (!at) {
+        if (s)
+            flow_destroy(s);
+        c->finished = 1;
+        connect_maybe_free(c);
+        set_err(err, e);
         return NULL;
     }
-    c->phase = C_CONNECTING;
-    c->s = s;
-    uv_pipe_connect(&c->creq, &s->h.pipe, path, on_connected);
+    at->s = s;
+    at->c = c;
+    at->req.data = at;
+    c->attempts = at;
+    uv_pipe_connect(&at->req, &s->h.pipe, path, on_connected);
     set_err(err, 0);
     return c;
 }
 
 void mote_posix_connect_cancel(mote_posix_connect *c)
 {
-    if (!c || c->cancelled)
+    if (!c || c->finished)
         return;
-    c->cancelled = 1;
+    c->finished = 1;
     uv_timer_stop(&c->timer);
-    if (c->phase == C_RESOLVING)
-        uv_cancel((uv_req_t *)&c->gai); /* on_resolved follows and frees */
-    else if (c->s && !c->s->closing)
-        flow_destroy(c->s); /* on_connected follows and frees */
+    uv_timer_stop(&c->stagger);
+    if (c->resolving)
+        uv_cancel((uv_req_t *)&c->gai); /* on_resolved follows */
+    abort_attempts(c, NULL);
+    connect_maybe_free(c);
 }
 
 /* ---- listen ---- */

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -589,6 +591,113 @@ START_TEST(test_connect_timeout)
 }
 END_TEST
 
+/* Happy Eyeballs: a name with an IPv6 address that never answers (a ::1
+ * listener whose accept queue is full drops SYNs) and an IPv4 address that
+ * does. The IPv4 attempt starts attempt_delay_ms after the IPv6 one and
+ * wins. The name comes from a private /etc/hosts bind-mounted in a mount
+ * namespace of this test process only (needs root; Check runs each test in
+ * a child process, and the namespace goes with it). */
+typedef struct he {
+    int calls, err;
+    uint64_t t_done;
+    char peer[64];
+} he;
+
+static void on_connect_he(void *arg, mote_flow *f, int err)
+{
+    he *h = arg;
+    h->calls++;
+    h->err = err;
+    h->t_done = uv_hrtime();
+    if (f) {
+        uint16_t port;
+        mote_posix_flow_address(f, 0, h->peer, sizeof h->peer, &port);
+        mote_flow_close(f);
+    }
+}
+
+static void on_accept_close(void *arg, mote_flow *f, int err)
+{
+    (void)arg;
+    if (!err)
+        mote_flow_close(f);
+}
+
+START_TEST(test_happy_eyeballs)
+{
+    if (!tu_is_root()) {
+        fprintf(stderr, "note: not root; Happy Eyeballs test (private /etc/hosts) not run\n");
+        return;
+    }
+    uint16_t p6;
+    int probe = kernel_listen(AF_INET6, &p6);
+    if (probe < 0) {
+        fprintf(stderr, "note: no IPv6 loopback; Happy Eyeballs test not run\n");
+        return;
+    }
+    close(probe);
+    ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+    ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+    char hosts[] = "/tmp/mote-hosts-XXXXXX";
+    int hfd = mkstemp(hosts);
+    ck_assert_int_ge(hfd, 0);
+    const char *text = "::1 mote-he-test\n127.0.0.1 mote-he-test\n";
+    ck_assert_int_eq(write(hfd, text, strlen(text)), (ssize_t)strlen(text));
+    close(hfd);
+    ck_assert_int_eq(mount(hosts, "/etc/hosts", NULL, MS_BIND, NULL), 0);
+
+    /* The blackhole on ::1 and, on the same port, a mote listener on
+     * 127.0.0.1 (retrying ports until both are free). */
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    int lfd = -1, fill[3] = {-1, -1, -1};
+    mote_posix_listener *l = NULL;
+    uint16_t port = 0;
+    for (int tries = 0; tries < 20 && !l; tries++) {
+        if (lfd >= 0)
+            close(lfd);
+        lfd = kernel_listen(AF_INET6, &port);
+        ck_assert_int_ge(lfd, 0);
+        int err;
+        l = mote_posix_tcp_listen(&loop, "127.0.0.1", port, 0, NULL, on_accept_close, NULL, &err);
+    }
+    ck_assert_ptr_nonnull(l);
+    listen(lfd, 0);
+    for (int i = 0; i < 3; i++) {
+        fill[i] = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+        a.sin6_addr = in6addr_loopback;
+        connect(fill[i], (struct sockaddr *)&a, sizeof a);
+    }
+    usleep(100000);
+
+    for (int round = 0; round < 2; round++) {
+        he h;
+        memset(&h, 0, sizeof h);
+        mote_posix_tcp_options o = {.connect_timeout_ms = 5000,
+                                    .attempt_delay_ms = round == 0 ? 100 : 0};
+        int err;
+        uint64_t t0 = uv_hrtime();
+        ck_assert_ptr_nonnull(
+            mote_posix_tcp_connect(&loop, "mote-he-test", port, &o, on_connect_he, &h, &err));
+        while (h.calls == 0)
+            uv_run(&loop, UV_RUN_ONCE);
+        ck_assert_int_eq(h.err, 0);
+        ck_assert_str_eq(h.peer, "127.0.0.1");
+        uint64_t want = (round == 0 ? 100 : 250) * MOTE_NS_PER_MS;
+        ck_assert_uint_ge(h.t_done - t0, want - 5 * MOTE_NS_PER_MS);
+        ck_assert_uint_lt(h.t_done - t0, 3 * MOTE_NS_PER_SEC);
+    }
+    mote_posix_listener_close(l);
+    finish_loop(&loop);
+    for (int i = 0; i < 3; i++)
+        close(fill[i]);
+    close(lfd);
+    umount("/etc/hosts");
+    unlink(hosts);
+}
+END_TEST
+
 /* Backpressure: the kernel peer reads only after a delay, so a big write
  * stays queued; drain fires once queued() is back to 0. */
 START_TEST(test_backpressure_and_drain)
@@ -1121,6 +1230,7 @@ static Suite *flow_suite(void)
     tcase_add_test(tc, test_mote_to_mote_ipv6);
     tcase_add_test(tc, test_connect_errors);
     tcase_add_test(tc, test_connect_timeout);
+    tcase_add_test(tc, test_happy_eyeballs);
     tcase_add_test(tc, test_backpressure_and_drain);
     tcase_add_test(tc, test_held_before_events_and_reading_off);
     tcase_add_test(tc, test_peer_reset);

@@ -215,6 +215,10 @@ typedef struct mote_posix_tcp_options {
     unsigned connect_timeout_ms;
     /* For listen on "::": 1 to accept IPv6 only (IPV6_V6ONLY). */
     int ipv6_only;
+    /* For connect: start the next address after this many ms while the
+     * earlier attempts are still pending (RFC 8305's Connection Attempt
+     * Delay); 0 for 250. */
+    unsigned attempt_delay_ms;
 } mote_posix_tcp_options;
 
 /* The flows below implement mote_flow exactly as mote/device.h says:
@@ -241,12 +245,12 @@ typedef void (*mote_posix_connect_fn)(void *arg, mote_flow *flow, int err);
 typedef struct mote_posix_connect mote_posix_connect;
 
 /* Resolves host (a name or an IPv4/IPv6 literal, with uv_getaddrinfo) and
- * connects to port, trying each address in the resolver's order until one
- * answers. cb is called exactly once from the loop (never from inside this
- * call), unless the attempt is cancelled first. opts may be NULL. Returns
- * a handle for mote_posix_connect_cancel, valid until cb runs; NULL with
- * *err on immediate failure (MOTE_EINVAL for a NULL host or port 0,
- * MOTE_ENOMEM). */
+ * connects to port as RFC 8305 (Happy Eyeballs) does: addresses
+ * interleaved by family, a new attempt every attempt_delay_ms (or at once
+ * when one fails) while earlier ones continue, the first to connect wins. cb is called exactly once
+ * from the loop (never from inside this call), unless the attempt is cancelled first. opts may be
+ * NULL. Returns a handle for mote_posix_connect_cancel, valid until cb runs; NULL with *err on
+ * immediate failure (MOTE_EINVAL for a NULL host or port 0, MOTE_ENOMEM). */
 mote_posix_connect *mote_posix_tcp_connect(uv_loop_t *loop, const char *host, uint16_t port,
                                            const mote_posix_tcp_options *opts,
                                            mote_posix_connect_fn cb, void *arg, int *err);
