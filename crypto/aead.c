@@ -148,6 +148,12 @@ mote_crypto_aead *mote_crypto_aead_new(mote_crypto_aead_id id, const uint8_t *ke
         *err = MOTE_EINVAL;
         return NULL;
     }
+    /* libsodium picks its fastest code (SSSE3/AVX2 ChaCha20, ...) here;
+     * idempotent and thread-safe. */
+    if (sodium_init() < 0) {
+        *err = MOTE_EIO;
+        return NULL;
+    }
     mote_crypto_aead *a = calloc(1, sizeof(*a) + impl->ctx_size);
     if (!a) {
         *err = MOTE_ENOMEM;

@@ -53,6 +53,7 @@ const mc_provider *mc_provider_get(void);
 
 /* Provider entries (provider.c and the files that implement them). */
 const mc_hash_impl *mc_hash_sodium_sha256(void);
+const mc_hash_impl *mc_hash_nettle_sha256(void);
 const mc_hash_impl *mc_hash_sodium_sha512(void);
 const mc_hash_impl *mc_hash_sha384_on_sodium(void);
 const mc_aead_impl *mc_aead_nettle_gcm(mote_crypto_aead_id id);

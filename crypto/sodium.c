@@ -25,6 +25,8 @@ int mote_crypto_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t 
 {
     if (!out || !scalar || !point)
         return MOTE_EINVAL;
+    if (sodium_init() < 0)
+        return MOTE_EIO;
     return mc_provider_get()->x25519(out, scalar, point);
 }
 
@@ -32,5 +34,7 @@ int mote_crypto_x25519_base(uint8_t pub[32], const uint8_t scalar[32])
 {
     if (!pub || !scalar)
         return MOTE_EINVAL;
+    if (sodium_init() < 0)
+        return MOTE_EIO;
     return mc_provider_get()->x25519_base(pub, scalar);
 }

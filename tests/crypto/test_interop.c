@@ -115,7 +115,8 @@ START_TEST(test_openssl_keys_and_signatures)
     size_t len;
     mote_buf out;
     ck_assert_int_eq(sh("openssl genpkey %s -out key.pem", ks->genpkey), 0);
-    ck_assert_int_eq(sh("openssl pkey -in key.pem -outform DER -out key.der"), 0);
+    /* (openssl pkey -outform DER writes the traditional form for RSA and EC) */
+    ck_assert_int_eq(sh("openssl pkcs8 -topk8 -nocrypt -in key.pem -outform DER -out key.der"), 0);
     ck_assert_int_eq(sh("openssl pkey -in key.pem -pubout -out pub.pem"), 0);
     ck_assert_int_eq(sh("openssl pkey -in key.pem -pubout -outform DER -out pub.der"), 0);
 
@@ -132,6 +133,8 @@ START_TEST(test_openssl_keys_and_signatures)
     mote_buf_init_secret(&out, 0);
     ck_assert_int_eq(mote_crypto_privkey_to_der(kd, MOTE_CRYPTO_FORMAT_PKCS8, &out), 0);
     spit("mote8.der", out.data, out.len);
+    ck_assert_uint_eq(out.len, len);
+    ck_assert_mem_eq(out.data, der, len);
     free(der);
     mote_crypto_privkey_free(kd);
     ck_assert_int_eq(sh("openssl pkey -inform DER -in mote8.der -pubout -out mote8pub.pem"), 0);
@@ -140,7 +143,10 @@ START_TEST(test_openssl_keys_and_signatures)
     /* traditional (PKCS#1 / SEC1), PEM and DER, both ways */
     if (ks->has_traditional) {
         ck_assert_int_eq(sh("openssl pkey -in key.pem -traditional -out trad.pem"), 0);
-        ck_assert_int_eq(sh("openssl pkey -in key.pem -traditional -outform DER -out trad.der"), 0);
+        /* (openssl pkey ignores -traditional for DER; rsa and ec do not) */
+        ck_assert_int_eq(sh("openssl %s -in key.pem -outform DER -out trad.der",
+                            ks->type == MOTE_CRYPTO_KEY_RSA ? "rsa -traditional" : "ec"),
+                         0);
         pem = slurp("trad.pem", &len);
         kd = mote_crypto_privkey_from_pem((const char *)pem, len, &err);
         ck_assert_msg(kd != NULL, "%s traditional PEM: %s", ks->name, mote_strerror(err));
@@ -153,6 +159,10 @@ START_TEST(test_openssl_keys_and_signatures)
         der = slurp("trad.der", &len);
         kd = mote_crypto_privkey_from_der(der, len, &err);
         ck_assert_ptr_nonnull(kd);
+        mote_buf_reset(&out);
+        ck_assert_int_eq(mote_crypto_privkey_to_der(kd, MOTE_CRYPTO_FORMAT_TRADITIONAL, &out), 0);
+        ck_assert_uint_eq(out.len, len);
+        ck_assert_mem_eq(out.data, der, len); /* PKCS#1 / SEC1 DER, byte for byte */
         free(der);
         mote_crypto_privkey_free(kd);
     }
