@@ -890,3 +890,19 @@ mote_flow *mote_posix_flow_open_fd(uv_loop_t *loop, int fd, int *err)
     set_err(err, 0);
     return &s->flow;
 }
+
+int mote_posix_flow_abort(mote_flow *f)
+{
+    if (!f || f->close != flow_close)
+        return MOTE_EINVAL;
+    sflow *s = f->ctx;
+    if (s->closing)
+        return 0;
+    uv_os_fd_t fd;
+    if (s->is_tcp && uv_fileno(&s->h.handle, &fd) == 0) {
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    flow_destroy(s);
+    return 0;
+}

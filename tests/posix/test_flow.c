@@ -893,6 +893,42 @@ START_TEST(test_close_inside_data)
 }
 END_TEST
 
+/* An abortive close: the kernel peer reads ECONNRESET, not EOF. */
+typedef struct aborter {
+    mote_flow *flow;
+    int rc;
+} aborter;
+
+static void on_connect_abort(void *arg, mote_flow *f, int err)
+{
+    aborter *a = arg;
+    ck_assert_int_eq(err, 0);
+    ck_assert_int_eq(mote_flow_write(f, "some bytes", 10), 0);
+    a->rc = mote_posix_flow_abort(f);
+}
+
+START_TEST(test_abort)
+{
+    kpeer k = {.fd = -1, .rx_seed = 80, .tx_seed = 81, .tx_len = 0, .delay_read_ms = 100};
+    k.lfd = kernel_listen(AF_INET, &k.port);
+    pthread_t th;
+    pthread_create(&th, NULL, kpeer_main, &k);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    aborter a = {0};
+    int err;
+    ck_assert_ptr_nonnull(
+        mote_posix_tcp_connect(&loop, "127.0.0.1", k.port, NULL, on_connect_abort, &a, &err));
+    finish_loop(&loop);
+    pthread_join(th, NULL);
+    close(k.lfd);
+    ck_assert_int_eq(a.rc, 0);
+    ck_assert_uint_eq(k.rx_bad, (size_t)-1); /* the read failed: RST */
+    mote_flow fake = {0};
+    ck_assert_int_eq(mote_posix_flow_abort(&fake), MOTE_EINVAL);
+}
+END_TEST
+
 /* Unix-domain flows, mote to mote. */
 START_TEST(test_unix_flow)
 {
@@ -1248,6 +1284,7 @@ static Suite *flow_suite(void)
     tcase_add_test(tc, test_close_inside_data);
     tcase_add_test(tc, test_socat_echo);
     tcase_add_test(tc, test_flow_open_fd);
+    tcase_add_test(tc, test_abort);
     suite_add_tcase(s, tc);
     tc = tcase_create("unix");
     tcase_set_timeout(tc, 60);

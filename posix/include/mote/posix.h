@@ -300,6 +300,12 @@ void mote_posix_listener_close(mote_posix_listener *l);
  * MOTE_EIO; then fd stays open and the caller's. */
 mote_flow *mote_posix_flow_open_fd(uv_loop_t *loop, int fd, int *err);
 
+/* Closes a flow abortively: for TCP the peer gets a RST instead of a FIN
+ * (SO_LINGER 0) and queued bytes are dropped; other flows just close. The
+ * flow is freed as by close, with no callback after this returns.
+ * MOTE_EINVAL if f is not a flow made by this library. */
+int mote_posix_flow_abort(mote_flow *f);
+
 /* The numeric address and port of a flow's peer (which) = 0, or its local
  * end (which = 1), as text ("192.0.2.1", "::1"; "" for Unix sockets).
  * MOTE_EINVAL if f is not a TCP flow made by this library, MOTE_ENOSPC if
