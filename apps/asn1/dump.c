@@ -334,11 +334,32 @@ static int dump_der(dump *d, mote_slice der, const char *path)
     return 0;
 }
 
+/* PEM if the first non-blank line is a BEGIN line, or if the input is
+ * text (no control bytes but whitespace) with a BEGIN line somewhere, as
+ * in `openssl x509 -text` output or a bundle with comments. DER always
+ * starts with an identifier octet, and a DER file of text bytes only
+ * cannot start a line with "-----BEGIN " and be valid anyway. */
+static int looks_like_pem(mote_slice text)
+{
+    if (mote_asn1_pem_detect(text))
+        return 1;
+    int begin = 0;
+    for (size_t i = 0; i < text.len; i++) {
+        uint8_t c = text.ptr[i];
+        if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
+            return 0;
+        if ((i == 0 || text.ptr[i - 1] == '\n') && text.len - i >= 11 &&
+            memcmp(text.ptr + i, "-----BEGIN ", 11) == 0)
+            begin = 1;
+    }
+    return begin;
+}
+
 int asn1_dump(mote_slice text, const char *path, int strict, FILE *out, FILE *err)
 {
     dump d = {out, err, strict, 0, 0, NULL};
     int status = 0;
-    if (mote_asn1_pem_detect(text)) {
+    if (looks_like_pem(text)) {
         mote_asn1_pem_reader pr;
         mote_asn1_pem_reader_init(&pr, text);
         mote_buf der;

@@ -62,6 +62,10 @@ run "pem from DER" 0 pem CERTIFICATE "$tmp/cert.der" && {
         pass "PEM round trip" || fail "PEM round trip"
 }
 run "stdin" 0 dump - <"$tmp/cert.der"
+{ echo "Explanatory text before the block (RFC 7468 allows it)"; cat "$cert"; cat "$cert"; } >"$tmp/text.pem"
+run "PEM after text, two blocks" 0 dump --strict "$tmp/text.pem" && {
+    [ "$(grep -c 'BEGIN CERTIFICATE' "$tmp/out")" -eq 2 ] && pass "two blocks dumped" || fail "two blocks dumped"
+}
 
 # Garbage, empty, missing, truncated: an error message and status 1 or 2.
 printf '\xff\xfe\xfd\x00garbage\x13\x37' >"$tmp/garbage"
