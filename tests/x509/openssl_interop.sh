@@ -5,6 +5,7 @@
 # the same way with `mote-x509 verify` as with `openssl verify`; and mote's
 # own certificates must verify with `openssl verify`.
 set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
 MOTE=$(realpath "${1:?usage: openssl_interop.sh path/to/mote-x509}")
 [ -x "$MOTE" ] || { echo "no executable $MOTE" >&2; exit 2; }
 command -v openssl >/dev/null || { echo "SKIP: openssl not installed"; exit 77; }
@@ -182,7 +183,8 @@ openssl ca -batch -config ca.cnf -extfile ext.cnf -extensions leaf -startdate 20
 check() {
     local name=$1 expect=$2 root=$3 untrusted=$4 leaf=$5 host=${6:-} reason=${7:-}
     shift 7 2>/dev/null || shift $#
-    local oargs=(-CAfile "$root" -purpose sslserver $OPOL) margs=(--roots "$root" "$@")
+    local oargs=(-purpose sslserver $OPOL) margs=(--roots "$root" "$@")
+    if [ -d "$root" ]; then oargs+=(-CApath "$root"); else oargs+=(-CAfile "$root"); fi
     if [ -n "$untrusted" ]; then oargs+=(-untrusted "$untrusted"); margs+=(--untrusted "$untrusted"); fi
     case "$host" in
         IP:*) oargs+=(-verify_ip "${host#IP:}"); margs+=(--ip "${host#IP:}") ;;
@@ -262,6 +264,35 @@ else
     check mote-made-outside-nc fail m-root.pem m-ica.pem m-out.pem ed.example.org \
         "name constraints" --profile rfc5280
     "$MOTE" show m-ica.pem | grep -q "DNS:example.com" || { fail=$((fail + 1)); echo "FAIL show"; }
+fi
+
+# Real server chains (x509-limbo's online:: cases, saved with their time)
+# against the whole system store as a directory: mote and openssl agree.
+LIMBO=${MOTE_SHARED_DIR:-$HERE/../../../shared}/vectors/x509-limbo/limbo.json
+if [ -d /etc/ssl/certs ] && [ -f "$LIMBO" ] && command -v python3 >/dev/null; then
+    python3 - "$LIMBO" <<'PY'
+import json, sys
+for t in json.load(open(sys.argv[1]))["testcases"]:
+    if not t["id"].startswith("online::"):
+        continue
+    name = t["id"].split("::")[1]
+    open(f"web-{name}-leaf.pem", "w").write(t["peer_certificate"])
+    open(f"web-{name}-chain.pem", "w").write("".join(t["untrusted_intermediates"]))
+    open(f"web-{name}-time", "w").write(t["validation_time"])
+PY
+    for leaf in web-*-leaf.pem; do
+        name=${leaf#web-}; name=${name%-leaf.pem}
+        when=$(cat "web-$name-time")
+        epoch=$(date -d "$when" +%s)
+        OPOL="-attime $epoch"
+        check "system-store-$name" ok /etc/ssl/certs "web-$name-chain.pem" "$leaf" "$name" "" \
+            --time "$when"
+        check "system-store-$name-wrong-host" fail /etc/ssl/certs "web-$name-chain.pem" "$leaf" \
+            "$name.invalid" "peer name" --time "$when"
+    done
+    OPOL=""
+else
+    echo "(no limbo vectors or python3: real chains skipped)"
 fi
 
 # Every root of the system store loads as trust anchors.

@@ -496,6 +496,39 @@ START_TEST(test_pem_bundle_and_store)
 }
 END_TEST
 
+/* A directory as a key-value device: every file under the prefix loads,
+ * duplicates and non-certificates are counted, not fatal. */
+START_TEST(test_store_from_kv)
+{
+    struct pki p;
+    pki_init(&p, NULL, NULL, NULL);
+    mote_memkv *m = mote_memkv_new();
+    ck_assert_ptr_nonnull(m);
+    mote_buf pem;
+    mote_buf_init(&pem, 0);
+    mote_asn1_pem_write(&pem, "CERTIFICATE", mote_x509_cert_der(p.root));
+    mote_slice der = mote_x509_cert_der(p.inter);
+    ck_assert_int_eq(mote_memkv_put(m, "certs/root.pem", pem.data, pem.len), 0);
+    ck_assert_int_eq(mote_memkv_put(m, "certs/1a2b3c4d.0", pem.data, pem.len), 0);
+    ck_assert_int_eq(mote_memkv_put(m, "certs/inter.der", der.ptr, der.len), 0);
+    ck_assert_int_eq(mote_memkv_put(m, "certs/README", "not a cert", 10), 0);
+    ck_assert_int_eq(mote_memkv_put(m, "other/leaf.pem", pem.data, pem.len), 0);
+    int err = 0;
+    mote_x509_store *s = mote_x509_store_new(&err);
+    size_t added = 0, dups = 0, bad = 0;
+    ck_assert_int_eq(mote_x509_store_load_kv(s, mote_memkv_kv(m), "certs/", &added, &dups, &bad),
+                     0);
+    ck_assert_int_eq(added, 2);
+    ck_assert_int_eq(dups, 1);
+    ck_assert_int_eq(bad, 1);
+    ck_assert_int_eq(mote_x509_store_count(s), 2);
+    mote_x509_store_free(s);
+    mote_buf_free(&pem);
+    mote_memkv_free(m);
+    pki_free(&p);
+}
+END_TEST
+
 /* Every root of the system trust store parses, once (no duplicates). */
 START_TEST(test_system_roots_parse)
 {
@@ -610,6 +643,7 @@ static Suite *x509_suite(void)
     tcase_add_test(tc, test_hostile_bytes);
     tcase_add_test(tc, test_pem_bundle_and_store);
     tcase_add_test(tc, test_system_roots_parse);
+    tcase_add_test(tc, test_store_from_kv);
     tcase_add_test(tc, test_limbo_dn_constraints);
     suite_add_tcase(s, tc);
     return s;
