@@ -3,7 +3,10 @@
  * in-memory link and the counters. */
 #include "netutil.h"
 
+#include "mote/net_pcap.h"
+
 #include <stdio.h>
+#include <unistd.h>
 
 #define ME   MOTE_NET_IP4(192, 0, 2, 1)
 #define PEER MOTE_NET_IP4(192, 0, 2, 9)
@@ -814,6 +817,87 @@ START_TEST(test_counters_text)
 }
 END_TEST
 
+static int mem_write(void *arg, const void *d, size_t len)
+{
+    return mote_buf_append(arg, d, len);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+START_TEST(test_pcap_recorder)
+{
+    mote_time t0 = {1700000000, 0};
+    mote_fakeclock *fc = mote_fakeclock_new(MOTE_NS_PER_SEC, t0);
+    mote_clock *clk = mote_fakeclock_clock(fc);
+    mote_net_link_config lc;
+    mote_net_link_config_default(&lc);
+    int err;
+    mote_net_link *link = mote_net_link_new(clk, &lc, &err);
+    mote_buf out;
+    mote_buf_init(&out, 0);
+    mote_net_pcap *pc =
+        mote_net_pcap_new(mote_net_link_end(link, 0), clk, mem_write, &out, 0, &err);
+    ck_assert_ptr_nonnull(pc);
+    ck_assert_uint_eq(out.len, 24);
+    ck_assert_uint_eq(le32(out.data), 0xa1b2c3d4u);
+    ck_assert_uint_eq(le32(out.data + 20), 1);
+    mote_seeded_rng r[2];
+    mote_net *st[2];
+    mote_net_config cfg;
+    for (int i = 0; i < 2; i++) {
+        mote_net_config_default(&cfg);
+        mote_seeded_rng_init(&r[i], (uint64_t)i);
+        cfg.netif = i ? mote_net_link_end(link, 1) : mote_net_pcap_netif(pc);
+        cfg.clock = clk;
+        cfg.rng = &r[i].rng;
+        cfg.addr = i ? NT_B : NT_A;
+        cfg.netmask = MOTE_NET_IP4(255, 255, 255, 0);
+        st[i] = mote_net_new(&cfg, &err);
+        ck_assert_ptr_nonnull(st[i]);
+    }
+    uint8_t d[32] = {0};
+    ck_assert_int_eq(mote_net_ping(st[0], NT_B, 1, 1, d, sizeof d), 0);
+    mote_fakeclock_run(fc, 2 * MOTE_NS_PER_SEC, 1000);
+    /* our gratuitous ARP, B's gratuitous ARP, request, reply, echo, reply */
+    ck_assert_uint_eq(mote_net_pcap_frames(pc), 6);
+    size_t off = 24, n = 0;
+    while (off + 16 <= out.len) {
+        uint32_t incl = le32(out.data + off + 8), orig = le32(out.data + off + 12);
+        ck_assert_uint_eq(incl, orig);
+        ck_assert_uint_eq(le32(out.data + off), 1700000000u);
+        off += 16 + incl;
+        n++;
+    }
+    ck_assert_uint_eq(off, out.len);
+    ck_assert_uint_eq(n, 6);
+    if (tu_have_program("tcpdump")) {
+        char path[] = "/tmp/mote-net-pcap-XXXXXX";
+        int fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        FILE *f = fdopen(fd, "wb");
+        fwrite(out.data, 1, out.len, f);
+        fclose(f);
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "tcpdump -nn -r %s 2>/dev/null | grep -c 'ICMP echo'", path);
+        FILE *pp = popen(cmd, "r");
+        char line[32] = {0};
+        ck_assert_ptr_nonnull(fgets(line, sizeof line, pp));
+        pclose(pp);
+        unlink(path);
+        ck_assert_int_eq(atoi(line), 2);
+    }
+    for (int i = 0; i < 2; i++)
+        mote_net_free(st[i]);
+    mote_net_pcap_free(pc);
+    mote_net_link_free(link);
+    mote_fakeclock_free(fc);
+    mote_buf_free(&out);
+}
+END_TEST
+
 /* Random frames never crash the stack (a quick in-suite fuzz). */
 START_TEST(test_random_frames)
 {
@@ -871,6 +955,7 @@ static Suite *net_suite(void)
     tcase_add_test(tc, test_link_faults_deterministic);
     tcase_add_test(tc, test_counters_text);
     tcase_add_test(tc, test_random_frames);
+    tcase_add_test(tc, test_pcap_recorder);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,497 @@
+/* mote-net - runs libmote-net on a TAP device.
+ *
+ *   mote-net [options] serve           answer ping; echo (7) and discard (9)
+ *                                      services on TCP and UDP, until SIGINT
+ *   mote-net [options] get HOST PORT   connect; copy what arrives to stdout
+ *   mote-net [options] put HOST PORT   connect; send stdin, then close
+ *
+ * Options:
+ *   --tap NAME        TAP interface to create or attach to (default mote0)
+ *   --addr A.B.C.D/N  static address and prefix length (required for now)
+ *   --gw A.B.C.D      default gateway
+ *   --mtu N           interface MTU (default: the interface's)
+ *   --cc cubic|newreno   congestion control (default cubic)
+ *   --pcap FILE       record every frame (also MOTE_NET_PCAP=FILE)
+ *   --stats           print the counters on exit
+ *   --offload         use the TAP's checksum and TSO offloads on receive
+ *   -v                log the stack's messages
+ *
+ * The services and the stack share the stack's one address. Exit status: 0
+ * on success, 1 on a network error, 2 on a usage error.
+ */
+#include "mote/net.h"
+#include "mote/net_pcap.h"
+#include "mote/net_tcp.h"
+#include "mote/posix.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct app {
+    uv_loop_t *loop;
+    mote_posix_clock *pclock;
+    mote_clock *clock;
+    mote_rng rng;
+    mote_posix_tap *tap;
+    mote_net_pcap *pcap;
+    FILE *pcap_file;
+    mote_net *net;
+    mote_log log;
+    int verbose, stats;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t linger;
+    mote_net_listener *echo_l, *discard_l;
+    mote_net_udp *echo_u, *discard_u;
+    /* client mode */
+    mote_flow *flow;
+    int put;
+    uv_fs_t read_req;
+    uint8_t rbuf[65536];
+    int64_t in_off;
+    int reading_stdin, stdin_eof, waiting_drain;
+    int exit_code, done;
+    uint64_t bytes;
+} app;
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: mote-net [--tap NAME] --addr A.B.C.D/N [--gw A.B.C.D] [--mtu N]\n"
+            "                [--cc cubic|newreno] [--pcap FILE] [--stats] [--offload] [-v]\n"
+            "                serve | get HOST PORT | put HOST PORT\n");
+    exit(2);
+}
+
+static void finish(app *a, int code);
+
+/* ---- services ---- */
+
+typedef struct svc_conn {
+    app *a;
+    mote_flow *f;
+    int echo;
+} svc_conn;
+
+static void svc_data(void *arg, const uint8_t *d, size_t len)
+{
+    svc_conn *c = arg;
+    if (!c->echo)
+        return;
+    if (mote_flow_write(c->f, d, len) < 0)
+        return;
+    if (mote_flow_queued(c->f) > 1024 * 1024)
+        mote_flow_set_reading(c->f, 0); /* backpressure until drained */
+}
+
+static void svc_drain(void *arg)
+{
+    svc_conn *c = arg;
+    mote_flow_set_reading(c->f, 1);
+}
+
+static void svc_eof(void *arg)
+{
+    svc_conn *c = arg;
+    mote_flow_shutdown(c->f);
+    mote_flow_close(c->f); /* finishes sending in the background */
+    free(c);
+}
+
+static void svc_error(void *arg, int err)
+{
+    svc_conn *c = arg;
+    if (c->a->verbose)
+        fprintf(stderr, "mote-net: connection error: %s\n", mote_strerror(err));
+    mote_flow_close(c->f);
+    free(c);
+}
+
+static const mote_flow_events svc_events = {svc_data, svc_eof, svc_drain, svc_error};
+
+static void svc_accept(app *a, mote_net_listener *l, int echo)
+{
+    mote_flow *f;
+    int err;
+    while ((f = mote_net_tcp_accept(l, &err)) != NULL) {
+        svc_conn *c = calloc(1, sizeof *c);
+        if (!c) {
+            mote_flow_close(f);
+            continue;
+        }
+        c->a = a;
+        c->f = f;
+        c->echo = echo;
+        mote_flow_set_events(f, &svc_events, c);
+    }
+}
+
+static void echo_accept(void *arg, mote_net_listener *l)
+{
+    svc_accept(arg, l, 1);
+}
+
+static void discard_accept(void *arg, mote_net_listener *l)
+{
+    svc_accept(arg, l, 0);
+}
+
+static void udp_echo(void *arg, mote_net_udp *u, mote_net_ip4 src, uint16_t sport, const uint8_t *d,
+                     size_t len)
+{
+    (void)arg;
+    mote_net_udp_sendto(u, src, sport, d, len);
+}
+
+static void udp_discard(void *arg, mote_net_udp *u, mote_net_ip4 src, uint16_t sport,
+                        const uint8_t *d, size_t len)
+{
+    (void)arg, (void)u, (void)src, (void)sport, (void)d, (void)len;
+}
+
+/* ---- client: get and put ---- */
+
+static void read_stdin(app *a);
+
+static void on_read(uv_fs_t *req)
+{
+    app *a = req->data;
+    ssize_t n = req->result;
+    uv_fs_req_cleanup(req);
+    a->reading_stdin = 0;
+    if (a->done || !a->flow)
+        return;
+    if (n < 0) {
+        fprintf(stderr, "mote-net: reading stdin: %s\n", uv_strerror((int)n));
+        finish(a, 1);
+        return;
+    }
+    if (n == 0) {
+        a->stdin_eof = 1;
+        mote_flow_shutdown(a->flow);
+        return;
+    }
+    a->in_off += n;
+    a->bytes += (uint64_t)n;
+    if (mote_flow_write(a->flow, a->rbuf, (size_t)n) < 0) {
+        finish(a, 1);
+        return;
+    }
+    if (mote_flow_queued(a->flow) > 4 * 1024 * 1024)
+        a->waiting_drain = 1;
+    else
+        read_stdin(a);
+}
+
+static void read_stdin(app *a)
+{
+    if (a->reading_stdin || a->stdin_eof)
+        return;
+    a->reading_stdin = 1;
+    a->read_req.data = a;
+    uv_buf_t b = uv_buf_init((char *)a->rbuf, sizeof a->rbuf);
+    int rc = uv_fs_read(a->loop, &a->read_req, 0, &b, 1, -1, on_read);
+    if (rc < 0) {
+        a->reading_stdin = 0;
+        fprintf(stderr, "mote-net: reading stdin: %s\n", uv_strerror(rc));
+        finish(a, 1);
+    }
+}
+
+static void cli_data(void *arg, const uint8_t *d, size_t len)
+{
+    app *a = arg;
+    if (a->put)
+        return; /* put ignores what the peer sends */
+    a->bytes += len;
+    while (len) {
+        ssize_t w = write(1, d, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            fprintf(stderr, "mote-net: writing stdout: %s\n", strerror(errno));
+            finish(a, 1);
+            return;
+        }
+        d += w;
+        len -= (size_t)w;
+    }
+}
+
+static void cli_eof(void *arg)
+{
+    app *a = arg;
+    if (!a->put)
+        mote_flow_shutdown(a->flow);
+    if (!a->put || a->stdin_eof)
+        finish(a, 0);
+}
+
+static void cli_drain(void *arg)
+{
+    app *a = arg;
+    if (a->put && a->waiting_drain) {
+        a->waiting_drain = 0;
+        read_stdin(a);
+    }
+}
+
+static void cli_error(void *arg, int err)
+{
+    app *a = arg;
+    fprintf(stderr, "mote-net: connection failed: %s\n", mote_strerror(err));
+    finish(a, 1);
+}
+
+static const mote_flow_events cli_events = {cli_data, cli_eof, cli_drain, cli_error};
+
+static void cli_connected(void *arg, mote_flow *f, int err)
+{
+    app *a = arg;
+    (void)f;
+    if (err) {
+        fprintf(stderr, "mote-net: connect: %s\n", mote_strerror(err));
+        finish(a, 1);
+        return;
+    }
+    if (a->verbose)
+        fprintf(stderr, "mote-net: connected\n");
+    if (a->put)
+        read_stdin(a);
+}
+
+/* ---- lifetime ---- */
+
+static void print_stats(app *a)
+{
+    mote_buf b;
+    mote_buf_init(&b, 0);
+    if (mote_net_format_counters(a->net, &b) == 0 && b.len)
+        fwrite(b.data, 1, b.len, stderr);
+    mote_buf_free(&b);
+}
+
+static void on_linger(uv_timer_t *t)
+{
+    uv_stop(t->loop);
+}
+
+static void finish(app *a, int code)
+{
+    if (a->done)
+        return;
+    a->done = 1;
+    a->exit_code = code;
+    if (a->stats)
+        print_stats(a);
+    if (a->flow) {
+        mote_flow_close(a->flow);
+        a->flow = NULL;
+    }
+    if (a->echo_l)
+        mote_net_listener_close(a->echo_l);
+    if (a->discard_l)
+        mote_net_listener_close(a->discard_l);
+    if (a->echo_u)
+        mote_net_udp_close(a->echo_u);
+    if (a->discard_u)
+        mote_net_udp_close(a->discard_u);
+    a->echo_l = a->discard_l = NULL;
+    a->echo_u = a->discard_u = NULL;
+    /* let the closing handshakes run a moment before the stack goes */
+    uv_timer_start(&a->linger, on_linger, 300, 0);
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+    (void)sig;
+    finish(h->data, 0);
+}
+
+static int pcap_write(void *arg, const void *d, size_t len)
+{
+    app *a = arg;
+    if (fwrite(d, 1, len, a->pcap_file) != len)
+        return MOTE_EIO;
+    return 0;
+}
+
+static int parse_cidr(const char *s, mote_net_ip4 *addr, mote_net_ip4 *mask)
+{
+    char buf[32];
+    const char *slash = strchr(s, '/');
+    if (!slash || (size_t)(slash - s) >= sizeof buf)
+        return -1;
+    memcpy(buf, s, (size_t)(slash - s));
+    buf[slash - s] = 0;
+    char *end;
+    long n = strtol(slash + 1, &end, 10);
+    if (*end || n < 1 || n > 32 || mote_net_ip4_parse(buf, addr) < 0)
+        return -1;
+    *mask = n == 32 ? 0xffffffffu : ~(0xffffffffu >> n);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static app a;
+    const char *tapname = "mote0", *addr_s = NULL, *gw_s = NULL, *pcap_path = NULL;
+    const char *cc_s = "cubic";
+    size_t mtu = 0;
+    int offload = 0;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *o = argv[i];
+        if (!strcmp(o, "--tap") && i + 1 < argc)
+            tapname = argv[++i];
+        else if (!strcmp(o, "--addr") && i + 1 < argc)
+            addr_s = argv[++i];
+        else if (!strcmp(o, "--gw") && i + 1 < argc)
+            gw_s = argv[++i];
+        else if (!strcmp(o, "--mtu") && i + 1 < argc)
+            mtu = (size_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(o, "--cc") && i + 1 < argc)
+            cc_s = argv[++i];
+        else if (!strcmp(o, "--pcap") && i + 1 < argc)
+            pcap_path = argv[++i];
+        else if (!strcmp(o, "--stats"))
+            a.stats = 1;
+        else if (!strcmp(o, "--offload"))
+            offload = 1;
+        else if (!strcmp(o, "-v"))
+            a.verbose = 1;
+        else
+            usage();
+    }
+    if (i >= argc || !addr_s)
+        usage();
+    const char *cmd = argv[i++];
+    mote_net_ip4 addr, mask, gw = 0, peer = 0;
+    uint16_t port = 0;
+    if (parse_cidr(addr_s, &addr, &mask) < 0 || (gw_s && mote_net_ip4_parse(gw_s, &gw) < 0))
+        usage();
+    int serve = !strcmp(cmd, "serve");
+    if (!serve) {
+        if ((strcmp(cmd, "get") && strcmp(cmd, "put")) || i + 2 != argc)
+            usage();
+        a.put = !strcmp(cmd, "put");
+        long p = strtol(argv[i + 1], NULL, 10);
+        if (mote_net_ip4_parse(argv[i], &peer) < 0 || p < 1 || p > 65535)
+            usage();
+        port = (uint16_t)p;
+    } else if (i != argc) {
+        usage();
+    }
+    int cc = !strcmp(cc_s, "cubic")     ? MOTE_NET_CC_CUBIC
+             : !strcmp(cc_s, "newreno") ? MOTE_NET_CC_NEWRENO
+                                        : -1;
+    if (cc < 0)
+        usage();
+    if (!pcap_path)
+        pcap_path = getenv("MOTE_NET_PCAP");
+
+    signal(SIGPIPE, SIG_IGN);
+    a.loop = uv_default_loop();
+    int err;
+    a.pclock = mote_posix_clock_new(a.loop, &err);
+    if (!a.pclock) {
+        fprintf(stderr, "mote-net: clock: %s\n", mote_strerror(err));
+        return 1;
+    }
+    a.clock = mote_posix_clock_clock(a.pclock);
+    mote_posix_rng_init(&a.rng);
+    mote_posix_log_init(&a.log, a.verbose ? MOTE_LOG_DEBUG : MOTE_LOG_WARN);
+    mote_posix_tap_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.name = tapname;
+    tc.mtu = mtu;
+    tc.log = &a.log;
+    if (offload)
+        tc.offload = MOTE_POSIX_TAP_CSUM | MOTE_POSIX_TAP_TSO4;
+    a.tap = mote_posix_tap_open_config(a.loop, &tc, &err);
+    if (!a.tap) {
+        fprintf(stderr, "mote-net: TAP %s: %s\n", tapname, mote_strerror(err));
+        return 1;
+    }
+    mote_netif *nif = mote_posix_tap_netif(a.tap);
+    if (pcap_path) {
+        a.pcap_file = fopen(pcap_path, "wb");
+        if (!a.pcap_file) {
+            fprintf(stderr, "mote-net: %s: %s\n", pcap_path, strerror(errno));
+            return 1;
+        }
+        a.pcap = mote_net_pcap_new(nif, a.clock, pcap_write, &a, 0, &err);
+        if (!a.pcap) {
+            fprintf(stderr, "mote-net: pcap: %s\n", mote_strerror(err));
+            return 1;
+        }
+        nif = mote_net_pcap_netif(a.pcap);
+    }
+    mote_net_config cfg;
+    mote_net_config_default(&cfg);
+    cfg.netif = nif;
+    cfg.clock = a.clock;
+    cfg.rng = &a.rng;
+    cfg.log = &a.log;
+    cfg.addr = addr;
+    cfg.netmask = mask;
+    cfg.gateway = gw;
+    cfg.tcp.cc = cc;
+    a.net = mote_net_new(&cfg, &err);
+    if (!a.net) {
+        fprintf(stderr, "mote-net: stack: %s\n", mote_strerror(err));
+        return 1;
+    }
+    uv_timer_init(a.loop, &a.linger);
+    uv_signal_init(a.loop, &a.sigint);
+    uv_signal_init(a.loop, &a.sigterm);
+    a.sigint.data = a.sigterm.data = &a;
+    uv_signal_start(&a.sigint, on_signal, SIGINT);
+    uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+    if (serve) {
+        mote_net_udp_events ue = {udp_echo, NULL}, ud = {udp_discard, NULL};
+        a.echo_l = mote_net_tcp_listen(a.net, 7, 64, echo_accept, &a, &err);
+        if (a.echo_l)
+            a.discard_l = mote_net_tcp_listen(a.net, 9, 64, discard_accept, &a, &err);
+        if (a.discard_l)
+            a.echo_u = mote_net_udp_open(a.net, 7, &ue, &a, &err);
+        if (a.echo_u)
+            a.discard_u = mote_net_udp_open(a.net, 9, &ud, &a, &err);
+        if (!a.discard_u) {
+            fprintf(stderr, "mote-net: services: %s\n", mote_strerror(err));
+            return 1;
+        }
+        if (a.verbose)
+            fprintf(stderr, "mote-net: serving on %s\n", mote_posix_tap_name(a.tap));
+    } else {
+        a.flow = mote_net_tcp_connect(a.net, peer, port, cli_connected, &a, &err);
+        if (!a.flow) {
+            fprintf(stderr, "mote-net: connect: %s\n", mote_strerror(err));
+            return 1;
+        }
+        mote_flow_set_events(a.flow, &cli_events, &a);
+    }
+    uv_run(a.loop, UV_RUN_DEFAULT);
+    /* tear down: let background closes finish briefly, then free */
+    if (a.reading_stdin)
+        uv_cancel((uv_req_t *)&a.read_req);
+    uv_signal_stop(&a.sigint);
+    uv_signal_stop(&a.sigterm);
+    uv_close((uv_handle_t *)&a.sigint, NULL);
+    uv_close((uv_handle_t *)&a.sigterm, NULL);
+    uv_close((uv_handle_t *)&a.linger, NULL);
+    mote_net_free(a.net);
+    if (a.pcap)
+        mote_net_pcap_free(a.pcap);
+    if (a.pcap_file)
+        fclose(a.pcap_file);
+    mote_posix_tap_close(a.tap);
+    mote_posix_clock_free(a.pclock);
+    uv_run(a.loop, UV_RUN_NOWAIT);
+    if (a.verbose && !serve)
+        fprintf(stderr, "mote-net: %llu bytes\n", (unsigned long long)a.bytes);
+    return a.exit_code;
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# interop.sh MOTE_NET - libmote-net against the Linux kernel's stack.
+#
+# Creates a network namespace holding a TAP device (10.77.0.1/24 on the
+# Linux side); mote-net runs inside the namespace on that TAP with its own
+# addresses. Checks: Linux pings mote; socat connects to mote's TCP echo
+# and discard services and its UDP echo; mote gets from and puts to Linux
+# listeners; every byte stream is compared by SHA-256; the pcap that
+# mote-net wrote is read back with tcpdump. Everything is removed on exit.
+#
+# MOTE_NET_INTEROP_MIB sets the stream size (default 16; the issue's soak
+# is 1024). Needs root, ip, socat, sha256sum; exits 77 (skip) otherwise.
+set -u
+MOTE_NET=${1:?usage: interop.sh path/to/mote-net}
+MIB=${MOTE_NET_INTEROP_MIB:-16}
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
+for p in ip socat sha256sum timeout; do
+    command -v $p >/dev/null || skip "$p not installed"
+done
+[ -c /dev/net/tun ] || skip "/dev/net/tun missing"
+
+NS=motenet$$
+WORK=$(mktemp -d /tmp/mote-net-interop.XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    ip netns del "$NS" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+fails=0 passes=0
+ok() { echo "ok: $*"; passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+inns() { ip netns exec "$NS" "$@"; }
+
+ip netns add "$NS" || skip "cannot create a network namespace"
+ip -n "$NS" link set lo up
+ip -n "$NS" tuntap add dev mtap mode tap || skip "cannot create a TAP device"
+ip -n "$NS" addr add 10.77.0.1/24 dev mtap
+ip -n "$NS" link set mtap up
+
+head -c $((MIB * 1024 * 1024)) /dev/urandom > "$WORK/in"
+want=$(sha256sum < "$WORK/in" | cut -d' ' -f1)
+
+# ---- mote serves: ping, TCP echo and discard, UDP echo ----
+ip netns exec "$NS" "$MOTE_NET" --tap mtap --addr 10.77.0.2/24 --pcap "$WORK/serve.pcap" --stats serve \
+    2> "$WORK/serve.err" &
+SERVE=$!
+PIDS+=($SERVE)
+sleep 0.5
+
+if inns ping -c 3 -i 0.2 -W 2 10.77.0.2 > "$WORK/ping" 2>&1; then
+    ok "Linux pings mote"
+else
+    bad "ping: $(tail -2 "$WORK/ping")"
+fi
+if inns ping -c 2 -s 4000 -W 2 10.77.0.2 > "$WORK/ping2" 2>&1; then
+    ok "Linux pings mote with fragmented 4000-byte echoes"
+else
+    bad "fragmented ping"
+fi
+
+inns timeout 120 socat -t 5 - TCP:10.77.0.2:7 < "$WORK/in" > "$WORK/echo"
+got=$(sha256sum < "$WORK/echo" | cut -d' ' -f1)
+[ "$got" = "$want" ] && ok "TCP echo of $MIB MiB from Linux, byte-exact" ||
+    bad "TCP echo: $(stat -c %s "$WORK/echo") bytes back, hash differs"
+
+if inns timeout 120 socat -u - TCP:10.77.0.2:9 < "$WORK/in"; then
+    ok "TCP discard took $MIB MiB"
+else
+    bad "TCP discard"
+fi
+
+echo "udp datagram" | inns timeout 5 socat -t 1 - UDP:10.77.0.2:7 > "$WORK/udp"
+[ "$(cat "$WORK/udp")" = "udp datagram" ] && ok "UDP echo" || bad "UDP echo"
+
+kill -TERM $SERVE
+wait $SERVE 2>/dev/null
+grep -q '^tcp.passive_opens [1-9]' "$WORK/serve.err" && ok "counters printed" ||
+    bad "counters missing"
+if command -v tcpdump >/dev/null; then
+    n=$(tcpdump -nn -r "$WORK/serve.pcap" 2>/dev/null | grep -c 'ICMP echo request')
+    [ "$n" -ge 3 ] && ok "pcap readable by tcpdump ($n echo requests)" || bad "pcap: $n requests"
+fi
+
+# ---- mote gets from a Linux listener ----
+ip netns exec "$NS" timeout 120 socat -u FILE:"$WORK/in" TCP-LISTEN:9000,reuseaddr &
+L=$!
+PIDS+=($L)
+sleep 0.3
+inns timeout 120 "$MOTE_NET" --tap mtap --addr 10.77.0.3/24 get 10.77.0.1 9000 > "$WORK/got"
+rc=$?
+wait $L 2>/dev/null
+got=$(sha256sum < "$WORK/got" | cut -d' ' -f1)
+[ $rc -eq 0 ] && [ "$got" = "$want" ] && ok "mote got $MIB MiB from Linux, byte-exact" ||
+    bad "get: rc $rc, $(stat -c %s "$WORK/got") bytes"
+
+# ---- mote puts to a Linux listener ----
+ip netns exec "$NS" timeout 120 socat -u TCP-LISTEN:9001,reuseaddr OPEN:"$WORK/put",creat,trunc &
+L=$!
+PIDS+=($L)
+sleep 0.3
+inns timeout 120 "$MOTE_NET" --tap mtap --addr 10.77.0.4/24 put 10.77.0.1 9001 < "$WORK/in"
+rc=$?
+wait $L 2>/dev/null
+got=$(sha256sum < "$WORK/put" | cut -d' ' -f1)
+[ $rc -eq 0 ] && [ "$got" = "$want" ] && ok "mote put $MIB MiB to Linux, byte-exact" ||
+    bad "put: rc $rc, $(stat -c %s "$WORK/put") bytes"
+
+# ---- a refused connection ----
+inns timeout 20 "$MOTE_NET" --tap mtap --addr 10.77.0.5/24 get 10.77.0.1 9999 > /dev/null \
+    2> "$WORK/refused"
+grep -q 'refused' "$WORK/refused" && ok "connection to a closed Linux port is refused" ||
+    bad "refused: $(cat "$WORK/refused")"
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
