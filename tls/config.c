@@ -244,6 +244,7 @@ void mote_tls_config_free(mote_tls_config *cfg)
     for (size_t i = 0; i < TLS_MAX_PINS; i++)
         mote_buf_free(&cfg->pins[i]);
     mote_buf_free(&cfg->alpn_wire);
+    tls_trust_free(cfg);
     mote_wipe(cfg, sizeof(*cfg));
     free(cfg);
 }
@@ -523,15 +524,26 @@ static int pin_verify(void *ctx, const mote_slice *chain, size_t n, const char *
     return MOTE_EVERIFY;
 }
 
+void tls_config_clear_pins(mote_tls_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_pins; i++)
+        mote_buf_free(&cfg->pins[i]);
+    cfg->n_pins = 0;
+}
+
 void mote_tls_config_set_verifier(mote_tls_config *cfg, mote_tls_verify_fn fn, void *ctx)
 {
     if (!cfg)
         return;
-    for (size_t i = 0; i < cfg->n_pins; i++)
-        mote_buf_free(&cfg->pins[i]);
-    cfg->n_pins = 0;
+    tls_config_clear_pins(cfg);
     cfg->verify = fn;
     cfg->verify_ctx = ctx;
+}
+
+void mote_tls_config_set_client_trust(mote_tls_config *cfg, int on)
+{
+    if (cfg)
+        cfg->trust_client = on ? 1 : 0;
 }
 
 int mote_tls_config_add_pins_pem(mote_tls_config *cfg, const char *pem, size_t len, size_t *added)

@@ -82,7 +82,7 @@ struct mote_tls {
     int alert;
     int alert_received;
     int err;
-    char reason[192];
+    char reason[512];
     char *sni;
 
     mote_buf in;        /* raw bytes of an incomplete record */
@@ -441,7 +441,7 @@ static int fail(mote_tls *t, int alert, int err, const char *fmt, ...)
     t->alert = alert;
     t->alert_received = 0;
     t->err = err ? err : MOTE_EPROTO;
-    char msg[160];
+    char msg[sizeof(t->reason) - 40];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -844,7 +844,9 @@ static int recv_certificate(mote_tls *t, mote_reader *r)
     int rc =
         t->cfg->verify(t->cfg->verify_ctx, chain, t->n_peer, t->server ? NULL : t->sni, &alert);
     if (rc)
-        return fail(t, alert, MOTE_EVERIFY, "certificate verification failed");
+        return fail(t, alert, MOTE_EVERIFY, "certificate verification failed%s%s",
+                    t->cfg->verify == tls_trust_verify ? ": " : "",
+                    t->cfg->verify == tls_trust_verify ? t->cfg->verify_reason : "");
     return 0;
 }
 

@@ -46,6 +46,12 @@ struct mote_tls_config {
     int client_auth;
     mote_tls_pad_fn pad;
     void *pad_ctx;
+    struct mote_x509_store *trust; /* the default verifier's anchors */
+    int trust_profile;             /* mote_x509_profile; 0 = webpki */
+    int trust_client;              /* checking client certificates (clientAuth) */
+    mote_clock *clock;             /* wall time for validation (borrowed) */
+    mote_time fixed_time;          /* used when clock is NULL */
+    char verify_reason[400];
 };
 
 /* Helpers shared between files. */
@@ -53,5 +59,10 @@ int tls_sigalg_fits_key(uint16_t scheme, mote_crypto_key_type kt);
 int tls_name_matches(const char *names, const char *host);
 /* The SubjectPublicKeyInfo (DER, a view into der) of a DER certificate. */
 int tls_cert_spki(mote_slice der, mote_slice *spki);
+
+int tls_trust_verify(void *ctx, const mote_slice *chain, size_t n, const char *server_name,
+                     uint8_t *alert);
+void tls_trust_free(mote_tls_config *cfg);
+void tls_config_clear_pins(mote_tls_config *cfg);
 
 #endif

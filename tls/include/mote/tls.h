@@ -154,6 +154,30 @@ int mote_tls_config_add_cert_pem(mote_tls_config *cfg, const char *chain_pem, si
  * borrowed. Replaces any pins. */
 void mote_tls_config_set_verifier(mote_tls_config *cfg, mote_tls_verify_fn fn, void *ctx);
 
+/* Adds trust anchors (PEM text, one or more certificates) and makes the
+ * x509 verifier the verifier (the default one): the peer's chain must
+ * lead to an anchor under libmote-x509's path validation (webpki profile
+ * unless set_trust_profile says otherwise) at the time of the config's
+ * clock, and a client checks the server's name (DNS name or IP address)
+ * against the leaf. Refusals carry the alert that fits: unknown_ca (no
+ * path), certificate_expired, bad_certificate (name, signature, ...),
+ * unsupported_certificate. *added gets the number of new anchors.
+ * MOTE_EDECODE if the text holds no certificate. */
+int mote_tls_config_add_trust_pem(mote_tls_config *cfg, const char *pem, size_t len, size_t *added);
+
+/* The clock whose wall time certificate validation uses (borrowed). */
+void mote_tls_config_set_clock(mote_tls_config *cfg, mote_clock *clock);
+/* A fixed validation time instead of a clock (tests, fuzzing). */
+void mote_tls_config_set_time(mote_tls_config *cfg, mote_time now);
+/* rfc5280 = 1: validate with the RFC 5280 profile instead of webpki. */
+void mote_tls_config_set_trust_profile(mote_tls_config *cfg, int rfc5280);
+/* A server checking client certificates with the trust store: on = 1
+ * requires the clientAuth extended key usage instead of serverAuth. */
+void mote_tls_config_set_client_trust(mote_tls_config *cfg, int on);
+
+/* The last reason the built-in verifier refused a chain ("" if none). */
+const char *mote_tls_config_verify_reason(const mote_tls_config *cfg);
+
 /* Adds certificates (PEM text, one or more) to the pin set and makes the
  * pinning verifier the verifier: the peer's leaf must be byte-for-byte one
  * of them, else bad_certificate. *added gets the count (may be NULL). */

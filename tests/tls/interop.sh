@@ -1,0 +1,353 @@
+#!/bin/bash
+# interop.sh MOTE_TLS - libmote-tls (through the mote-tls command) against
+# real peers from Debian: openssl s_server / s_client, gnutls-serv /
+# gnutls-cli and curl, on 127.0.0.1. Every case checks what a user would
+# see: the negotiated parameters, the bytes that came back, the alert of a
+# refusal. Set MOTE_TLS_BIG=1 for 100 MiB transfers (default 8 MiB).
+set -u
+MOTE=$(readlink -f "$1")
+for p in openssl gnutls-serv gnutls-cli curl sha256sum ss; do
+    if ! command -v $p >/dev/null; then
+        echo "SKIP: $p is not installed"
+        exit 77
+    fi
+done
+
+D=$(mktemp -d /tmp/mote-tls-interop-XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$D"
+}
+trap cleanup EXIT
+cd "$D"
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); }
+bad() {
+    FAIL=$((FAIL + 1))
+    echo "FAIL: $*"
+}
+check() { # check NAME COMMAND... : passes if COMMAND succeeds
+    local name=$1
+    shift
+    if "$@"; then ok; else bad "$name"; fi
+}
+
+# ---- certificates: a CA, leaves of every key type, an expired leaf, an
+# ---- untrusted CA, a client certificate, and a second name for SNI.
+gen_key() {
+    case $2 in
+    p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out $1 ;;
+    p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out $1 ;;
+    rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out $1 ;;
+    ed25519) openssl genpkey -algorithm ed25519 -out $1 ;;
+    esac 2>/dev/null
+}
+make_ca() { # make_ca NAME
+    gen_key $1.key p256
+    openssl req -x509 -new -key $1.key -out $1.crt -days 30 -subj "/CN=$1" 2>/dev/null
+}
+make_leaf() { # make_leaf NAME KEYTYPE DNSNAME DAYS [CA]
+    local ca=${5:-ca}
+    gen_key $1.key $2
+    openssl req -new -key $1.key -subj "/CN=$3" -out $1.csr 2>/dev/null
+    printf 'subjectAltName=DNS:%s,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' "$3" >$1.ext
+    openssl x509 -req -in $1.csr -CA $ca.crt -CAkey $ca.key -CAcreateserial -days $4 \
+        -extfile $1.ext -out $1.crt 2>/dev/null
+}
+make_ca ca
+make_ca evilca
+for k in p256 p384 rsa ed25519; do make_leaf $k $k localhost 30; done
+make_leaf expired p256 localhost -1
+make_leaf alt ed25519 alt.test 30
+make_leaf client p256 client.test 30
+make_leaf rogue p256 localhost 30 evilca
+
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        ss -tanH "sport = :$p" 2>/dev/null | grep -q . || {
+            echo $p
+            return
+        }
+    done
+}
+wait_port() {
+    for _ in $(seq 1 100); do
+        # Look, do not touch: a probe connection would use up an accept.
+        ss -ltnH "sport = :$1" 2>/dev/null | grep -q . && return 0
+        sleep 0.05
+    done
+    return 1
+}
+stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+# ---- mote client against openssl s_server ----------------------------------
+signame() {
+    case $1 in p256) echo ecdsa_secp256r1_sha256 ;; p384) echo ecdsa_secp384r1_sha384 ;;
+    rsa) echo rsa_pss_rsae_sha256 ;; ed25519) echo ed25519 ;; esac
+}
+ossl_group() {
+    case $1 in x25519) echo X25519 ;; secp256r1) echo P-256 ;; secp384r1) echo P-384 ;; esac
+}
+s_server() { # s_server PORT CERTNAME EXTRA... ; sets SPID
+    openssl s_server -accept 127.0.0.1:$1 -cert $2.crt -key $2.key -quiet "${@:3}" \
+        >s_server.log 2>&1 &
+    SPID=$!
+    PIDS+=($SPID)
+    wait_port $1
+}
+client_case() { # client_case NAME EXPECT-REGEX MOTE-ARGS...
+    local name=$1 want=$2
+    shift 2
+    local out
+    out=$(echo "hello mote" | timeout 10 $MOTE client --cafile ca.crt $PROFILE "$@" 2>&1)
+    if echo "$out" | grep -q "etom olleh" && echo "$out" | grep -qE "$want"; then
+        ok
+    else
+        bad "$name: $out"
+    fi
+}
+
+# Ed25519 leaves are outside the CA/B Forum profile: those cases validate
+# with the RFC 5280 profile.
+PROFILE=
+for cert in p256 p384 rsa ed25519; do
+    [ $cert = ed25519 ] && PROFILE=--rfc5280
+    for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+        for group in x25519 secp256r1 secp384r1; do
+            port=$(free_port)
+            s_server $port $cert -rev -ciphersuites $suite -groups $(ossl_group $group)
+            client_case "client $cert $suite $group vs openssl" \
+                "suite $suite, group $group, signature $(signame $cert)" localhost:$port
+            stop $SPID
+        done
+    done
+done
+PROFILE=
+
+# HelloRetryRequest: the server wants P-384, the client's first share is X25519.
+port=$(free_port)
+s_server $port p256 -rev -groups P-384
+client_case "client HRR vs openssl" "group secp384r1.*after HelloRetryRequest" \
+    --groups x25519,secp384r1 localhost:$port
+stop $SPID
+
+# ALPN
+port=$(free_port)
+s_server $port p256 -rev -alpn http/1.1
+client_case "client ALPN vs openssl" "ALPN http/1.1" --alpn h2,http/1.1 localhost:$port
+stop $SPID
+
+# KeyUpdate asked of the server (it must answer and keep talking).
+port=$(free_port)
+s_server $port p256 -rev
+client_case "client KeyUpdate vs openssl" "connected" --key-update localhost:$port
+stop $SPID
+
+# Refusals: wrong name, untrusted, expired, TLS 1.2-only server.
+refuse_case() { # refuse_case NAME CERT ALERT-REGEX MOTE-ARGS... (server: s_server CERT)
+    local name=$1 cert=$2 want=$3
+    shift 3
+    port=$(free_port)
+    s_server $port $cert -rev ${SRV_EXTRA:-}
+    local out
+    out=$(echo hi | timeout 10 $MOTE client --cafile ca.crt "$@" 127.0.0.1:$port 2>&1)
+    local rc=$?
+    if [ $rc -ne 0 ] && echo "$out" | grep -qE "$want"; then ok; else bad "$name (rc $rc): $out"; fi
+    stop $SPID
+}
+refuse_case "refuse wrong name" p256 "bad_certificate.*(name|NAME)" --servername wrong.test
+refuse_case "refuse untrusted" rogue "unknown_ca"
+refuse_case "refuse expired" expired "certificate_expired"
+SRV_EXTRA=-tls1_2 refuse_case "refuse TLS 1.2-only server" p256 "protocol_version"
+
+# Bulk: a file over s_server -WWW, compared by hash.
+if [ "${MOTE_TLS_BIG:-0}" = 1 ]; then MIB=100; else MIB=8; fi
+head -c $((MIB * 1048576)) /dev/urandom >big.bin
+port=$(free_port)
+s_server $port p256 -WWW
+printf 'GET /big.bin HTTP/1.0\r\n\r\n' |
+    timeout 60 $MOTE client --cafile ca.crt --quiet localhost:$port >big.resp 2>big.err
+body_hash=$(python3 -c 'import sys
+d=open(sys.argv[1],"rb").read(); i=d.find(b"\r\n\r\n"); sys.stdout.write(__import__("hashlib").sha256(d[i+4:]).hexdigest())' big.resp 2>/dev/null ||
+    (sed -n '/^\r$/,$p' big.resp | tail -c +3 | sha256sum | cut -d' ' -f1))
+want_hash=$(sha256sum big.bin | cut -d' ' -f1)
+check "client ${MIB} MiB from openssl -WWW" [ "$body_hash" = "$want_hash" ]
+stop $SPID
+
+# ---- mote client against gnutls-serv -----------------------------------------
+for cert in p256 rsa ed25519; do
+    port=$(free_port)
+    gnutls-serv --echo -p $port --x509certfile $cert.crt --x509keyfile $cert.key \
+        --priority "NORMAL:-VERS-ALL:+VERS-TLS1.3" >gnutls-serv.log 2>&1 &
+    GPID=$!
+    PIDS+=($GPID)
+    wait_port $port
+    out=$(
+        (
+            echo "hello gnutls"
+            sleep 0.3
+        ) | timeout 10 $MOTE client --cafile ca.crt --rfc5280 localhost:$port 2>&1
+    )
+    if echo "$out" | grep -q "hello gnutls" && echo "$out" | grep -q "signature $(signame $cert)"; then
+        ok
+    else
+        bad "client $cert vs gnutls-serv: $out"
+    fi
+    stop $GPID
+done
+
+# ---- openssl s_client, gnutls-cli and curl against the mote server ------------
+m_server() { # m_server CERT EXTRA... ; sets MPID and MPORT
+    $MOTE server --cert $1.crt --key $1.key --addr 127.0.0.1 --port 0 "${@:2}" \
+        <"${MSTDIN:-/dev/null}" >m_server.out 2>m_server.log &
+    MPID=$!
+    PIDS+=($MPID)
+    for _ in $(seq 1 100); do
+        MPORT=$(sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' m_server.log)
+        [ -n "$MPORT" ] && break
+        sleep 0.05
+    done
+}
+
+for cert in p256 p384 rsa ed25519; do
+    m_server $cert
+    for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+        for group in X25519 P-256 P-384; do
+            out=$(
+                (
+                    echo "echo me"
+                    sleep 0.2
+                ) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt \
+                    -verify_return_error -servername localhost -ciphersuites $suite \
+                    -groups $group 2>&1
+            )
+            if echo "$out" | grep -q "^echo me" && echo "$out" | grep -q "Cipher is $suite" &&
+                echo "$out" | grep -q "Verify return code: 0"; then
+                ok
+            else
+                bad "s_client $cert $suite $group vs mote server: $(echo "$out" | tail -5)"
+            fi
+        done
+    done
+    # gnutls-cli
+    out=$(
+        (
+            echo "hello from gnutls"
+            sleep 0.3
+        ) | timeout 10 gnutls-cli --x509cafile ca.crt -p $MPORT localhost 2>&1
+    )
+    if echo "$out" | grep -q "^hello from gnutls" && echo "$out" | grep -q "TLS1.3"; then
+        ok
+    else
+        bad "gnutls-cli vs mote server ($cert): $(echo "$out" | tail -5)"
+    fi
+    stop $MPID
+done
+
+# HelloRetryRequest from the mote server: it wants P-384 only.
+m_server p256 --groups secp384r1
+out=$( (
+    echo "retry"
+    sleep 0.2
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -groups X25519:P-384 2>&1)
+if echo "$out" | grep -q "^retry" && grep -q "after HelloRetryRequest" m_server.log; then
+    ok
+else bad "s_client HRR vs mote server: $(tail -3 m_server.log)"; fi
+stop $MPID
+
+# KeyUpdate from s_client ("K": update and ask for one back), data after it.
+m_server p256
+out=$( (
+    echo "before"
+    sleep 0.3
+    echo "K"
+    sleep 0.3
+    echo "after"
+    sleep 0.3
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt 2>&1)
+sleep 0.2
+if echo "$out" | grep -q "^after" && echo "$out" | grep -q "KEYUPDATE" &&
+    grep -q "1 KeyUpdate(s) received" m_server.log; then
+    ok
+else bad "s_client KeyUpdate vs mote server: $(echo "$out" | tail -4) / $(tail -2 m_server.log)"; fi
+stop $MPID
+
+# SNI: two certificates, chosen by name.
+$MOTE server --cert p256.crt --key p256.key --cert alt.crt --key alt.key --names alt.test \
+    --addr 127.0.0.1 --port 0 >m_server.out 2>m_server.log &
+MPID=$!
+PIDS+=($MPID)
+for _ in $(seq 1 100); do
+    MPORT=$(sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' m_server.log)
+    [ -n "$MPORT" ] && break
+    sleep 0.05
+done
+for name in alt.test localhost; do
+    out=$(echo | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -servername $name \
+        -CAfile ca.crt -verify_hostname $name -verify_return_error 2>&1)
+    if echo "$out" | grep -q "subject=CN = $name" && echo "$out" | grep -q "Verify return code: 0"; then
+        ok
+    else bad "SNI $name: $(echo "$out" | grep -E 'subject|Verify' | head -3)"; fi
+done
+stop $MPID
+
+# ALPN and curl: the mote server serves an HTTP response from stdin.
+printf 'HTTP/1.1 200 OK\r\nContent-Length: 14\r\nConnection: close\r\n\r\nhello, curl!\r\n' >resp.txt
+MSTDIN=resp.txt m_server p256 --alpn http/1.1 --stdin --once
+out=$(timeout 10 curl -sS --cacert ca.crt https://localhost:$MPORT/ 2>&1)
+if [ "$out" = "$(printf 'hello, curl!\r')" ] && grep -q "ALPN http/1.1" m_server.log; then
+    ok
+else bad "curl vs mote server: $out / $(cat m_server.log)"; fi
+stop $MPID
+
+# Bulk to s_client, compared by hash.
+MSTDIN=big.bin m_server p256 --stdin --once
+timeout 60 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -quiet </dev/null \
+    >big.out 2>/dev/null
+check "mote server ${MIB} MiB to s_client ($(stat -c %s big.out) bytes)" [ "$(sha256sum <big.out | cut -d' ' -f1)" = "$want_hash" ]
+stop $MPID
+
+# Client certificates: required and checked against the CA.
+m_server p256 --verify-client ca.crt
+out=$( (
+    echo "with cert"
+    sleep 0.2
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -cert client.crt \
+    -key client.key 2>&1)
+if echo "$out" | grep -q "^with cert"; then ok; else bad "client cert accepted: $(echo "$out" | tail -3)"; fi
+out=$( (
+    echo "no cert"
+    sleep 0.2
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt 2>&1)
+if ! echo "$out" | grep -q "^no cert" && echo "$out" | grep -q "certificate required"; then
+    ok
+else bad "missing client cert refused: $(echo "$out" | tail -3)"; fi
+out=$( (
+    echo "rogue"
+    sleep 0.2
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -cert rogue.crt \
+    -key rogue.key 2>&1)
+if ! echo "$out" | grep -q "^rogue" && echo "$out" | grep -q "unknown ca"; then
+    ok
+else bad "untrusted client cert refused: $(echo "$out" | tail -3)"; fi
+stop $MPID
+
+# Refusals by the mote server: TLS 1.2 only, TLS 1.1 only, CBC suites only.
+m_server p256
+for args in "-tls1_2" "-tls1_1 -cipher DEFAULT@SECLEVEL=0" "-tls1_2 -cipher AES128-SHA"; do
+    out=$(echo | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT $args 2>&1)
+    if echo "$out" | grep -qE "protocol version|alert number 70|no protocols available"; then
+        ok
+    else bad "refuse s_client $args: $(echo "$out" | tail -3)"; fi
+done
+grep -q "sent alert protocol_version" m_server.log && ok || bad "server log names protocol_version"
+stop $MPID
+
+echo "interop: $PASS passed, $FAIL failed"
+[ $FAIL -eq 0 ]
