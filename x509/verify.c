@@ -26,7 +26,14 @@ struct vctx {
     mote_x509_cert *path[MOTE_X509_MAX_DEPTH];
     size_t len;
     size_t work;
+    size_t sigs; /* signature checks done */
     int limit_hit;
+    /* signature results of this call, by (child, issuer) */
+    struct {
+        const mote_x509_cert *child, *issuer;
+        int rc;
+    } memo[MOTE_X509_MAX_SIGNATURES];
+    size_t n_memo;
     /* the failure on the path that got furthest */
     int have;
     size_t progress;
@@ -724,10 +731,11 @@ static int try_issuer(struct vctx *v, mote_x509_cert *x, int anchor)
     size_t progress = v->len + 1;
     if (!mote_slice_eq(x->subject_canon, c->issuer_canon))
         return 0;
-    if (++v->work > MOTE_X509_MAX_WORK) {
+    if (v->work >= MOTE_X509_MAX_WORK) {
         v->limit_hit = 1;
         return MOTE_ELIMIT;
     }
+    v->work++;
     /* Key identifiers, when both are present, must agree. */
     if (c->x.aki_key_id.len && x->x.ski.len && !mote_slice_eq(c->x.aki_key_id, x->x.ski)) {
         fail(v, v->len, MOTE_X509_CHECK_NO_PATH, depth - 1, c,
@@ -758,7 +766,22 @@ static int try_issuer(struct vctx *v, mote_x509_cert *x, int anchor)
              v->o->max_intermediates);
         return 0;
     }
-    int rc = mote_x509_cert_check_signature(c, x);
+    int rc = 1;
+    for (size_t i = 0; i < v->n_memo; i++)
+        if (v->memo[i].child == c && v->memo[i].issuer == x)
+            rc = v->memo[i].rc;
+    if (rc == 1) {
+        if (v->sigs >= MOTE_X509_MAX_SIGNATURES) {
+            v->limit_hit = 1;
+            return MOTE_ELIMIT;
+        }
+        v->sigs++;
+        rc = mote_x509_cert_check_signature(c, x);
+        v->memo[v->n_memo].child = c;
+        v->memo[v->n_memo].issuer = x;
+        v->memo[v->n_memo].rc = rc;
+        v->n_memo++;
+    }
     if (rc != 0) {
         mote_x509_check chk =
             rc == MOTE_EVERIFY ? MOTE_X509_CHECK_SIGNATURE : MOTE_X509_CHECK_ALGORITHM;
@@ -937,7 +960,9 @@ int mote_x509_verify(const mote_x509_store *trust, mote_x509_cert *peer,
         if (v->limit_hit) {
             res->check = MOTE_X509_CHECK_LIMIT;
             snprintf(res->reason, sizeof(res->reason),
-                     "path building gave up after %d candidate issuers", MOTE_X509_MAX_WORK);
+                     "path building gave up after %zu candidate issuers and %zu signature checks "
+                     "(bounds %d and %d)",
+                     v->work, v->sigs, MOTE_X509_MAX_WORK, MOTE_X509_MAX_SIGNATURES);
         } else if (v->have) {
             res->check = v->check;
             res->depth = v->depth;

@@ -496,6 +496,60 @@ START_TEST(test_pem_bundle_and_store)
 }
 END_TEST
 
+/* A mesh of cross-signed certificates with one name and no way to a trust
+ * anchor: path building stops at its bounds, quickly, with a reason. */
+START_TEST(test_cross_sign_mesh_bounded)
+{
+    struct pki p;
+    pki_init(&p, NULL, NULL, NULL);
+    enum { K = 5 };
+    mote_crypto_privkey *keys[K];
+    mote_x509_cert *base[K], *mesh[K * K];
+    size_t n = 0;
+    for (int i = 0; i < K; i++) {
+        keys[i] = genkey(&p);
+        base[i] = make_cert(&p, "CN=Mesh,O=mote", keys[i], keys[i], NULL, tw_ca);
+    }
+    for (int i = 0; i < K; i++)
+        for (int j = 0; j < K; j++)
+            if (i != j)
+                mesh[n++] = make_cert(&p, "CN=Mesh,O=mote", keys[i], keys[j], base[j], tw_ca);
+    mote_x509_cert *leaf =
+        make_cert(&p, "CN=www.example.com", p.leaf_key, keys[0], base[0], tw_leaf);
+    mote_x509_cert *all[K * K + K];
+    size_t na = 0;
+    for (size_t i = 0; i < n; i++)
+        all[na++] = mesh[i];
+    for (int i = 0; i < K; i++)
+        all[na++] = base[i];
+    int err = 0;
+    mote_x509_store *s = mote_x509_store_new(&err);
+    mote_x509_store_add(s, p.root);
+    mote_x509_verify_opts o;
+    mote_x509_verify_opts_init(&o, (mote_time){T0, 0});
+    mote_x509_verify_result res;
+    int rc = mote_x509_verify(s, leaf, all, na, &o, &res);
+    ck_assert(rc == MOTE_EVERIFY || rc == MOTE_ELIMIT);
+    ck_assert(res.check == MOTE_X509_CHECK_NO_PATH || res.check == MOTE_X509_CHECK_LIMIT);
+    ck_assert(res.reason[0] != 0);
+    ck_assert_int_le(res.work, MOTE_X509_MAX_WORK);
+    mote_x509_verify_result_clear(&res);
+    /* Trusting one mesh member makes a path. */
+    mote_x509_store_add(s, base[3]);
+    ck_assert_msg(mote_x509_verify(s, leaf, all, na, &o, &res) == 0, "%s", res.reason);
+    mote_x509_verify_result_clear(&res);
+    mote_x509_store_free(s);
+    for (size_t i = 0; i < n; i++)
+        mote_x509_cert_free(mesh[i]);
+    for (int i = 0; i < K; i++) {
+        mote_x509_cert_free(base[i]);
+        mote_crypto_privkey_free(keys[i]);
+    }
+    mote_x509_cert_free(leaf);
+    pki_free(&p);
+}
+END_TEST
+
 /* A directory as a key-value device: every file under the prefix loads,
  * duplicates and non-certificates are counted, not fatal. */
 START_TEST(test_store_from_kv)
@@ -644,6 +698,7 @@ static Suite *x509_suite(void)
     tcase_add_test(tc, test_pem_bundle_and_store);
     tcase_add_test(tc, test_system_roots_parse);
     tcase_add_test(tc, test_store_from_kv);
+    tcase_add_test(tc, test_cross_sign_mesh_bounded);
     tcase_add_test(tc, test_limbo_dn_constraints);
     suite_add_tcase(s, tc);
     return s;

@@ -54,7 +54,10 @@ extern "C" {
 #define MOTE_X509_MAX_LIST       1024       /* entries in any SEQUENCE OF */
 #define MOTE_X509_MAX_DEPTH      16         /* certificates in a path */
 #define MOTE_X509_MAX_WORK       4096       /* candidate issuers tried per verify */
-#define MOTE_X509_MAX_BUNDLE     4096       /* certificates in one PEM bundle */
+#define MOTE_X509_MAX_SIGNATURES                                                                   \
+    128                           /* signature checks per verify (results are                      \
+                                     remembered within one call) */
+#define MOTE_X509_MAX_BUNDLE 4096 /* certificates in one PEM bundle */
 
 /* ---- names (RFC 5280 4.1.2.4, section 7.1; RFC 4514) --------------------- */
 
