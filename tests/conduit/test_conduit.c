@@ -1,0 +1,309 @@
+/* test_conduit.c - libmote-conduit: endpoint names, and the same echo
+ * exchange over tcp://, unix:// and vchan:// through one code path. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mote/conduit.h"
+
+START_TEST(test_parse)
+{
+    mote_conduit_endpoint e;
+    ck_assert_int_eq(mote_conduit_parse("tcp://example.org:80", &e), 0);
+    ck_assert_int_eq(e.scheme, MOTE_CONDUIT_TCP);
+    ck_assert_str_eq(e.host, "example.org");
+    ck_assert_uint_eq(e.port, 80);
+    ck_assert_int_eq(mote_conduit_parse("tls://[::1]:443", &e), 0);
+    ck_assert_int_eq(e.scheme, MOTE_CONDUIT_TLS);
+    ck_assert_str_eq(e.host, "::1");
+    ck_assert_uint_eq(e.port, 443);
+    ck_assert_int_eq(mote_conduit_parse("tcp://127.0.0.1:0", &e), 0);
+    ck_assert_uint_eq(e.port, 0);
+    ck_assert_int_eq(mote_conduit_parse("unix:///run/mote.sock", &e), 0);
+    ck_assert_str_eq(e.path, "/run/mote.sock");
+    ck_assert_int_eq(mote_conduit_parse("vchan://my-chan_1", &e), 0);
+    ck_assert_int_eq(e.scheme, MOTE_CONDUIT_VCHAN);
+    ck_assert_str_eq(e.path, "my-chan_1");
+    ck_assert_int_eq(mote_conduit_parse("vchan:///tmp/x.sock", &e), 0);
+
+    static const struct {
+        const char *uri;
+        int err;
+    } bad[] = {
+        {"", MOTE_EDECODE},
+        {"tcp:/x:1", MOTE_EDECODE},
+        {"tcp://example.org", MOTE_EDECODE},
+        {"tcp://example.org:", MOTE_EDECODE},
+        {"tcp://:80", MOTE_EDECODE},
+        {"tcp://exa mple:80", MOTE_EDECODE},
+        {"tcp://host:65536", MOTE_EDECODE},
+        {"tcp://host:080", MOTE_EDECODE},
+        {"tcp://host:80x", MOTE_EDECODE},
+        {"tcp://host:80/path", MOTE_EDECODE},
+        {"tcp://[::1:80", MOTE_EDECODE},
+        {"tcp://[]:80", MOTE_EDECODE},
+        {"tcp://[::1]80", MOTE_EDECODE},
+        {"TCP://host:80", MOTE_EDECODE},
+        {"unix://relative", MOTE_EDECODE},
+        {"unix://", MOTE_EDECODE},
+        {"vchan://", MOTE_EDECODE},
+        {"vchan://a b", MOTE_EDECODE},
+        {"http://host:80", MOTE_EUNSUPPORTED},
+        {"://x", MOTE_EDECODE},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(mote_conduit_parse(bad[i].uri, &e) == bad[i].err, "%s: %d", bad[i].uri,
+                      mote_conduit_parse(bad[i].uri, &e));
+    char longname[400];
+    memset(longname, 'a', sizeof longname);
+    memcpy(longname, "tcp://", 6);
+    strcpy(longname + 390, ":80");
+    ck_assert_int_eq(mote_conduit_parse(longname, &e), MOTE_ELIMIT);
+
+    ck_assert_int_eq(mote_conduit_supported(MOTE_CONDUIT_TCP, MOTE_CONDUIT_STACK_SOCKET), 1);
+    ck_assert_int_eq(mote_conduit_supported(MOTE_CONDUIT_TCP, MOTE_CONDUIT_STACK_DIRECT), 0);
+    ck_assert_int_eq(mote_conduit_supported(MOTE_CONDUIT_UNIX, MOTE_CONDUIT_STACK_SOCKET), 1);
+}
+END_TEST
+
+/* One echo exchange: the listener echoes what it reads and shuts down at
+ * EOF; the client writes a pattern, shuts down, and checks the echo. */
+struct echo {
+    uv_loop_t loop;
+    mote_conduit_listener *l;
+    mote_flow *server, *client;
+    uint8_t sent[200000];
+    mote_buf got;
+    int server_eof, client_eof, errors;
+    int half_close; /* the client shuts down after writing (not for vchan) */
+};
+
+static void srv_data(void *arg, const uint8_t *d, size_t n)
+{
+    struct echo *e = arg;
+    if (mote_flow_write(e->server, d, n) != 0)
+        e->errors++;
+}
+static void srv_eof(void *arg)
+{
+    struct echo *e = arg;
+    e->server_eof = 1;
+    mote_flow_shutdown(e->server);
+    if (mote_flow_queued(e->server) == 0) { /* nothing left to drain */
+        mote_flow_close(e->server);
+        e->server = NULL;
+    }
+}
+static void srv_drain(void *arg)
+{
+    struct echo *e = arg;
+    if (e->server_eof) {
+        mote_flow_close(e->server);
+        e->server = NULL;
+    }
+}
+static void any_error(void *arg, int err)
+{
+    struct echo *e = arg;
+    fprintf(stderr, "flow error %s\n", mote_strerror(err));
+    e->errors++;
+    uv_stop(&e->loop);
+}
+static const mote_flow_events srv_ev = {srv_data, srv_eof, srv_drain, any_error};
+
+static void cli_finish(struct echo *e)
+{
+    e->client_eof = 1;
+    mote_flow_close(e->client);
+    e->client = NULL;
+    if (e->l) {
+        mote_conduit_listener_close(e->l);
+        e->l = NULL;
+    }
+}
+static void cli_data(void *arg, const uint8_t *d, size_t n)
+{
+    struct echo *e = arg;
+    mote_buf_append(&e->got, d, n);
+    /* Without half-close the client ends once the whole echo is back. */
+    if (!e->half_close && e->got.len == sizeof e->sent)
+        cli_finish(e);
+}
+static void cli_eof(void *arg)
+{
+    cli_finish(arg);
+}
+static const mote_flow_events cli_ev = {cli_data, cli_eof, NULL, any_error};
+
+static void on_accept(void *arg, mote_flow *f, const char *peer, int err)
+{
+    struct echo *e = arg;
+    ck_assert_int_eq(err, 0);
+    ck_assert_ptr_nonnull(peer);
+    e->server = f;
+    mote_flow_set_events(f, &srv_ev, e);
+}
+
+static void on_connect(void *arg, mote_flow *f, int err)
+{
+    struct echo *e = arg;
+    ck_assert_msg(err == 0, "connect: %s", mote_strerror(err));
+    e->client = f;
+    mote_flow_set_events(f, &cli_ev, e);
+    for (size_t off = 0; off < sizeof e->sent; off += 10000)
+        ck_assert_int_eq(mote_flow_write(f, e->sent + off, 10000), 0);
+    if (e->half_close)
+        ck_assert_int_eq(mote_flow_shutdown(f), 0);
+}
+
+static void run_echo(const char *listen_uri, const char *connect_fmt, int half_close)
+{
+    static struct echo e;
+    memset(&e, 0, sizeof e);
+    e.half_close = half_close;
+    mote_buf_init(&e.got, 0);
+    for (size_t i = 0; i < sizeof e.sent; i++)
+        e.sent[i] = (uint8_t)(i * 31 + i / 977);
+    ck_assert_int_eq(uv_loop_init(&e.loop), 0);
+    mote_conduit_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.loop = &e.loop;
+    int err;
+    e.l = mote_conduit_listen(&cfg, listen_uri, on_accept, &e, &err);
+    ck_assert_msg(e.l != NULL, "listen %s: %s", listen_uri, mote_strerror(err));
+    char uri[300];
+    snprintf(uri, sizeof uri, connect_fmt, mote_conduit_listener_port(e.l));
+    ck_assert_int_eq(mote_conduit_connect(&cfg, uri, on_connect, &e), 0);
+    uv_run(&e.loop, UV_RUN_DEFAULT);
+    ck_assert_int_eq(e.errors, 0);
+    ck_assert_int_eq(e.client_eof, 1);
+    ck_assert_uint_eq(e.got.len, sizeof e.sent);
+    ck_assert(memcmp(e.got.data, e.sent, sizeof e.sent) == 0);
+    if (e.server)
+        mote_flow_close(e.server);
+    uv_run(&e.loop, UV_RUN_DEFAULT);
+    ck_assert_int_eq(uv_loop_close(&e.loop), 0);
+    mote_buf_free(&e.got);
+}
+
+START_TEST(test_tcp_echo)
+{
+    run_echo("tcp://127.0.0.1:0", "tcp://127.0.0.1:%u", 1);
+}
+END_TEST
+
+START_TEST(test_tcp_echo_v6_name)
+{
+    run_echo("tcp://[::1]:0", "tcp://[::1]:%u", 1);
+}
+END_TEST
+
+START_TEST(test_unix_echo)
+{
+    char path[64], luri[100], curi[100];
+    snprintf(path, sizeof path, "/tmp/mote-conduit-%d.sock", (int)getpid());
+    unlink(path);
+    snprintf(luri, sizeof luri, "unix://%s", path);
+    snprintf(curi, sizeof curi, "unix://%s%%.0u", path);
+    run_echo(luri, curi, 1);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_vchan_echo)
+{
+    if (!mote_conduit_supported(MOTE_CONDUIT_VCHAN, MOTE_CONDUIT_STACK_SOCKET)) {
+        printf("vchan not built: vchan echo not run\n");
+        return;
+    }
+    char name[64], curi[100];
+    snprintf(name, sizeof name, "vchan://mote-conduit-test-%d", (int)getpid());
+    snprintf(curi, sizeof curi, "%s%%.0u", name);
+    run_echo(name, curi, 0); /* vchan has no half-close */
+}
+END_TEST
+
+static void never(void *arg, mote_flow *f, int err)
+{
+    (void)arg;
+    (void)f;
+    (void)err;
+    ck_abort_msg("callback after an immediate error");
+}
+
+static void never_accept(void *arg, mote_flow *f, const char *peer, int err)
+{
+    (void)arg;
+    (void)f;
+    (void)peer;
+    (void)err;
+    ck_abort_msg("accept on a listener that was closed");
+}
+
+static void refused(void *arg, mote_flow *f, int err)
+{
+    int *out = arg;
+    ck_assert_ptr_null(f);
+    *out = err;
+}
+
+START_TEST(test_errors)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    mote_conduit_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.loop = &loop;
+    ck_assert_int_eq(mote_conduit_connect(&cfg, "gopher://x:70", never, NULL), MOTE_EUNSUPPORTED);
+    ck_assert_int_eq(mote_conduit_connect(&cfg, "tcp://x", never, NULL), MOTE_EDECODE);
+    ck_assert_int_eq(mote_conduit_connect(&cfg, "tcp://127.0.0.1:0", never, NULL), MOTE_EINVAL);
+    cfg.stack = MOTE_CONDUIT_STACK_DIRECT;
+    ck_assert_int_eq(mote_conduit_connect(&cfg, "tcp://127.0.0.1:9", never, NULL),
+                     MOTE_EUNSUPPORTED);
+    cfg.stack = MOTE_CONDUIT_STACK_SOCKET;
+    int err;
+    ck_assert_ptr_null(mote_conduit_listen(&cfg, "tcp://not-an-address:0", NULL, NULL, &err));
+    ck_assert_int_eq(err, MOTE_EINVAL);
+    /* A refused connection arrives through the callback. */
+    mote_conduit_listener *l =
+        mote_conduit_listen(&cfg, "tcp://127.0.0.1:0", never_accept, NULL, &err);
+    ck_assert_ptr_nonnull(l);
+    char uri[64];
+    snprintf(uri, sizeof uri, "tcp://127.0.0.1:%u", mote_conduit_listener_port(l));
+    mote_conduit_listener_close(l);
+    int got = 1;
+    ck_assert_int_eq(mote_conduit_connect(&cfg, uri, refused, &got), 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    ck_assert_int_eq(got, MOTE_ECONNREFUSED);
+    /* A vchan with nobody listening. */
+    if (mote_conduit_supported(MOTE_CONDUIT_VCHAN, MOTE_CONDUIT_STACK_SOCKET)) {
+        got = 1;
+        ck_assert_int_eq(mote_conduit_connect(&cfg, "vchan://mote-nobody-here", refused, &got), 0);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        ck_assert_int_eq(got, MOTE_ENOTFOUND);
+        /* A vchan listener closed before its hand-over frees its flow. */
+        l = mote_conduit_listen(&cfg, "vchan://mote-conduit-closed", never_accept, NULL, &err);
+        ck_assert_ptr_nonnull(l);
+        mote_conduit_listener_close(l);
+        uv_run(&loop, UV_RUN_DEFAULT);
+    }
+    ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("conduit");
+    TCase *tc = tcase_create("conduit");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_parse);
+    tcase_add_test(tc, test_tcp_echo);
+    tcase_add_test(tc, test_tcp_echo_v6_name);
+    tcase_add_test(tc, test_unix_echo);
+    tcase_add_test(tc, test_vchan_echo);
+    tcase_add_test(tc, test_errors);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
