@@ -53,6 +53,7 @@ static int untagged_match(const mote_asn1_field *f, mote_asn1_tag tag, int depth
     case MOTE_ASN1_K_STRING:
         return mote_asn1_is_string_tag(tag);
     case MOTE_ASN1_K_TIME:
+    case MOTE_ASN1_K_TIME_TAGGED:
         return tag == MOTE_ASN1_UTC_TIME || tag == MOTE_ASN1_GENERALIZED_TIME;
     case MOTE_ASN1_K_ANY:
         return 1;
@@ -272,13 +273,15 @@ static int read_value(mote_asn1_reader *r, const mote_asn1_field *f, uint8_t *ba
         break;
     }
     case MOTE_ASN1_K_TIME:
+    case MOTE_ASN1_K_TIME_TAGGED:
     case MOTE_ASN1_K_UTC_TIME:
     case MOTE_ASN1_K_GENERALIZED_TIME: {
-        mote_asn1_tag ttag = f->kind == MOTE_ASN1_K_TIME ? t.tag : kind_tag(f);
+        mote_asn1_tag ttag =
+            f->kind == MOTE_ASN1_K_TIME || f->kind == MOTE_ASN1_K_TIME_TAGGED ? t.tag : kind_tag(f);
         mote_asn1_time v = {{0, 0}, ttag};
         if ((rc = mote_asn1_decode_time(ttag, t.value, &v.time, &reason)))
             break;
-        if (f->kind == MOTE_ASN1_K_TIME)
+        if (f->kind == MOTE_ASN1_K_TIME_TAGGED)
             memcpy(dst, &v, sizeof v);
         else
             memcpy(dst, &v.time, sizeof v.time);
@@ -317,8 +320,9 @@ static size_t value_size(uint8_t kind)
         return sizeof(uint32_t);
     case MOTE_ASN1_K_STRING:
         return sizeof(mote_asn1_string);
-    case MOTE_ASN1_K_TIME:
+    case MOTE_ASN1_K_TIME_TAGGED:
         return sizeof(mote_asn1_time);
+    case MOTE_ASN1_K_TIME:
     case MOTE_ASN1_K_UTC_TIME:
     case MOTE_ASN1_K_GENERALIZED_TIME:
         return sizeof(mote_time);
@@ -370,7 +374,8 @@ static int check_field(const mote_asn1_field *f)
     /* X.680: IMPLICIT cannot apply to an untagged CHOICE or ANY. */
     if (f->tagging == MOTE_ASN1_TAGGING_IMPLICIT &&
         (f->kind == MOTE_ASN1_K_CHOICE || f->kind == MOTE_ASN1_K_ANY ||
-         f->kind == MOTE_ASN1_K_STRING || f->kind == MOTE_ASN1_K_TIME))
+         f->kind == MOTE_ASN1_K_STRING || f->kind == MOTE_ASN1_K_TIME ||
+         f->kind == MOTE_ASN1_K_TIME_TAGGED))
         return -1;
     if (f->tagging > MOTE_ASN1_TAGGING_EXPLICIT)
         return -1;
@@ -595,18 +600,21 @@ static int write_value(mote_asn1_writer *w, const mote_asn1_field *f, const uint
         memcpy(&s, src, sizeof s);
         return mote_asn1_write_string(w, s.tag, s.value);
     }
-    case MOTE_ASN1_K_TIME: {
+    case MOTE_ASN1_K_TIME_TAGGED: {
         mote_asn1_time t;
         memcpy(&t, src, sizeof t);
         return mote_asn1_write_time_as(w, &t);
     }
+    case MOTE_ASN1_K_TIME:
     case MOTE_ASN1_K_UTC_TIME:
     case MOTE_ASN1_K_GENERALIZED_TIME: {
         mote_time t;
         memcpy(&t, src, sizeof t);
         if (f->kind == MOTE_ASN1_K_UTC_TIME)
             return mote_asn1_write_utc_time(w, t);
-        return mote_asn1_write_generalized_time(w, t);
+        if (f->kind == MOTE_ASN1_K_GENERALIZED_TIME)
+            return mote_asn1_write_generalized_time(w, t);
+        return mote_asn1_write_time(w, t);
     }
     case MOTE_ASN1_K_ANY:
     case MOTE_ASN1_K_RAW: {

@@ -91,10 +91,12 @@ static const mote_asn1_field ex_relative_distinguished_name = {
 
 /* Validity ::= SEQUENCE {
  *      notBefore      Time,
- *      notAfter       Time } */
+ *      notAfter       Time }
+ * (TIME_TAGGED keeps which of UTCTime/GeneralizedTime each was, so that a
+ * certificate using GeneralizedTime before 2050 re-encodes identically.) */
 static const mote_asn1_field ex_validity[] = {
-    {MOTE_ASN1_F_TIME(struct ex_validity, not_before)},
-    {MOTE_ASN1_F_TIME(struct ex_validity, not_after)},
+    {MOTE_ASN1_F_TIME_TAGGED(struct ex_validity, not_before)},
+    {MOTE_ASN1_F_TIME_TAGGED(struct ex_validity, not_after)},
     MOTE_ASN1_END,
 };
 

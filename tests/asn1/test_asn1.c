@@ -1342,7 +1342,7 @@ struct pairs {
 };
 static const mote_asn1_field pairs_fields[] = {
     {MOTE_ASN1_F_SEQUENCE_OF(struct pairs, p, n, pair_fields, 2)},
-    {MOTE_ASN1_F_TIME(struct pairs, t), MOTE_ASN1_EXPLICIT(5)},
+    {MOTE_ASN1_F_TIME_TAGGED(struct pairs, t), MOTE_ASN1_EXPLICIT(5)},
     MOTE_ASN1_END,
 };
 
@@ -1451,6 +1451,31 @@ START_TEST(test_schema_with_cursor)
     t.tag = MOTE_ASN1_INTEGER;
     ck_assert_int_eq(mote_asn1_write_time_as(&w, &t), MOTE_EINVAL);
     mote_buf_free(&b);
+    free(keep);
+
+    /* TIME stores a mote_time and nothing more (the canary survives);
+     * TIME_TAGGED stores a mote_asn1_time. */
+    struct two_times {
+        mote_time a;
+        uint64_t canary;
+        mote_asn1_time b;
+        uint64_t canary2;
+    } tt;
+    static const mote_asn1_field two_times_fields[] = {
+        {MOTE_ASN1_F_TIME(struct two_times, a)},
+        {MOTE_ASN1_F_TIME_TAGGED(struct two_times, b)},
+        MOTE_ASN1_END,
+    };
+    memset(&tt, 0, sizeof tt);
+    tt.canary = tt.canary2 = 0x0123456789abcdefull;
+    mote_slice times = unhex_slice("3020"
+                                   "180f32303530303130313030303030305a"
+                                   "170d3234303130313030303030305a",
+                                   &keep);
+    ck_assert_int_eq(mote_asn1_decode(two_times_fields, times, &tt, NULL), 0);
+    ck_assert(tt.a.sec == 2524608000 && tt.b.time.sec == 1704067200);
+    ck_assert_uint_eq(tt.b.tag, MOTE_ASN1_UTC_TIME);
+    ck_assert(tt.canary == 0x0123456789abcdefull && tt.canary2 == 0x0123456789abcdefull);
     free(keep);
 
     /* Named bits beyond 32 and trailing zero bits. */

@@ -570,12 +570,16 @@ int mote_asn1_oid_is(mote_slice oid, mote_asn1_oid_id id);
  * Output C types by kind: BOOL bool; INT64 and ENUM int64_t; INTEGER and
  * UINT mote_slice (two's complement / magnitude); BITS mote_asn1_bits;
  * NAMED_BITS uint32_t; OCTETS, OID and typed strings mote_slice; STRING
- * mote_asn1_string; TIME mote_asn1_time; UTC_TIME and GENERALIZED_TIME mote_time; ANY and RAW
- * mote_asn1_tlv; NULL none; SEQUENCE and SET a nested struct decoded with `sub`; SEQUENCE_OF and
- * SET_OF a fixed array (its size is the bound) plus a size_t count; CHOICE
- * an int receiving the index of the alternative taken (-1 if absent), each
+ * mote_asn1_string; TIME, UTC_TIME and GENERALIZED_TIME mote_time;
+ * TIME_TAGGED mote_asn1_time (the time and which form it had, so it
+ * re-encodes the same way); ANY and RAW mote_asn1_tlv; NULL none; SEQUENCE
+ * and SET a nested struct decoded with `sub`; SEQUENCE_OF and SET_OF a
+ * fixed array (its size is the bound) plus a size_t count; CHOICE an int
+ * receiving the index of the alternative taken (-1 if absent), each
  * alternative of `sub` storing its value at its own offset in the same
- * struct.
+ * struct. The MOTE_ASN1_F_* macros check these types at compile time: a
+ * member of another type is a "distinct pointer types" diagnostic (an
+ * error with -Werror).
  *
  * An absent OPTIONAL field's value is set to zero (slices with ptr NULL,
  * a tlv with tag 0, a count of 0); an absent nested SEQUENCE is left as it
@@ -598,7 +602,7 @@ enum mote_asn1_kind {
     MOTE_ASN1_K_OID,
     MOTE_ASN1_K_STRING,       /* any string type -> mote_asn1_string */
     MOTE_ASN1_K_TYPED_STRING, /* the string type in utag -> mote_slice */
-    MOTE_ASN1_K_TIME,         /* UTCTime or GeneralizedTime -> mote_asn1_time */
+    MOTE_ASN1_K_TIME,         /* UTCTime or GeneralizedTime -> mote_time */
     MOTE_ASN1_K_UTC_TIME,
     MOTE_ASN1_K_GENERALIZED_TIME,
     MOTE_ASN1_K_ANY, /* any single element -> mote_asn1_tlv */
@@ -608,6 +612,7 @@ enum mote_asn1_kind {
     MOTE_ASN1_K_SEQUENCE_OF,
     MOTE_ASN1_K_SET_OF,
     MOTE_ASN1_K_CHOICE,
+    MOTE_ASN1_K_TIME_TAGGED, /* UTCTime or GeneralizedTime -> mote_asn1_time */
     MOTE_ASN1_K_COUNT_
 };
 
@@ -636,39 +641,46 @@ struct mote_asn1_field {
 };
 
 /* Field kinds. Each expands to designators; put it in braces with any
- * modifiers: {MOTE_ASN1_F_OID(st, m), MOTE_ASN1_OPTIONAL}. */
-#define MOTE_ASN1_F_(k, st, m)        .name = #m, .kind = (k), .offset = offsetof(st, m)
-#define MOTE_ASN1_F_BOOL(st, m)       MOTE_ASN1_F_(MOTE_ASN1_K_BOOL, st, m)
-#define MOTE_ASN1_F_INT64(st, m)      MOTE_ASN1_F_(MOTE_ASN1_K_INT64, st, m)
-#define MOTE_ASN1_F_INTEGER(st, m)    MOTE_ASN1_F_(MOTE_ASN1_K_INTEGER, st, m)
-#define MOTE_ASN1_F_UINT(st, m)       MOTE_ASN1_F_(MOTE_ASN1_K_UINT, st, m)
-#define MOTE_ASN1_F_ENUM(st, m)       MOTE_ASN1_F_(MOTE_ASN1_K_ENUM, st, m)
-#define MOTE_ASN1_F_BITS(st, m)       MOTE_ASN1_F_(MOTE_ASN1_K_BITS, st, m)
-#define MOTE_ASN1_F_NAMED_BITS(st, m) MOTE_ASN1_F_(MOTE_ASN1_K_NAMED_BITS, st, m)
-#define MOTE_ASN1_F_OCTETS(st, m)     MOTE_ASN1_F_(MOTE_ASN1_K_OCTETS, st, m)
-#define MOTE_ASN1_F_OID(st, m)        MOTE_ASN1_F_(MOTE_ASN1_K_OID, st, m)
-#define MOTE_ASN1_F_STRING(st, m)     MOTE_ASN1_F_(MOTE_ASN1_K_STRING, st, m)
+ * modifiers: {MOTE_ASN1_F_OID(st, m), MOTE_ASN1_OPTIONAL}. The member's
+ * type is checked against the kind's (MOTE_ASN1_CHECK_). */
+#define MOTE_ASN1_CHECK_(st, m, T) (0 * sizeof((T *)0 == &((st *)0)->m))
+#define MOTE_ASN1_F_(k, st, m)     .name = #m, .kind = (k), .offset = offsetof(st, m)
+#define MOTE_ASN1_FT_(k, st, m, T)                                                                 \
+    .name = #m, .kind = (k), .offset = offsetof(st, m) + MOTE_ASN1_CHECK_(st, m, T)
+#define MOTE_ASN1_F_BOOL(st, m)       MOTE_ASN1_FT_(MOTE_ASN1_K_BOOL, st, m, bool)
+#define MOTE_ASN1_F_INT64(st, m)      MOTE_ASN1_FT_(MOTE_ASN1_K_INT64, st, m, int64_t)
+#define MOTE_ASN1_F_INTEGER(st, m)    MOTE_ASN1_FT_(MOTE_ASN1_K_INTEGER, st, m, mote_slice)
+#define MOTE_ASN1_F_UINT(st, m)       MOTE_ASN1_FT_(MOTE_ASN1_K_UINT, st, m, mote_slice)
+#define MOTE_ASN1_F_ENUM(st, m)       MOTE_ASN1_FT_(MOTE_ASN1_K_ENUM, st, m, int64_t)
+#define MOTE_ASN1_F_BITS(st, m)       MOTE_ASN1_FT_(MOTE_ASN1_K_BITS, st, m, mote_asn1_bits)
+#define MOTE_ASN1_F_NAMED_BITS(st, m) MOTE_ASN1_FT_(MOTE_ASN1_K_NAMED_BITS, st, m, uint32_t)
+#define MOTE_ASN1_F_OCTETS(st, m)     MOTE_ASN1_FT_(MOTE_ASN1_K_OCTETS, st, m, mote_slice)
+#define MOTE_ASN1_F_OID(st, m)        MOTE_ASN1_FT_(MOTE_ASN1_K_OID, st, m, mote_slice)
+#define MOTE_ASN1_F_STRING(st, m)     MOTE_ASN1_FT_(MOTE_ASN1_K_STRING, st, m, mote_asn1_string)
 #define MOTE_ASN1_F_TYPED_STRING(st, m, t)                                                         \
-    MOTE_ASN1_F_(MOTE_ASN1_K_TYPED_STRING, st, m), .utag = (t)
-#define MOTE_ASN1_F_UTF8(st, m)             MOTE_ASN1_F_TYPED_STRING(st, m, MOTE_ASN1_UTF8_STRING)
-#define MOTE_ASN1_F_PRINTABLE(st, m)        MOTE_ASN1_F_TYPED_STRING(st, m, MOTE_ASN1_PRINTABLE_STRING)
-#define MOTE_ASN1_F_IA5(st, m)              MOTE_ASN1_F_TYPED_STRING(st, m, MOTE_ASN1_IA5_STRING)
-#define MOTE_ASN1_F_TIME(st, m)             MOTE_ASN1_F_(MOTE_ASN1_K_TIME, st, m)
-#define MOTE_ASN1_F_UTC_TIME(st, m)         MOTE_ASN1_F_(MOTE_ASN1_K_UTC_TIME, st, m)
-#define MOTE_ASN1_F_GENERALIZED_TIME(st, m) MOTE_ASN1_F_(MOTE_ASN1_K_GENERALIZED_TIME, st, m)
-#define MOTE_ASN1_F_ANY(st, m)              MOTE_ASN1_F_(MOTE_ASN1_K_ANY, st, m)
-#define MOTE_ASN1_F_RAW(st, m, t)           MOTE_ASN1_F_(MOTE_ASN1_K_RAW, st, m), .utag = (t)
+    MOTE_ASN1_FT_(MOTE_ASN1_K_TYPED_STRING, st, m, mote_slice), .utag = (t)
+#define MOTE_ASN1_F_UTF8(st, m)        MOTE_ASN1_F_TYPED_STRING(st, m, MOTE_ASN1_UTF8_STRING)
+#define MOTE_ASN1_F_PRINTABLE(st, m)   MOTE_ASN1_F_TYPED_STRING(st, m, MOTE_ASN1_PRINTABLE_STRING)
+#define MOTE_ASN1_F_IA5(st, m)         MOTE_ASN1_F_TYPED_STRING(st, m, MOTE_ASN1_IA5_STRING)
+#define MOTE_ASN1_F_TIME(st, m)        MOTE_ASN1_FT_(MOTE_ASN1_K_TIME, st, m, mote_time)
+#define MOTE_ASN1_F_TIME_TAGGED(st, m) MOTE_ASN1_FT_(MOTE_ASN1_K_TIME_TAGGED, st, m, mote_asn1_time)
+#define MOTE_ASN1_F_UTC_TIME(st, m)    MOTE_ASN1_FT_(MOTE_ASN1_K_UTC_TIME, st, m, mote_time)
+#define MOTE_ASN1_F_GENERALIZED_TIME(st, m)                                                        \
+    MOTE_ASN1_FT_(MOTE_ASN1_K_GENERALIZED_TIME, st, m, mote_time)
+#define MOTE_ASN1_F_ANY(st, m)    MOTE_ASN1_FT_(MOTE_ASN1_K_ANY, st, m, mote_asn1_tlv)
+#define MOTE_ASN1_F_RAW(st, m, t) MOTE_ASN1_FT_(MOTE_ASN1_K_RAW, st, m, mote_asn1_tlv), .utag = (t)
 #define MOTE_ASN1_F_SEQUENCE(st, m, fields)                                                        \
     MOTE_ASN1_F_(MOTE_ASN1_K_SEQUENCE, st, m), .sub = (fields)
 #define MOTE_ASN1_F_SET(st, m, fields)  MOTE_ASN1_F_(MOTE_ASN1_K_SET, st, m), .sub = (fields)
-#define MOTE_ASN1_F_CHOICE(st, m, alts) MOTE_ASN1_F_(MOTE_ASN1_K_CHOICE, st, m), .sub = (alts)
+#define MOTE_ASN1_F_CHOICE(st, m, alts) MOTE_ASN1_FT_(MOTE_ASN1_K_CHOICE, st, m, int), .sub = (alts)
 /* A NULL component (nothing stored). */
 #define MOTE_ASN1_F_NULL .name = "NULL", .kind = MOTE_ASN1_K_NULL
 /* SEQUENCE OF / SET OF SEQUENCE { fields }: arr is an array member of st
  * whose elements the fields describe, n a size_t member receiving the
  * count; at least lo elements, at most the array's size. */
 #define MOTE_ASN1_OF_(k, st, arr, n, lo)                                                           \
-    MOTE_ASN1_F_(k, st, arr), .count = offsetof(st, n), .elem_size = sizeof(((st *)0)->arr[0]),    \
+    MOTE_ASN1_F_(k, st, arr), .count = offsetof(st, n) + MOTE_ASN1_CHECK_(st, n, size_t),          \
+                              .elem_size = sizeof(((st *)0)->arr[0]),                              \
                               .max = sizeof(((st *)0)->arr) / sizeof(((st *)0)->arr[0]),           \
                               .min = (lo)
 #define MOTE_ASN1_F_SEQUENCE_OF(st, arr, n, fields, lo)                                            \
@@ -686,10 +698,11 @@ struct mote_asn1_field {
 #define MOTE_ASN1_ITEM(k) .name = "item", .kind = (k), .offset = 0
 
 /* Modifiers. */
-#define MOTE_ASN1_OPTIONAL        .optional = 1
-#define MOTE_ASN1_DEFAULT(v)      .has_default = 1, .def = (v)
-#define MOTE_ASN1_PRESENT(st, m)  .present = offsetof(st, m) + 1
-#define MOTE_ASN1_KEEP_RAW(st, m) .raw = offsetof(st, m) + 1
+#define MOTE_ASN1_OPTIONAL       .optional = 1
+#define MOTE_ASN1_DEFAULT(v)     .has_default = 1, .def = (v)
+#define MOTE_ASN1_PRESENT(st, m) .present = offsetof(st, m) + 1 + MOTE_ASN1_CHECK_(st, m, bool)
+#define MOTE_ASN1_KEEP_RAW(st, m)                                                                  \
+    .raw = offsetof(st, m) + 1 + MOTE_ASN1_CHECK_(st, m, mote_asn1_tlv)
 #define MOTE_ASN1_EXPLICIT(n)     .tagging = MOTE_ASN1_TAGGING_EXPLICIT, .tag = MOTE_ASN1_CONTEXT(n)
 #define MOTE_ASN1_IMPLICIT(n)     .tagging = MOTE_ASN1_TAGGING_IMPLICIT, .tag = MOTE_ASN1_CONTEXT(n)
 #define MOTE_ASN1_EXPLICIT_TAG(t) .tagging = MOTE_ASN1_TAGGING_EXPLICIT, .tag = (t)
