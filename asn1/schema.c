@@ -141,6 +141,9 @@ static int read_of(mote_asn1_reader *r, const mote_asn1_field *f, uint8_t *base,
         }
         if (rc)
             return rc;
+        if (r->pos == at) /* an OPTIONAL item that matched nothing: no progress */
+            return mote_asn1_reader_fail(r, MOTE_EDECODE, r->base + at, MOTE_ASN1_R_UNEXPECTED_TAG,
+                                         0);
         mote_slice cur = mote_slice_make(r->data + at, r->pos - at);
         if (set && n > 0 && asn1_der_compare(prev, cur) > 0)
             return mote_asn1_reader_fail(r, MOTE_EDECODE, r->base + at, MOTE_ASN1_R_SET_ORDER, 0);

@@ -1478,6 +1478,29 @@ START_TEST(test_schema_with_cursor)
     ck_assert(tt.canary == 0x0123456789abcdefull && tt.canary2 == 0x0123456789abcdefull);
     free(keep);
 
+    /* SEQUENCE OF an OPTIONAL item that does not match: an error at the
+     * element, not a loop. */
+    struct ints {
+        int64_t v[8];
+        size_t n;
+    } in8;
+    static const mote_asn1_field opt_int_item = {MOTE_ASN1_ITEM(MOTE_ASN1_K_INT64),
+                                                 MOTE_ASN1_OPTIONAL};
+    static const mote_asn1_field ints_fields[] = {
+        {MOTE_ASN1_F_SEQUENCE_OF_ITEM(struct ints, v, n, &opt_int_item, 0)},
+        MOTE_ASN1_END,
+    };
+    mote_asn1_error e2;
+    mote_slice mixed = unhex_slice("300a"
+                                   "3008"
+                                   "020101"
+                                   "0603550403",
+                                   &keep);
+    ck_assert_int_eq(mote_asn1_decode(ints_fields, mixed, &in8, &e2), MOTE_EDECODE);
+    ck_assert_int_eq(e2.reason, MOTE_ASN1_R_UNEXPECTED_TAG);
+    ck_assert_uint_eq(e2.offset, 7);
+    free(keep);
+
     /* Named bits beyond 32 and trailing zero bits. */
     uint32_t nb;
     mote_asn1_reason why;
