@@ -64,6 +64,28 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 certificatePolicies = 1.3.6.1.4.1.55555.1
 policyMappings = 1.3.6.1.4.1.55555.1:1.3.6.1.4.1.55555.9
+[icainhibit]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 2.5.29.32.0
+inhibitAnyPolicy = critical, 0
+[icarequire]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 1.3.6.1.4.1.55555.1
+policyConstraints = critical, requireExplicitPolicy:0
+[leafany]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:www.example.com
+certificatePolicies = 2.5.29.32.0
 [leafpol]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -149,6 +171,12 @@ issue leaf-pol-any "/CN=www.example.com" icaany leafpol
 issue leaf-nopol "/CN=www.example.com" icapol leaf
 issue icamap "/O=mote interop/CN=Mapping CA" root-ec icamap
 issue leaf-mapped "/CN=www.example.com" icamap leafpol9
+issue icainhibit "/O=mote interop/CN=Inhibit Any CA" root-ec icainhibit
+issue leaf-any-inhibited "/CN=www.example.com" icainhibit leafany
+issue leaf-pol-inhibit "/CN=www.example.com" icainhibit leafpol
+issue icarequire "/O=mote interop/CN=Require Explicit CA" root-ec icarequire
+issue leaf-req-nopol "/CN=www.example.com" icarequire leaf
+issue leaf-req-pol "/CN=www.example.com" icarequire leafpol
 
 # openssl ca: expired and not-yet-valid leaves from the EC intermediate
 mkdir -p ca/new && : > ca/index.txt && echo 1000 > ca/serial
@@ -230,6 +258,21 @@ check policy-mapped ok root-ec.pem icamap.pem leaf-mapped.pem www.example.com ""
 OPOL="-policy 1.3.6.1.4.1.55555.2 -explicit_policy"
 check policy-other fail root-ec.pem icapol.pem leaf-pol.pem www.example.com policy \
     --policy 1.3.6.1.4.1.55555.2
+# inhibitAnyPolicy 0: the peer's own anyPolicy no longer counts (6.1.3 (d)(2)),
+# a named policy still matches the CA's anyPolicy node.
+OPOL="-policy $P1 -explicit_policy"
+check inhibit-any-leaf-any fail root-ec.pem icainhibit.pem leaf-any-inhibited.pem www.example.com \
+    policy --policy $P1
+OPOL="-policy $P1 -explicit_policy"
+check inhibit-any-leaf-named ok root-ec.pem icainhibit.pem leaf-pol-inhibit.pem www.example.com "" \
+    --policy $P1
+# requireExplicitPolicy 0 in a CA: policies become mandatory without the caller asking.
+# (openssl's user-initial-policy-set is empty unless given; RFC 5280 6.1.1 (c)
+# makes it any-policy, which mote uses by default, so openssl is told so.)
+OPOL="-policy_check -policy 2.5.29.32.0"
+check require-explicit-leaf-without fail root-ec.pem icarequire.pem leaf-req-nopol.pem \
+    www.example.com policy
+check require-explicit-leaf-with ok root-ec.pem icarequire.pem leaf-req-pol.pem www.example.com
 OPOL=""
 
 # The other way round: certificates made by mote-x509 verify with openssl.
