@@ -836,8 +836,12 @@ static int extend(struct vctx *v)
             iss.len = 100;
             iss.data[100] = 0;
         }
-        fail(v, v->len, MOTE_X509_CHECK_NO_PATH, (int)v->len - 1, c,
-             "no trusted or intermediate issuer named %s", iss.data ? (char *)iss.data : "");
+        if (c->self_issued)
+            fail(v, v->len, MOTE_X509_CHECK_NO_PATH, (int)v->len - 1, c,
+                 "self-signed, and not a trust anchor");
+        else
+            fail(v, v->len, MOTE_X509_CHECK_NO_PATH, (int)v->len - 1, c,
+                 "no trusted or intermediate issuer named %s", iss.data ? (char *)iss.data : "");
         mote_buf_free(&iss);
     }
     return 0;
@@ -947,7 +951,16 @@ int mote_x509_verify(const mote_x509_store *trust, mote_x509_cert *peer,
     v->len = 1;
     int rc = MOTE_EVERIFY;
     if (check_leaf(v, peer) == 0) {
-        int r = extend(v);
+        /* A peer that is itself in the trust store (a pinned self-signed
+         * server certificate, say) is trusted directly: the path is just
+         * the peer, checked as above. */
+        int r = 0;
+        for (size_t i = 0; i < mote_x509_store_count(trust) && r == 0; i++)
+            if (mote_slice_eq(mote_x509_cert_der(mote_x509_store_get(trust, i)),
+                              mote_x509_cert_der(peer)))
+                r = 1;
+        if (r == 0)
+            r = extend(v);
         if (r == 1)
             rc = 0;
         else if (r < 0)

@@ -293,6 +293,12 @@ if [ $? -ne 0 ]; then
 else
     openssl req -in m-ica.csr -verify -noout >/dev/null 2>&1 || { fail=$((fail + 1)); echo "FAIL openssl rejects mote CSR"; }
     check mote-made-chain ok m-root.pem m-ica.pem m-leaf.pem www.example.com
+    # A self-signed server certificate trusted as itself (pinned).
+    "$MOTE" selfsign --key m-leaf.key --host self.example.com -o m-self.pem
+    check mote-self-signed-pinned ok m-self.pem "" m-self.pem self.example.com
+    check mote-self-signed-pinned-wrong-name fail m-self.pem "" m-self.pem other.example.com \
+        "peer name"
+    check mote-self-signed-not-trusted fail m-root.pem "" m-self.pem self.example.com "no path"
     check mote-made-chain-nc fail m-root.pem m-ica.pem m-leaf.pem www.example.org "peer name"
     # Ed25519 leaves: outside the Baseline Requirements, accepted by the RFC 5280 profile.
     check mote-made-ed25519 ok m-root.pem m-ica.pem m-ed.pem ed.example.com "" --profile rfc5280

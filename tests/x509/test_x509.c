@@ -550,6 +550,45 @@ START_TEST(test_cross_sign_mesh_bounded)
 }
 END_TEST
 
+static void tw_self(mote_x509_builder *b)
+{
+    ck_assert_int_eq(mote_x509_builder_add_dns(b, "self.example.com"), 0);
+    ck_assert_int_eq(mote_x509_builder_add_eku(b, MOTE_ASN1_OID_KP_SERVER_AUTH), 0);
+}
+
+/* A self-signed server certificate trusted as itself. */
+START_TEST(test_pinned_self_signed)
+{
+    struct pki p;
+    pki_init(&p, NULL, NULL, NULL);
+    mote_x509_cert *self =
+        make_cert(&p, "CN=self.example.com", p.leaf_key, p.leaf_key, NULL, tw_self);
+    int err = 0;
+    mote_x509_store *s = mote_x509_store_new(&err);
+    mote_x509_store_add(s, p.root);
+    mote_x509_verify_opts o;
+    mote_x509_verify_opts_init(&o, (mote_time){T0, 0});
+    o.dns_name = "self.example.com";
+    mote_x509_verify_result res;
+    ck_assert_int_eq(mote_x509_verify(s, self, NULL, 0, &o, &res), MOTE_EVERIFY);
+    ck_assert_int_eq(res.check, MOTE_X509_CHECK_NO_PATH);
+    ck_assert_msg(strstr(res.reason, "self-signed") != NULL, "%s", res.reason);
+    mote_x509_verify_result_clear(&res);
+    mote_x509_store_add(s, self);
+    ck_assert_msg(mote_x509_verify(s, self, NULL, 0, &o, &res) == 0, "%s", res.reason);
+    ck_assert_int_eq(res.chain.n, 1);
+    mote_x509_verify_result_clear(&res);
+    /* Still checked: time and name. */
+    o.now.sec = T0 + 86400 * 365;
+    ck_assert_int_eq(mote_x509_verify(s, self, NULL, 0, &o, &res), MOTE_EVERIFY);
+    ck_assert_int_eq(res.check, MOTE_X509_CHECK_VALIDITY);
+    mote_x509_verify_result_clear(&res);
+    mote_x509_store_free(s);
+    mote_x509_cert_free(self);
+    pki_free(&p);
+}
+END_TEST
+
 /* A directory as a key-value device: every file under the prefix loads,
  * duplicates and non-certificates are counted, not fatal. */
 START_TEST(test_store_from_kv)
@@ -698,6 +737,7 @@ static Suite *x509_suite(void)
     tcase_add_test(tc, test_pem_bundle_and_store);
     tcase_add_test(tc, test_system_roots_parse);
     tcase_add_test(tc, test_store_from_kv);
+    tcase_add_test(tc, test_pinned_self_signed);
     tcase_add_test(tc, test_cross_sign_mesh_bounded);
     tcase_add_test(tc, test_limbo_dn_constraints);
     suite_add_tcase(s, tc);

@@ -412,7 +412,9 @@ typedef struct mote_x509_verify_result {
 } mote_x509_verify_result;
 
 /* Builds and validates a path from `peer` through `untrusted` (any order,
- * NULL allowed when n is 0) to a trust anchor of `trust`. Returns 0 with the
+ * NULL allowed when n is 0) to a trust anchor of `trust`. A peer that is
+ * itself in `trust` (same DER) is trusted directly once its own checks
+ * pass (validity, profile, EKU, name): the path is the peer alone. Returns 0 with the
  * path in res->chain; otherwise MOTE_EVERIFY (a check failed on every
  * candidate path; res says the one that got furthest), MOTE_ELIMIT (bounds
  * reached), MOTE_EINVAL or MOTE_ENOMEM. Release res with
