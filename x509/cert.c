@@ -190,7 +190,7 @@ static int fill(mote_x509_cert *c, const struct certificate *d, char *why, size_
 {
     const struct tbs_certificate *t = &d->tbs_certificate;
     if (t->version < 0 || t->version > 2) {
-        x509_why(why, why_len, "unknown certificate version %lld", (long long)t->version + 1);
+        x509_why(why, why_len, "unknown certificate version field %lld", (long long)t->version);
         return MOTE_EDECODE;
     }
     c->version = (int)t->version + 1;

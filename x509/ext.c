@@ -455,6 +455,8 @@ static int parse_crldp(mote_x509_cert *c, mote_slice der)
         }
         if (mote_asn1_reader_finish(&r) != 0)
             return MOTE_EDECODE;
+        if (pass == 0 && k > MOTE_X509_MAX_LIST)
+            return MOTE_ELIMIT;
         if (pass == 0)
             total = k;
         else

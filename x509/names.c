@@ -147,7 +147,7 @@ static int append_folded(mote_buf *out, const uint8_t *p, size_t n)
 
 static int ava_canonical(const mote_x509_ava *a, mote_buf *out)
 {
-    int rc = mote_buf_append_be16(out, (uint16_t)a->type.len);
+    int rc = mote_buf_append_be32(out, (uint32_t)a->type.len);
     if (rc == 0)
         rc = mote_buf_append(out, a->type.ptr, a->type.len);
     if (rc != 0)

@@ -14,8 +14,9 @@
 int x509_policy_check(mote_x509_cert *const *path, size_t n, const mote_x509_verify_opts *o,
                       int *fail_depth, char *why, size_t why_len);
 
-#define MAX_NODES 2048
-#define MAX_EXP   8192
+#define MAX_NODES    2048
+#define MAX_EXP      8192
+#define MAX_POLICIES 64 /* policies and mappings per certificate processed */
 
 struct node {
     mote_slice policy; /* ptr NULL: anyPolicy */
@@ -158,6 +159,12 @@ int x509_policy_check(mote_x509_cert *const *path, size_t n_all, const mote_x509
         const mote_x509_cert *c = path[n - i];
         const mote_x509_exts *x = &c->x;
         int depth = n - i;
+        if (x->n_policies > MAX_POLICIES || x->n_mappings > MAX_POLICIES) {
+            rc = -1;
+            *fail_depth = depth;
+            x509_why(why, why_len, "more than %d policies or policy mappings", MAX_POLICIES);
+            break;
+        }
         /* 6.1.3 (d) */
         if (x->n_policies && !t.null) {
             int has_any = 0;

@@ -26,7 +26,8 @@ struct vctx {
     mote_x509_cert *path[MOTE_X509_MAX_DEPTH];
     size_t len;
     size_t work;
-    size_t sigs; /* signature checks done */
+    size_t sigs;      /* signature checks done */
+    size_t nc_budget; /* name constraint comparisons left */
     int limit_hit;
     /* signature results of this call, by (child, issuer) */
     struct {
@@ -532,8 +533,11 @@ static int dns_excluded_by(mote_slice name, mote_slice cons)
 
 /* Checks one name of a certificate against one certificate's constraints.
  * Returns 0 if allowed, or -1 with why filled. */
+/* Name constraint comparisons allowed per verify call. */
+#define NC_BUDGET (1u << 18)
+
 static int nc_name(const mote_x509_cert *ca, mote_x509_gn_type type, mote_slice value,
-                   const mote_x509_name *dn, char *why, size_t wn)
+                   const mote_x509_name *dn, size_t *budget, char *why, size_t wn)
 {
     const mote_x509_exts *x = &ca->x;
     for (int pass = 0; pass < 2; pass++) {
@@ -544,6 +548,11 @@ static int nc_name(const mote_x509_cert *ca, mote_x509_gn_type type, mote_slice 
             if (g->type != type)
                 continue;
             any_of_type = 1;
+            if (*budget == 0) {
+                x509_why(why, wn, "too many name constraint comparisons (bound %u)", NC_BUDGET);
+                return -1;
+            }
+            (*budget)--;
             int m = 0;
             switch (type) {
             case MOTE_X509_GN_DNS:
@@ -598,18 +607,20 @@ static int nc_name(const mote_x509_cert *ca, mote_x509_gn_type type, mote_slice 
 
 /* All the names of `c` (subject DN, its email attributes, SAN entries)
  * against the constraints of `ca`. */
-static int nc_cert(const mote_x509_cert *ca, const mote_x509_cert *c, char *why, size_t wn)
+static int nc_cert(const mote_x509_cert *ca, const mote_x509_cert *c, size_t *budget, char *why,
+                   size_t wn)
 {
     char sub[160];
     if (c->subject.n_rdns) {
-        if (nc_name(ca, MOTE_X509_GN_DIRNAME, c->subject.der, &c->subject, sub, sizeof(sub))) {
+        if (nc_name(ca, MOTE_X509_GN_DIRNAME, c->subject.der, &c->subject, budget, sub,
+                    sizeof(sub))) {
             x509_why(why, wn, "subject: %s", sub);
             return -1;
         }
         for (size_t i = 0; i < c->subject.n_avas; i++) {
             const mote_x509_ava *a = &c->subject.avas[i];
             if (mote_asn1_oid_is(a->type, MOTE_ASN1_OID_EMAIL_ADDRESS) && a->str.tag) {
-                if (nc_name(ca, MOTE_X509_GN_EMAIL, a->str.value, NULL, sub, sizeof(sub))) {
+                if (nc_name(ca, MOTE_X509_GN_EMAIL, a->str.value, NULL, budget, sub, sizeof(sub))) {
                     x509_why(why, wn, "subject emailAddress: %s", sub);
                     return -1;
                 }
@@ -633,7 +644,7 @@ static int nc_cert(const mote_x509_cert *ca, const mote_x509_cert *c, char *why,
             x509_why(why, wn, "malformed directoryName in subjectAltName");
             return -1;
         }
-        int rc = nc_name(ca, g->type, g->value, &dn, sub, sizeof(sub));
+        int rc = nc_name(ca, g->type, g->value, &dn, budget, sub, sizeof(sub));
         mote_x509_name_clear(&dn);
         if (rc) {
             x509_why(why, wn, "subjectAltName entry %zu: %s", i + 1, sub);
@@ -679,7 +690,7 @@ static int check_path(struct vctx *v)
             if (j != 0 && c->self_issued)
                 continue;
             char why[200];
-            if (nc_cert(ca, c, why, sizeof(why)) != 0) {
+            if (nc_cert(ca, c, &v->nc_budget, why, sizeof(why)) != 0) {
                 fail(v, n, MOTE_X509_CHECK_NAME_CONSTRAINTS, (int)j, c,
                      "%s (name constraints of depth %zu)", why, i);
                 return -1;
@@ -949,6 +960,7 @@ int mote_x509_verify(const mote_x509_store *trust, mote_x509_cert *peer,
     v->any_eku = mote_asn1_oid_bytes(MOTE_ASN1_OID_ANY_EXTENDED_KEY_USAGE);
     v->path[0] = peer;
     v->len = 1;
+    v->nc_budget = NC_BUDGET;
     int rc = MOTE_EVERIFY;
     if (check_leaf(v, peer) == 0) {
         /* A peer that is itself in the trust store (a pinned self-signed
