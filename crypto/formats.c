@@ -101,8 +101,13 @@ static int read_key_alg(mote_asn1_reader *r, mote_crypto_key_type *type)
     } else if (mote_asn1_oid_is(oid, MOTE_ASN1_OID_EC_PUBLIC_KEY)) {
         /* RFC 5480: namedCurve only (implicitCurve and specifiedCurve are
          * not allowed). */
-        if (mote_asn1_peek(r, &tag) != 0 || tag != MOTE_ASN1_OID)
-            return mote_asn1_peek(r, &tag) == MOTE_ENOTFOUND ? MOTE_EDECODE : MOTE_EUNSUPPORTED;
+        int prc = mote_asn1_peek(r, &tag);
+        if (prc == MOTE_ENOTFOUND)
+            return MOTE_EDECODE; /* parameters are required */
+        if (prc)
+            return prc;
+        if (tag != MOTE_ASN1_OID)
+            return MOTE_EUNSUPPORTED;
         if ((rc = mote_asn1_read_oid(r, &curve)) != 0)
             return rc;
         *type = curve_from_oid(curve);
