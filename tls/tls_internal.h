@@ -65,4 +65,17 @@ int tls_trust_verify(void *ctx, const mote_slice *chain, size_t n, const char *s
 void tls_trust_free(mote_tls_config *cfg);
 void tls_config_clear_pins(mote_tls_config *cfg);
 
+/* The TLS 1.3 key schedule (RFC 8446 section 7) as pure functions, used by
+ * the engine and checked against RFC 8448's traces by the tests. th is a
+ * transcript hash; every secret is the hash's length. */
+int tls_hkdf_expand_label(mote_crypto_hash_id h, const uint8_t *secret, size_t secret_len,
+                          const char *label, const uint8_t *ctx, size_t ctx_len, uint8_t *out,
+                          size_t out_len);
+int tls_ks_handshake(mote_crypto_hash_id h, const uint8_t *shared, size_t shared_len,
+                     const uint8_t *th, uint8_t *hs_secret, uint8_t *c_hs, uint8_t *s_hs,
+                     uint8_t *master);
+int tls_ks_app(mote_crypto_hash_id h, const uint8_t *master, const uint8_t *th, uint8_t *c_ap,
+               uint8_t *s_ap);
+int tls_ks_finished(mote_crypto_hash_id h, const uint8_t *base, const uint8_t *th, uint8_t *out);
+
 #endif

@@ -11,6 +11,7 @@
 #include "certs.h"
 #include "mote/sim.h"
 #include "mote/tls.h"
+#include "tls_internal.h"
 
 static tc_cert c_ed, c_p256, c_p384, c_rsa, c_other, c_alt;
 static int have_certs;
@@ -609,10 +610,70 @@ START_TEST(t_fragmented_bytes)
 }
 END_TEST
 
+/* ---- RFC 8448 section 3 (simple 1-RTT handshake): the key schedule ---- */
+
+static void expect_hex(const uint8_t *got, const char *hex)
+{
+    size_t n = 0;
+    uint8_t *want = tu_unhex(hex, &n);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_msg(memcmp(got, want, n) == 0, "mismatch for %s", hex);
+    free(want);
+}
+
+START_TEST(t_rfc8448)
+{
+    size_t n;
+    uint8_t *shared =
+        tu_unhex("8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d", &n);
+    uint8_t *th_sh =
+        tu_unhex("860c06edc07858ee8e78f0e7428c58edd6b43f2ca3e6e95f02ed063cf0e1cad8", &n);
+    uint8_t *th_sfin =
+        tu_unhex("9608102a0f1ccc6db6250b7b7e417b1a000eaada3daae4777a7686c9ff83df13", &n);
+    uint8_t hs[32], c_hs[32], s_hs[32], master[32], c_ap[32], s_ap[32], key[16], iv[12], fin[32];
+    ck_assert_int_eq(
+        tls_ks_handshake(MOTE_CRYPTO_HASH_SHA256, shared, 32, th_sh, hs, c_hs, s_hs, master), 0);
+    expect_hex(hs, "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac");
+    expect_hex(c_hs, "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21");
+    expect_hex(s_hs, "b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38");
+    expect_hex(master, "18df06843d13a08bf2a449844c5f8a478001bc4d4c627984d5a41da8d0402919");
+    ck_assert_int_eq(tls_ks_app(MOTE_CRYPTO_HASH_SHA256, master, th_sfin, c_ap, s_ap), 0);
+    expect_hex(c_ap, "9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5");
+    expect_hex(s_ap, "a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643");
+    /* Record keys. */
+    tls_hkdf_expand_label(MOTE_CRYPTO_HASH_SHA256, s_hs, 32, "key", NULL, 0, key, 16);
+    tls_hkdf_expand_label(MOTE_CRYPTO_HASH_SHA256, s_hs, 32, "iv", NULL, 0, iv, 12);
+    expect_hex(key, "3fce516009c21727d0f2e4e86ee403bc");
+    expect_hex(iv, "5d313eb2671276ee13000b30");
+    tls_hkdf_expand_label(MOTE_CRYPTO_HASH_SHA256, c_hs, 32, "key", NULL, 0, key, 16);
+    tls_hkdf_expand_label(MOTE_CRYPTO_HASH_SHA256, c_hs, 32, "iv", NULL, 0, iv, 12);
+    expect_hex(key, "dbfaa693d1762c5b666af5d950258d01");
+    expect_hex(iv, "5bd3c71b836e0b76bb73265f");
+    /* The client's Finished and its protected record (sequence 0). */
+    ck_assert_int_eq(tls_ks_finished(MOTE_CRYPTO_HASH_SHA256, c_hs, th_sfin, fin), 0);
+    expect_hex(fin, "a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61");
+    uint8_t rec[5 + 36 + 1 + 16] = {0x17, 0x03, 0x03, 0x00, 0x35, 0x14, 0x00, 0x00, 0x20};
+    memcpy(rec + 9, fin, 32);
+    rec[41] = 22;
+    int err;
+    mote_crypto_aead *a = mote_crypto_aead_new(MOTE_CRYPTO_AEAD_AES_128_GCM, key, 16, &err);
+    ck_assert_int_eq(mote_crypto_aead_seal(a, iv, 12, rec, 5, rec + 5, 37, rec + 42), 0);
+    mote_crypto_aead_free(a);
+    expect_hex(rec, "170303003575ec4dc238cce60b298044a71e219c56cc77b0517fe9b93c7a4bfc44d87f38f8033"
+                    "8ac98fc46deb384bd1caeacab6867d726c40546");
+    free(shared);
+    free(th_sh);
+    free(th_sfin);
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
-    TCase *tc = tcase_create("handshake");
+    TCase *tc = tcase_create("rfc8448");
+    tcase_add_test(tc, t_rfc8448);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("handshake");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, t_matrix, 0, 48);
     tcase_add_test(tc, t_hrr);

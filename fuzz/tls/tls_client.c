@@ -1,0 +1,49 @@
+/* fuzz-tls_client: bytes from a hostile server into a mote TLS client
+ * (record layer, ServerHello / HelloRetryRequest, EncryptedExtensions,
+ * CertificateRequest, Certificate, CertificateVerify, Finished,
+ * NewSessionTicket, KeyUpdate, alerts). Deterministic: fixed rng, so the
+ * ClientHello and its session id are the same for every input. The first
+ * input byte says how the rest is split into feed calls. */
+#include "fuzz_tls.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fz_write_seeds("tls_client-session");
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    mote_seeded_rng rng;
+    uint8_t mode = size ? data[0] : 0;
+    if (size) {
+        data++;
+        size--;
+    }
+    mote_tls_config *cfg = fz_client_config(&rng);
+    mote_tls *t = mote_tls_client_new(cfg, "fuzz.test", NULL);
+    size_t step = mode ? (size_t)mode * 5 : size;
+    fz_drain(t);
+    for (size_t off = 0; off < size;) {
+        size_t n = size - off < step ? size - off : step, used = 0;
+        int rc = mote_tls_feed(t, data + off, n, &used);
+        fz_drain(t);
+        if (rc)
+            break;
+        off += used;
+    }
+    if (mote_tls_state(t) == MOTE_TLS_OPEN) {
+        mote_tls_write(t, "hello", 5);
+        mote_tls_key_update(t, 0);
+        mote_tls_close(t);
+    }
+    fz_drain(t);
+    mote_tls_free(t);
+    mote_tls_config_free(cfg);
+    return 0;
+}
