@@ -2,9 +2,14 @@
  * git.c - the Git backend, through libgit2: objects in the repository's
  * object database (written loose, then gathered into packs in batches),
  * branches as refs/heads/<name> moved with compare-and-swap, and fetch and
- * push against Git remotes. Three-way merges are mote's, not libgit2's.
+ * push against Git remotes. Objects are written to memory first and, before
+ * any branch moves, as one pack; packs of a size are merged once there are
+ * 16 of them, so a long run of commits leaves few packs and no loose
+ * objects. Three-way merges are mote's, not libgit2's.
  */
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +19,26 @@
 #include "internal.h"
 #include "mote/error.h"
 
-#define REPACK_AFTER 4096u /* loose objects written before they are packed */
-#define LOCK_RETRIES 2000u /* waits for a ref lock held by another writer */
+#define LOCK_RETRIES    2000u /* waits for a ref lock held by another writer */
+#define PACKS_PER_LEVEL 16u   /* packs of one size before they are merged */
+
+/* A pack this handle wrote, and the objects in it (for merging packs). */
+typedef struct our_pack {
+    char name[MOTE_STORE_HEX_LEN + 1];
+    unsigned level;
+    mote_store_hash *ids;
+    size_t n;
+} our_pack;
 
 typedef struct git_be {
     git_repository *repo;
     git_odb *odb;
-    mote_store_hash *pending; /* written loose since the last pack */
+    git_odb_backend *mem;     /* in-memory writes, dumped as a pack on flush */
+    mote_store_hash *pending; /* the objects in `mem` */
     size_t npend, cappend;
+    our_pack *packs;
+    size_t npacks;
+    char *path;
     const mote_log *log;
 } git_be;
 
@@ -63,21 +80,68 @@ static void pause_briefly(void)
     nanosleep(&ts, NULL);
 }
 
-static int g_read(void *ctx, const mote_store_hash *id, int *type, mote_buf *out)
+static const char *git_msg(void)
 {
-    git_be *g = ctx;
-    git_oid oid;
-    oid_of(&oid, id);
+    const git_error *e = git_error_last();
+    return e && e->message ? e->message : "?";
+}
+
+/* (Re)opens the repository and its object database, with an in-memory
+ * backend in front that takes every write until the next flush. */
+static int g_open(git_be *g)
+{
+    int e = git_repository_open_ext(&g->repo, g->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+    if (!e)
+        e = git_repository_odb(&g->odb, g->repo);
+    if (!e)
+        e = git_mempack_new(&g->mem);
+    if (!e) {
+        e = git_odb_add_backend(g->odb, g->mem, 1000);
+        if (e)
+            g->mem->free(g->mem);
+    }
+    if (e) {
+        git_odb_free(g->odb);
+        git_repository_free(g->repo);
+        g->odb = NULL;
+        g->repo = NULL;
+        g->mem = NULL;
+        return e == GIT_ENOTFOUND ? MOTE_ENOTFOUND : MOTE_EIO;
+    }
+    return 0;
+}
+
+static void g_shut(git_be *g)
+{
+    git_odb_free(g->odb); /* frees g->mem too */
+    git_repository_free(g->repo);
+    g->odb = NULL;
+    g->repo = NULL;
+    g->mem = NULL;
+}
+
+/* Reopens, dropping packs that were deleted (by us or by a repack in
+ * another process). Only when nothing is waiting in memory. */
+static int g_reopen(git_be *g)
+{
+    if (g->npend)
+        return 0;
+    g_shut(g);
+    return g_open(g);
+}
+
+static int read_once(git_be *g, const git_oid *oid, int *type, mote_buf *out)
+{
     size_t len;
     git_object_t t;
-    int e = git_odb_read_header(&len, &t, g->odb, &oid);
+    int e = git_odb_read_header(&len, &t, g->odb, oid);
     if (e)
-        return map_err(e);
+        return e == GIT_ENOTFOUND ? MOTE_ENOTFOUND : MOTE_EIO;
     if (len > MOTE_STORE_MAX_OBJECT)
         return MOTE_ELIMIT;
     git_odb_object *o;
-    if ((e = git_odb_read(&o, g->odb, &oid)) != 0)
-        return map_err(e);
+    if ((e = git_odb_read(&o, g->odb, oid)) != 0)
+        return e == GIT_ENOTFOUND ? MOTE_ENOTFOUND : MOTE_EIO;
     size_t n = git_odb_object_size(o);
     int rc =
         n > MOTE_STORE_MAX_OBJECT ? MOTE_ELIMIT : mote_buf_append(out, git_odb_object_data(o), n);
@@ -86,49 +150,155 @@ static int g_read(void *ctx, const mote_store_hash *id, int *type, mote_buf *out
     return rc;
 }
 
+static int g_read(void *ctx, const mote_store_hash *id, int *type, mote_buf *out)
+{
+    git_be *g = ctx;
+    git_oid oid;
+    oid_of(&oid, id);
+    size_t before = out->len;
+    int rc = read_once(g, &oid, type, out);
+    if (rc == MOTE_EIO && g_reopen(g) == 0) {
+        /* a pack went away under us (merged by a writer): look again */
+        mote_buf_truncate(out, before);
+        rc = read_once(g, &oid, type, out);
+    }
+    return rc;
+}
+
 static int g_exists(void *ctx, const mote_store_hash *id)
 {
     git_be *g = ctx;
     git_oid oid;
     oid_of(&oid, id);
+    /* with a re-scan of the packs when not found: another process may
+     * have written it */
     return git_odb_exists(g->odb, &oid) ? 1 : 0;
 }
 
 static int g_write(void *ctx, int type, const void *data, size_t len, const mote_store_hash *id)
 {
     git_be *g = ctx;
-    git_oid oid, want;
+    git_oid want;
     oid_of(&want, id);
-    if (git_odb_exists(g->odb, &want))
+    /* no re-scan of the pack directory for each new object: at worst an
+     * object another process just wrote is written twice */
+    if (git_odb_exists_ext(g->odb, &want, GIT_ODB_LOOKUP_NO_REFRESH))
         return 0;
-    int e = git_odb_write(&oid, g->odb, data, len, (git_object_t)type);
-    if (e)
-        return map_err(e);
-    if (git_oid_cmp(&oid, &want) != 0)
-        return MOTE_EIO;
     if (g->npend == g->cappend) {
         size_t nc = g->cappend ? g->cappend * 2 : 256;
         mote_store_hash *np = realloc(g->pending, nc * sizeof *np);
         if (!np)
-            return 0; /* only packing is lost: the object is written */
+            return MOTE_ENOMEM;
         g->pending = np;
         g->cappend = nc;
     }
+    /* straight into the in-memory backend (git_odb_write would look for
+     * the object on disk again first) */
+    int e = g->mem->write(g->mem, &want, data, len, (git_object_t)type);
+    if (e)
+        return map_err(e);
     g->pending[g->npend++] = *id;
     return 0;
 }
 
-/* Gathers the loose objects written so far into one pack, then removes the
- * loose copies (only once the pack and its index are in place). */
-static int repack(git_be *g)
+static void pack_paths(git_be *g, const char *name, char *pack, char *idx, size_t n)
 {
+    const char *gd = git_repository_path(g->repo);
+    snprintf(pack, n, "%sobjects/pack/pack-%s.pack", gd, name);
+    snprintf(idx, n, "%sobjects/pack/pack-%s.idx", gd, name);
+}
+
+static int add_pack(git_be *g, const char *name, unsigned level, mote_store_hash *ids, size_t n)
+{
+    our_pack *np = realloc(g->packs, (g->npacks + 1) * sizeof *np);
+    if (!np)
+        return MOTE_ENOMEM;
+    g->packs = np;
+    our_pack *p = &g->packs[g->npacks++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->level = level;
+    p->ids = ids;
+    p->n = n;
+    return 0;
+}
+
+/* Merges the packs of one level into one pack of the next level, once
+ * there are PACKS_PER_LEVEL of them, so a long run of commits leaves a
+ * logarithmic number of packs. The new pack is complete before the old
+ * ones go. */
+static void merge_packs(git_be *g, unsigned level)
+{
+    size_t count = 0, total = 0;
+    for (size_t i = 0; i < g->npacks; i++)
+        if (g->packs[i].level == level) {
+            count++;
+            total += g->packs[i].n;
+        }
+    if (count < PACKS_PER_LEVEL)
+        return;
+    mote_store_hash *ids = malloc((total ? total : 1) * sizeof *ids);
+    if (!ids)
+        return;
+    git_packbuilder *pb;
+    if (git_packbuilder_new(&pb, g->repo) != 0) {
+        free(ids);
+        return;
+    }
+    git_packbuilder_set_threads(pb, 1);
+    size_t k = 0;
+    int e = 0;
+    for (size_t i = 0; i < g->npacks && !e; i++) {
+        if (g->packs[i].level != level)
+            continue;
+        for (size_t j = 0; j < g->packs[i].n && !e; j++) {
+            git_oid oid;
+            oid_of(&oid, &g->packs[i].ids[j]);
+            ids[k++] = g->packs[i].ids[j];
+            e = git_packbuilder_insert(pb, &oid, NULL);
+        }
+    }
+    if (!e)
+        e = git_packbuilder_write(pb, NULL, 0, NULL, NULL);
+    char name[MOTE_STORE_HEX_LEN + 1] = "";
+    if (!e && git_packbuilder_name(pb))
+        snprintf(name, sizeof name, "%s", git_packbuilder_name(pb));
+    git_packbuilder_free(pb);
+    if (e || !name[0]) {
+        mote_logf(g->log, MOTE_LOG_WARN, "store.git", "merging packs failed: %s", git_msg());
+        free(ids);
+        return;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < g->npacks; i++) {
+        if (g->packs[i].level == level && strcmp(g->packs[i].name, name) != 0) {
+            char pack[4200], idx[4200];
+            pack_paths(g, g->packs[i].name, pack, idx, sizeof pack);
+            unlink(idx);
+            unlink(pack);
+            free(g->packs[i].ids);
+        } else if (g->packs[i].level == level) {
+            free(g->packs[i].ids);
+        } else
+            g->packs[w++] = g->packs[i];
+    }
+    g->npacks = w;
+    if (add_pack(g, name, level + 1, ids, k) != 0)
+        free(ids);
+    g_reopen(g);
+    merge_packs(g, level + 1);
+}
+
+/* Writes what is waiting in memory as one pack, indexed and in place
+ * before it returns (a branch may then point at it). */
+static int g_flush(void *ctx)
+{
+    git_be *g = ctx;
     if (!g->npend)
         return 0;
-    git_packbuilder *pb;
+    git_packbuilder *pb = NULL;
     int e = git_packbuilder_new(&pb, g->repo);
-    if (e)
-        return map_err(e);
-    git_packbuilder_set_threads(pb, 1);
+    if (!e)
+        git_packbuilder_set_threads(pb, 1);
     for (size_t i = 0; i < g->npend && !e; i++) {
         git_oid oid;
         oid_of(&oid, &g->pending[i]);
@@ -136,31 +306,23 @@ static int repack(git_be *g)
     }
     if (!e)
         e = git_packbuilder_write(pb, NULL, 0, NULL, NULL);
+    char name[MOTE_STORE_HEX_LEN + 1] = "";
+    if (!e && git_packbuilder_name(pb))
+        snprintf(name, sizeof name, "%s", git_packbuilder_name(pb));
     git_packbuilder_free(pb);
-    if (e) {
-        mote_logf(g->log, MOTE_LOG_WARN, "store.git", "packing failed: %s",
-                  git_error_last() ? git_error_last()->message : "?");
-        g->npend = 0;
-        return 0; /* the loose objects stay; nothing is lost */
+    if (e || !name[0]) {
+        mote_logf(g->log, MOTE_LOG_ERROR, "store.git", "writing a pack failed: %s", git_msg());
+        return MOTE_EIO;
     }
-    const char *gd = git_repository_path(g->repo);
-    for (size_t i = 0; i < g->npend; i++) {
-        char hex[MOTE_STORE_HEX_LEN + 1], path[4200];
-        mote_store_hash_hex(&g->pending[i], hex);
-        int n = snprintf(path, sizeof path, "%sobjects/%.2s/%s", gd, hex, hex + 2);
-        if (n > 0 && (size_t)n < sizeof path)
-            unlink(path);
-    }
-    g->npend = 0;
+    git_mempack_reset(g->mem);
+    mote_store_hash *ids = g->pending;
+    size_t n = g->npend;
+    g->pending = NULL;
+    g->npend = g->cappend = 0;
+    if (add_pack(g, name, 0, ids, n) != 0)
+        free(ids);
     git_odb_refresh(g->odb);
-    return 0;
-}
-
-static int g_flush(void *ctx)
-{
-    git_be *g = ctx;
-    if (g->npend >= REPACK_AFTER)
-        return repack(g);
+    merge_packs(g, 0);
     return 0;
 }
 
@@ -299,11 +461,13 @@ static int g_list(void *ctx, int (*fn)(void *arg, const char *name, const mote_s
 static void g_close(void *ctx)
 {
     git_be *g = ctx;
-    if (g->npend >= 64)
-        repack(g);
+    g_flush(g);
     free(g->pending);
-    git_odb_free(g->odb);
-    git_repository_free(g->repo);
+    for (size_t i = 0; i < g->npacks; i++)
+        free(g->packs[i].ids);
+    free(g->packs);
+    g_shut(g);
+    free(g->path);
     free(g);
     git_libgit2_shutdown();
 }
@@ -311,7 +475,6 @@ static void g_close(void *ctx)
 mote_store_repo *mote_store_git_open(const char *path, int create, const mote_store_config *cfg,
                                      int *err)
 {
-    int rc = 0;
     if (!path) {
         if (err)
             *err = MOTE_EINVAL;
@@ -319,28 +482,30 @@ mote_store_repo *mote_store_git_open(const char *path, int create, const mote_st
     }
     git_libgit2_init();
     git_be *g = calloc(1, sizeof *g);
-    if (!g) {
+    if (!g || !(g->path = strdup(path))) {
+        free(g);
         git_libgit2_shutdown();
         if (err)
             *err = MOTE_ENOMEM;
         return NULL;
     }
     g->log = cfg ? cfg->log : NULL;
-    int e = git_repository_open_ext(&g->repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-    if (e == GIT_ENOTFOUND && create) {
+    int rc = g_open(g);
+    if (rc == MOTE_ENOTFOUND && create) {
+        git_repository *repo;
         git_repository_init_options o;
         git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
         o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
         o.initial_head = "main";
-        e = git_repository_init_ext(&g->repo, path, &o);
+        if (git_repository_init_ext(&repo, path, &o) == 0) {
+            git_repository_free(repo);
+            rc = g_open(g);
+        } else
+            rc = MOTE_EIO;
     }
-    if (!e)
-        e = git_repository_odb(&g->odb, g->repo);
-    if (e) {
-        rc = e == GIT_ENOTFOUND ? MOTE_ENOTFOUND : MOTE_EIO;
-        mote_logf(g->log, MOTE_LOG_ERROR, "store.git", "cannot open %s: %s", path,
-                  git_error_last() ? git_error_last()->message : "?");
-        git_repository_free(g->repo);
+    if (rc) {
+        mote_logf(g->log, MOTE_LOG_ERROR, "store.git", "cannot open %s: %s", path, git_msg());
+        free(g->path);
         free(g);
         git_libgit2_shutdown();
         if (err)
@@ -458,7 +623,8 @@ int mote_store_git_push(mote_store_repo *r, const char *url, const char *local_b
     if (rc == 0 && mote_store_hash_eq(&remote, &local))
         return 0;
     /* the objects must be where a transport can see them */
-    repack(g);
+    if ((rc = g_flush(g)) != 0)
+        return rc;
     char spec[2 * MOTE_STORE_MAX_BRANCH + 40];
     snprintf(spec, sizeof spec, "%srefs/heads/%s:refs/heads/%s", force ? "+" : "", local_branch,
              remote_branch);

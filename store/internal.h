@@ -10,11 +10,9 @@
 #include "mote/store.h"
 
 /* ---- SHA-1 ---- */
+#include <nettle/sha1.h>
 typedef struct st_sha1 {
-    uint32_t h[5];
-    uint64_t len;
-    uint8_t buf[64];
-    size_t n;
+    struct sha1_ctx ctx;
 } st_sha1;
 void st_sha1_init(st_sha1 *c);
 void st_sha1_update(st_sha1 *c, const void *data, size_t len);
@@ -71,6 +69,8 @@ static inline int st_mode_is_tree(uint32_t m)
 /* Decodes (and validates) tree content; takes ownership of raw on success
  * only. */
 int st_tree_decode(uint8_t *raw, size_t len, st_tree **out);
+/* As st_tree_decode, without the checks, for trees this library encoded. */
+int st_tree_decode_trusted(uint8_t *raw, size_t len, st_tree **out);
 void st_tree_unref(st_tree *t);
 /* Index of the entry named so (any kind), or -1. */
 long st_tree_find(const st_tree *t, const char *name, size_t namelen);
@@ -126,6 +126,9 @@ struct mote_store_repo {
     int dispatching;
     st_known *known;
     size_t nknown;
+    mote_store_hash last_commit, last_tree; /* the last commit read */
+    st_map *overlay;                        /* during a transaction's calls: its unwritten trees */
+    int has_last;
 };
 
 struct mote_store {
@@ -138,6 +141,8 @@ struct mote_store {
 int st_read_tree(mote_store_repo *r, const mote_store_hash *id, st_tree **out);
 int st_write_obj(mote_store_repo *r, int type, const void *data, size_t len, mote_store_hash *id);
 int st_read_obj(mote_store_repo *r, const mote_store_hash *id, int want_type, mote_buf *out);
+/* Writes a tree (consumes content); inside a transaction it stays in memory. */
+int st_write_tree(mote_store_repo *r, mote_buf *content, mote_store_hash *id);
 int st_commit_tree(mote_store_repo *r, const mote_store_hash *commit, mote_store_hash *tree);
 void st_notify(mote_store_repo *r, const char *branch, const mote_store_hash *old_head,
                const mote_store_hash *new_head);

@@ -285,6 +285,7 @@ int mote_store_mem_gc(mote_store_repo *r, const mote_store_hash *roots, size_t n
         if (r->tcache.slots[i].used)
             st_tree_unref(r->tcache.slots[i].val);
     st_map_free(&r->tcache);
+    r->has_last = 0;
     if (freed)
         *freed = nfreed;
     return 0;

@@ -1051,7 +1051,7 @@ static int merge_dirs(mote_store_repo *r, mote_buf *path, const side *a, const s
                 rc = st_tree_splice(NULL, out[i].name, out[i].nl, out[i].mode, &id, &b);
             }
             if (!rc)
-                rc = st_write_obj(r, MOTE_STORE_TREE, b.data, b.len, &res->id);
+                rc = st_write_tree(r, &b, &res->id);
             mote_buf_free(&b);
             res->present = 1;
             res->mode = ST_MODE_TREE;

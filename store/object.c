@@ -61,7 +61,7 @@ static long bsearch_kind(const st_tree *t, const char *name, size_t nl, int tree
     return -1;
 }
 
-int st_tree_decode(uint8_t *raw, size_t len, st_tree **out)
+static int tree_decode(uint8_t *raw, size_t len, int trusted, st_tree **out)
 {
     if (len > MOTE_STORE_MAX_OBJECT)
         return MOTE_ELIMIT;
@@ -102,7 +102,7 @@ int st_tree_decode(uint8_t *raw, size_t len, st_tree **out)
             break;
         }
         size_t nlen = (size_t)(nul - (raw + noff));
-        if (!st_name_valid((const char *)raw + noff, nlen)) {
+        if (!trusted && !st_name_valid((const char *)raw + noff, nlen)) {
             rc = MOTE_EDECODE;
             break;
         }
@@ -116,7 +116,7 @@ int st_tree_decode(uint8_t *raw, size_t len, st_tree **out)
         e->namelen = (uint16_t)nlen;
         e->mode = mode;
         e->id = raw + idoff;
-        if (t->n > 0) {
+        if (!trusted && t->n > 0) {
             st_entry *p = &t->e[t->n - 1];
             if (st_entry_cmp(p->name, p->namelen, st_mode_is_tree(p->mode), e->name, e->namelen,
                              st_mode_is_tree(e->mode)) >= 0 ||
@@ -128,7 +128,7 @@ int st_tree_decode(uint8_t *raw, size_t len, st_tree **out)
         t->n++;
         off = idoff + MOTE_STORE_HASH_LEN;
     }
-    if (rc == 0) {
+    if (rc == 0 && !trusted) {
         /* a name may appear once as a tree and once as a blob with other
          * entries between them; reject such duplicates too */
         t->raw = raw;
@@ -149,6 +149,16 @@ int st_tree_decode(uint8_t *raw, size_t len, st_tree **out)
     t->refs = 1;
     *out = t;
     return 0;
+}
+
+int st_tree_decode(uint8_t *raw, size_t len, st_tree **out)
+{
+    return tree_decode(raw, len, 0, out);
+}
+
+int st_tree_decode_trusted(uint8_t *raw, size_t len, st_tree **out)
+{
+    return tree_decode(raw, len, 1, out);
 }
 
 void st_tree_unref(st_tree *t)
@@ -187,30 +197,52 @@ static int put_entry(mote_buf *out, uint32_t mode, const char *name, size_t nl, 
     return rc;
 }
 
+/* Byte offset where entry i starts in t->raw (entries are contiguous). */
+static size_t entry_start(const st_tree *t, size_t i)
+{
+    return i == 0 ? 0 : (size_t)(t->e[i - 1].id + MOTE_STORE_HASH_LEN - t->raw);
+}
+
+/* Appends entries [a, b) of t, leaving out entry `skip`. */
+static int copy_entries(const st_tree *t, size_t a, size_t b, long skip, mote_buf *out)
+{
+    if (skip >= (long)a && skip < (long)b) {
+        int rc = copy_entries(t, a, (size_t)skip, -1, out);
+        return rc ? rc : copy_entries(t, (size_t)skip + 1, b, -1, out);
+    }
+    if (a >= b)
+        return 0;
+    size_t s = entry_start(t, a), e = entry_start(t, b);
+    return mote_buf_append(out, t->raw + s, e - s);
+}
+
 int st_tree_splice(const st_tree *t, const char *name, size_t namelen, uint32_t mode,
                    const mote_store_hash *id, mote_buf *out)
 {
+    if (!t || t->n == 0)
+        return mode ? put_entry(out, mode, name, namelen, id->b) : 0;
     int tree = st_mode_is_tree(mode);
-    int done = (mode == 0);
-    int rc = 0;
-    size_t n = t ? t->n : 0;
-    if (t && t->len && (rc = mote_buf_reserve(out, t->len + namelen + 32)) != 0)
+    long k = st_tree_find(t, name, namelen);
+    int rc = mote_buf_reserve(out, t->len + namelen + 32);
+    if (rc)
         return rc;
-    for (size_t i = 0; i < n && !rc; i++) {
-        const st_entry *e = &t->e[i];
-        if (e->namelen == namelen && memcmp(e->name, name, namelen) == 0)
-            continue; /* replaced or removed */
-        if (!done &&
-            st_entry_cmp(name, namelen, tree, e->name, e->namelen, st_mode_is_tree(e->mode)) < 0) {
-            rc = put_entry(out, mode, name, namelen, id->b);
-            done = 1;
-            if (rc)
-                break;
-        }
-        rc = put_entry(out, e->mode, e->name, e->namelen, e->id);
+    if (!mode)
+        return copy_entries(t, 0, t->n, k, out);
+    /* the first entry that sorts after the new one */
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const st_entry *e = &t->e[mid];
+        if (st_entry_cmp(e->name, e->namelen, st_mode_is_tree(e->mode), name, namelen, tree) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (!rc && !done)
+    rc = copy_entries(t, 0, lo, k, out);
+    if (!rc)
         rc = put_entry(out, mode, name, namelen, id->b);
+    if (!rc)
+        rc = copy_entries(t, lo, t->n, k, out);
     return rc;
 }
 

@@ -117,7 +117,14 @@ static int tcache_put(mote_store_repo *r, st_tree *t)
 
 int st_read_tree(mote_store_repo *r, const mote_store_hash *id, st_tree **out)
 {
-    void **p = st_map_get(&r->tcache, id);
+    void **p;
+    if (r->overlay && (p = st_map_get(r->overlay, id)) != NULL) {
+        st_tree *t = *p;
+        t->refs++;
+        *out = t;
+        return 0;
+    }
+    p = st_map_get(&r->tcache, id);
     if (p) {
         st_tree *t = *p;
         t->refs++;
@@ -149,16 +156,36 @@ int st_read_tree(mote_store_repo *r, const mote_store_hash *id, st_tree **out)
     return 0;
 }
 
-/* Writes a tree from its content, returning it decoded (a reference). */
-static int write_tree(mote_store_repo *r, mote_buf *content, mote_store_hash *id)
+/* Writes a tree from its content (kept in memory inside a transaction). */
+int st_write_tree(mote_store_repo *r, mote_buf *content, mote_store_hash *id)
 {
+    if (r->overlay) {
+        /* inside a transaction: keep the tree in memory until commit */
+        if (content->len > MOTE_STORE_MAX_OBJECT)
+            return MOTE_ELIMIT;
+        mote_store_object_id(MOTE_STORE_TREE, content->data, content->len, id);
+        if (st_map_get(r->overlay, id))
+            return 0;
+        size_t len = 0;
+        uint8_t *raw = mote_buf_detach(content, &len);
+        st_tree *t;
+        int rc = st_tree_decode_trusted(raw, len, &t);
+        if (rc) {
+            free(raw);
+            return rc;
+        }
+        t->id = *id;
+        if ((rc = st_map_put(r->overlay, id, t)) != 0)
+            st_tree_unref(t);
+        return rc;
+    }
     int rc = st_write_obj(r, MOTE_STORE_TREE, content->data, content->len, id);
     if (rc)
         return rc;
     size_t len = 0;
     uint8_t *raw = mote_buf_detach(content, &len);
     st_tree *t;
-    if (st_tree_decode(raw, len, &t) == 0) {
+    if (st_tree_decode_trusted(raw, len, &t) == 0) {
         t->id = *id;
         tcache_put(r, t);
         st_tree_unref(t);
@@ -184,11 +211,18 @@ int mote_store_commit_read(mote_store_repo *r, const mote_store_hash *id, mote_s
 
 int st_commit_tree(mote_store_repo *r, const mote_store_hash *commit, mote_store_hash *tree)
 {
+    if (r->has_last && mote_store_hash_eq(commit, &r->last_commit)) {
+        *tree = r->last_tree;
+        return 0;
+    }
     mote_store_commit c;
     int rc = mote_store_commit_read(r, commit, &c);
     if (rc)
         return rc;
     *tree = c.tree;
+    r->last_commit = *commit;
+    r->last_tree = c.tree;
+    r->has_last = 1;
     mote_store_commit_clear(&c);
     return 0;
 }
@@ -209,6 +243,11 @@ static int make_commit(mote_store_repo *r, const mote_store_hash *tree,
     if (!rc)
         rc = st_write_obj(r, MOTE_STORE_COMMIT, b.data, b.len, out);
     mote_buf_free(&b);
+    if (!rc) {
+        r->last_commit = *out;
+        r->last_tree = *tree;
+        r->has_last = 1;
+    }
     return rc;
 }
 
@@ -630,7 +669,7 @@ static int tree_update(mote_store_repo *r, const mote_store_hash *cur, const st_
         mote_buf_free(&b);
         return 0;
     }
-    rc = write_tree(r, &b, out);
+    rc = st_write_tree(r, &b, out);
     mote_buf_free(&b);
     return rc;
 }
@@ -808,7 +847,35 @@ struct mote_store_tx {
     mote_store *s;
     mote_store_hash base_head, base_root, root;
     int has_base;
+    st_map overlay; /* trees made by the transaction, written at commit */
 };
+
+/* Writes the transaction's trees that `root` reaches, children first. */
+static int overlay_flush(mote_store_repo *r, st_map *ov, const mote_store_hash *root, int depth)
+{
+    void **p = st_map_get(ov, root);
+    if (!p)
+        return 0;
+    if (depth > (int)MOTE_STORE_MAX_DEPTH + 1)
+        return MOTE_ELIMIT;
+    st_tree *t = *p;
+    for (size_t i = 0; i < t->n; i++) {
+        if (!st_mode_is_tree(t->e[i].mode))
+            continue;
+        mote_store_hash c;
+        memcpy(c.b, t->e[i].id, MOTE_STORE_HASH_LEN);
+        int rc = overlay_flush(r, ov, &c, depth + 1);
+        if (rc)
+            return rc;
+    }
+    int rc = r->be.objects.write(r->be.ctx, MOTE_STORE_TREE, t->raw ? t->raw : (uint8_t *)"",
+                                 t->len, &t->id);
+    if (rc)
+        return rc;
+    st_map_del(ov, root);
+    st_tree_unref(t);
+    return 0;
+}
 
 mote_store_tx *mote_store_tx_begin(mote_store *s, int *err)
 {
@@ -829,12 +896,19 @@ mote_store_tx *mote_store_tx_begin(mote_store *s, int *err)
         return NULL;
     }
     t->root = t->base_root;
+    st_map_init(&t->overlay);
     seterr(err, 0);
     return t;
 }
 
 void mote_store_tx_free(mote_store_tx *t)
 {
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->overlay.cap; i++)
+        if (t->overlay.slots[i].used)
+            st_tree_unref(t->overlay.slots[i].val);
+    st_map_free(&t->overlay);
     free(t);
 }
 
@@ -848,7 +922,10 @@ int mote_store_tx_get(mote_store_tx *t, const char *path, mote_buf *out)
         return rc;
     uint32_t mode;
     mote_store_hash id;
-    if ((rc = lookup(t->s->repo, &t->root, &p, &mode, &id)) != 0)
+    t->s->repo->overlay = &t->overlay;
+    rc = lookup(t->s->repo, &t->root, &p, &mode, &id);
+    t->s->repo->overlay = NULL;
+    if (rc)
         return rc;
     if (!mode || st_mode_is_tree(mode))
         return MOTE_ENOTFOUND;
@@ -874,7 +951,10 @@ int mote_store_tx_set(mote_store_tx *t, const char *path, const void *value, siz
     mote_store_hash id;
     if ((rc = st_write_obj(t->s->repo, MOTE_STORE_BLOB, value ? value : "", len, &id)) != 0)
         return rc;
-    return root_update(t->s->repo, &t->root, &p, ST_MODE_BLOB, &id, &t->root);
+    t->s->repo->overlay = &t->overlay;
+    rc = root_update(t->s->repo, &t->root, &p, ST_MODE_BLOB, &id, &t->root);
+    t->s->repo->overlay = NULL;
+    return rc;
 }
 
 int mote_store_tx_remove(mote_store_tx *t, const char *path)
@@ -885,7 +965,10 @@ int mote_store_tx_remove(mote_store_tx *t, const char *path)
     int rc = st_path_parse(path, &p);
     if (rc)
         return rc;
-    return root_update(t->s->repo, &t->root, &p, 0, NULL, &t->root);
+    t->s->repo->overlay = &t->overlay;
+    rc = root_update(t->s->repo, &t->root, &p, 0, NULL, &t->root);
+    t->s->repo->overlay = NULL;
+    return rc;
 }
 
 int mote_store_tx_commit(mote_store_tx *t, const mote_store_info *info,
@@ -904,7 +987,9 @@ int mote_store_tx_commit(mote_store_tx *t, const mote_store_info *info,
     }
     for (unsigned attempt = 0; attempt <= r->cfg.max_retries; attempt++) {
         mote_store_hash commit;
-        int rc = commit_root(s, &root, &parent, has, info, &commit);
+        int rc = overlay_flush(r, &t->overlay, &root, 0);
+        if (!rc)
+            rc = commit_root(s, &root, &parent, has, info, &commit);
         if (rc)
             return rc;
         rc = handle_cas(s, has ? &parent : NULL, &commit);
@@ -920,7 +1005,9 @@ int mote_store_tx_commit(mote_store_tx *t, const mote_store_info *info,
         int nhas;
         if ((rc = head_root(s, &nhead, &nroot, &nhas)) != 0)
             return rc;
+        r->overlay = &t->overlay;
         rc = mote_store_merge_trees(r, &t->base_root, &t->root, &nroot, &root, conflicts);
+        r->overlay = NULL;
         if (rc)
             return rc;
         parent = nhead;

@@ -4,101 +4,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/sha1.h>
+
 #include "internal.h"
 #include "mote/error.h"
 
-/* ---- SHA-1 (FIPS 180-4) ---- */
-
-static uint32_t rol(uint32_t x, int n)
-{
-    return (x << n) | (x >> (32 - n));
-}
-
-static void sha1_block(st_sha1 *c, const uint8_t *p)
-{
-    uint32_t w[80];
-    for (int i = 0; i < 16; i++)
-        w[i] = mote_load_be32(p + 4 * i);
-    for (int i = 16; i < 80; i++)
-        w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = c->h[0], b = c->h[1], cc = c->h[2], d = c->h[3], e = c->h[4];
-    for (int i = 0; i < 80; i++) {
-        uint32_t f, k;
-        if (i < 20) {
-            f = (b & cc) | (~b & d);
-            k = 0x5a827999u;
-        } else if (i < 40) {
-            f = b ^ cc ^ d;
-            k = 0x6ed9eba1u;
-        } else if (i < 60) {
-            f = (b & cc) | (b & d) | (cc & d);
-            k = 0x8f1bbcdcu;
-        } else {
-            f = b ^ cc ^ d;
-            k = 0xca62c1d6u;
-        }
-        uint32_t t = rol(a, 5) + f + e + k + w[i];
-        e = d;
-        d = cc;
-        cc = rol(b, 30);
-        b = a;
-        a = t;
-    }
-    c->h[0] += a;
-    c->h[1] += b;
-    c->h[2] += cc;
-    c->h[3] += d;
-    c->h[4] += e;
-}
+/* ---- SHA-1: Nettle's (it uses the CPU's SHA instructions when present) ---- */
 
 void st_sha1_init(st_sha1 *c)
 {
-    c->h[0] = 0x67452301u;
-    c->h[1] = 0xefcdab89u;
-    c->h[2] = 0x98badcfeu;
-    c->h[3] = 0x10325476u;
-    c->h[4] = 0xc3d2e1f0u;
-    c->len = 0;
-    c->n = 0;
+    sha1_init(&c->ctx);
 }
 
 void st_sha1_update(st_sha1 *c, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    c->len += len;
-    if (c->n) {
-        size_t take = 64 - c->n < len ? 64 - c->n : len;
-        memcpy(c->buf + c->n, p, take);
-        c->n += take;
-        p += take;
-        len -= take;
-        if (c->n < 64)
-            return;
-        sha1_block(c, c->buf);
-        c->n = 0;
-    }
-    while (len >= 64) {
-        sha1_block(c, p);
-        p += 64;
-        len -= 64;
-    }
-    memcpy(c->buf, p, len);
-    c->n = len;
+    sha1_update(&c->ctx, len, data);
 }
 
 void st_sha1_final(st_sha1 *c, uint8_t out[20])
 {
-    uint64_t bits = c->len * 8;
-    uint8_t pad = 0x80;
-    st_sha1_update(c, &pad, 1);
-    uint8_t z = 0;
-    while (c->n != 56)
-        st_sha1_update(c, &z, 1);
-    uint8_t lb[8];
-    mote_store_be64(lb, bits);
-    st_sha1_update(c, lb, 8);
-    for (int i = 0; i < 5; i++)
-        mote_store_be32(out + 4 * i, c->h[i]);
+    sha1_digest(&c->ctx, 20, out);
 }
 
 void mote_store_object_id(int type, const void *data, size_t len, mote_store_hash *out)

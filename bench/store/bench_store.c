@@ -1,0 +1,227 @@
+/*
+ * bench-store: libmote-store against `git fast-import`, in the same run.
+ *
+ * Two shapes: a tree of 10,000 keys in 100 directories of 100 (d42/k17) and
+ * one flat directory of 1,000 keys. For each backend it measures single-key
+ * commits per second, reads per second and the repository's size, and runs
+ * git fast-import making the same commits for comparison. Prints ratios.
+ *
+ *   bench-store [GIT_COMMITS [MEM_COMMITS [READS]]]
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mote/store.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+typedef struct shape {
+    const char *name;
+    int nkeys;
+    int width; /* keys per directory; 0: flat */
+} shape;
+
+static void key(const shape *sh, int i, char *out, size_t n)
+{
+    if (sh->width)
+        snprintf(out, n, "d%d/k%d", i / sh->width, i % sh->width);
+    else
+        snprintf(out, n, "k%d", i);
+}
+
+static long long du(const char *path)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "du -sb '%s' | cut -f1", path);
+    FILE *f = popen(cmd, "r");
+    long long v = -1;
+    if (f) {
+        if (fscanf(f, "%lld", &v) != 1)
+            v = -1;
+        pclose(f);
+    }
+    return v;
+}
+
+static const mote_store_info info = {"Bench <bench@example.org>", "update", 1700000000};
+
+typedef struct result {
+    double commits_per_s, reads_per_s;
+    long long bytes;
+} result;
+
+static int run_mote(const shape *sh, int git, const char *dir, int ncommits, int nreads,
+                    result *res)
+{
+    int err;
+    mote_store_repo *r = git ? mote_store_git_open(dir, 1, NULL, &err) : mote_store_mem_new(NULL, &err);
+    if (!r) {
+        fprintf(stderr, "open: %s\n", mote_strerror(err));
+        return 1;
+    }
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_tx *t = mote_store_tx_begin(s, NULL);
+    char k[64], v[64];
+    for (int i = 0; i < sh->nkeys; i++) {
+        key(sh, i, k, sizeof k);
+        snprintf(v, sizeof v, "initial %d", i);
+        mote_store_tx_set(t, k, v, strlen(v));
+    }
+    if (mote_store_tx_commit(t, &info, NULL, NULL) != 0)
+        return 1;
+    mote_store_tx_free(t);
+    uint64_t seed = 42;
+    double t0 = now();
+    for (int i = 0; i < ncommits; i++) {
+        key(sh, (int)(rnd(&seed) % (uint64_t)sh->nkeys), k, sizeof k);
+        int n = snprintf(v, sizeof v, "value %d", i);
+        if (mote_store_set(s, k, v, (size_t)n, &info, NULL) != 0) {
+            fprintf(stderr, "set failed\n");
+            return 1;
+        }
+    }
+    double t1 = now();
+    res->commits_per_s = ncommits / (t1 - t0);
+    mote_buf b;
+    mote_buf_init(&b, 0);
+    long found = 0;
+    t0 = now();
+    for (int i = 0; i < nreads; i++) {
+        key(sh, (int)(rnd(&seed) % (uint64_t)sh->nkeys), k, sizeof k);
+        mote_buf_reset(&b);
+        if (mote_store_get(s, k, &b) == 0)
+            found++;
+    }
+    t1 = now();
+    mote_buf_free(&b);
+    if (found != nreads) {
+        fprintf(stderr, "reads: %ld of %d found\n", found, nreads);
+        return 1;
+    }
+    res->reads_per_s = nreads / (t1 - t0);
+    res->bytes = git ? 0 : mote_store_mem_objects(r);
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    if (git)
+        res->bytes = du(dir);
+    return 0;
+}
+
+/* git fast-import: an initial commit with every key, then (timed) the same
+ * number of single-key commits. */
+static int fast_import(const char *dir, const char *stream_path)
+{
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd, "git -C '%s' fast-import --quiet < '%s'", dir, stream_path);
+    return system(cmd);
+}
+
+static int run_fast_import(const shape *sh, const char *dir, int ncommits, result *res)
+{
+    char cmd[1400], sp[1400];
+    snprintf(cmd, sizeof cmd, "git init -q --bare '%s'", dir);
+    if (system(cmd) != 0)
+        return 1;
+    snprintf(sp, sizeof sp, "%s.stream", dir);
+    FILE *f = fopen(sp, "w");
+    if (!f)
+        return 1;
+    char k[64], v[64];
+    fprintf(f, "commit refs/heads/main\ncommitter Bench <bench@example.org> 1700000000 +0000\n"
+               "data 7\ninitial\n");
+    for (int i = 0; i < sh->nkeys; i++) {
+        key(sh, i, k, sizeof k);
+        int n = snprintf(v, sizeof v, "initial %d", i);
+        fprintf(f, "M 100644 inline %s\ndata %d\n%s\n", k, n, v);
+    }
+    fclose(f);
+    if (fast_import(dir, sp) != 0)
+        return 1;
+    f = fopen(sp, "w");
+    if (!f)
+        return 1;
+    uint64_t seed = 42;
+    fprintf(f, "reset refs/heads/main\nfrom refs/heads/main^0\n");
+    for (int i = 0; i < ncommits; i++) {
+        key(sh, (int)(rnd(&seed) % (uint64_t)sh->nkeys), k, sizeof k);
+        int n = snprintf(v, sizeof v, "value %d", i);
+        fprintf(f,
+                "commit refs/heads/main\ncommitter Bench <bench@example.org> 1700000000 +0000\n"
+                "data 6\nupdate\nM 100644 inline %s\ndata %d\n%s\n",
+                k, n, v);
+    }
+    fclose(f);
+    double t0 = now();
+    if (fast_import(dir, sp) != 0)
+        return 1;
+    double t1 = now();
+    unlink(sp);
+    res->commits_per_s = ncommits / (t1 - t0);
+    res->bytes = du(dir);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int ngit = argc > 1 ? atoi(argv[1]) : 2000;
+    int nmem = argc > 2 ? atoi(argv[2]) : 100000;
+    int nreads = argc > 3 ? atoi(argv[3]) : 1000000;
+    if (system("git --version >/dev/null 2>&1") != 0) {
+        printf("SKIP: git is not installed\n");
+        return 77;
+    }
+    char base[] = "/tmp/mote-bench-store-XXXXXX";
+    if (!mkdtemp(base))
+        return 1;
+    shape shapes[2] = {{"tree 100x100 (10,000 keys)", 10000, 100}, {"flat (1,000 keys)", 1000, 0}};
+    int rc = 0;
+    for (int i = 0; i < 2 && !rc; i++) {
+        const shape *sh = &shapes[i];
+        char dm[256], dg[256];
+        snprintf(dm, sizeof dm, "%s/mote-%d.git", base, i);
+        snprintf(dg, sizeof dg, "%s/fi-%d.git", base, i);
+        result mem = {0}, git = {0}, fi = {0};
+        rc = run_mote(sh, 0, NULL, nmem, nreads, &mem);
+        if (!rc)
+            rc = run_mote(sh, 1, dm, ngit, nreads / 10, &git);
+        if (!rc)
+            rc = run_fast_import(sh, dg, ngit, &fi);
+        if (rc)
+            break;
+        printf("shape: %s\n", sh->name);
+        printf("  git fast-import : %9.0f commits/s  %10lld bytes on disk (%d commits)\n",
+               fi.commits_per_s, fi.bytes, ngit);
+        printf("  mote git        : %9.0f commits/s  %10lld bytes on disk  %9.0f reads/s\n",
+               git.commits_per_s, git.bytes, git.reads_per_s);
+        printf("  mote memory     : %9.0f commits/s  %10lld objects        %9.0f reads/s\n",
+               mem.commits_per_s, mem.bytes, mem.reads_per_s);
+        printf("  ratio git backend / fast-import commits: %.2fx (target >= 0.5x)\n",
+               git.commits_per_s / fi.commits_per_s);
+        printf("  ratio memory / fast-import commits: %.1fx\n", mem.commits_per_s / fi.commits_per_s);
+        printf("  size git backend / fast-import: %.2fx\n", (double)git.bytes / (double)fi.bytes);
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", base);
+    return rc;
+}
