@@ -10,7 +10,7 @@ build_pkgs=(gcc meson ninja-build pkg-config check libuv1-dev libsodium-dev
 # and the real peers the interop tests talk to.
 test_pkgs=(clang libclang-rt-14-dev llvm libjansson-dev openssl gnutls-bin curl
            iproute2 socat netcat-openbsd git dnsmasq-base nftables tcpdump
-           python3 iputils-ping)
+           python3 iputils-ping valgrind)
 bench_pkgs=(libssl-dev iperf3 wrk nginx-light hyperfine)
 
 want=("${build_pkgs[@]}")
