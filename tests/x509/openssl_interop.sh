@@ -293,6 +293,12 @@ if [ $? -ne 0 ]; then
 else
     openssl req -in m-ica.csr -verify -noout >/dev/null 2>&1 || { fail=$((fail + 1)); echo "FAIL openssl rejects mote CSR"; }
     check mote-made-chain ok m-root.pem m-ica.pem m-leaf.pem www.example.com
+    # A request made by openssl (RSA key), signed by mote.
+    openssl req -new -key root-rsa.key -subj "/CN=rsa.example.com/O=interop" \
+        -addext "subjectAltName=DNS:rsa.example.com" -out o-rsa.csr 2>/dev/null
+    "$MOTE" sign --ca-cert m-ica.pem --ca-key m-ica.key --csr o-rsa.csr --eku server \
+        -o o-rsa.pem
+    check openssl-csr-mote-signed ok m-root.pem m-ica.pem o-rsa.pem rsa.example.com
     # A self-signed server certificate trusted as itself (pinned).
     "$MOTE" selfsign --key m-leaf.key --host self.example.com -o m-self.pem
     check mote-self-signed-pinned ok m-self.pem "" m-self.pem self.example.com
