@@ -21,7 +21,9 @@ static int gcm_nonce_ok(size_t n)
 #define GCM_IMPL(bits)                                                                             \
     static void gcm##bits##_set_key(void *ctx, const uint8_t *key)                                 \
     {                                                                                              \
-        gcm_aes##bits##_set_key(ctx, key);                                                         \
+        struct gcm_aes##bits##_ctx *c = ctx;                                                       \
+        mc_aes_expand_key(key, bits / 8, c->cipher.keys);                                          \
+        gcm_set_key(&c->key, &c->cipher, (nettle_cipher_func *)aes##bits##_encrypt);               \
     }                                                                                              \
     static void gcm##bits##_seal(void *ctx, const uint8_t *nonce, size_t nonce_len,                \
                                  const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len,     \

@@ -87,6 +87,11 @@ void mc_keccak_absorb(mc_keccak *k, const uint8_t *in, size_t len);
 void mc_keccak_finish(mc_keccak *k);
 void mc_keccak_squeeze(mc_keccak *k, uint8_t *out, size_t len);
 
+/* AES key expansion in constant time, into nettle's aesNNN_ctx.keys
+ * layout (aes_key.c). key_len is 16, 24 or 32. */
+void mc_aes_expand_key(const uint8_t *key, size_t key_len, uint32_t *keys);
+uint8_t mc_aes_sbox(uint8_t x);
+
 /* ---- keys --------------------------------------------------------------- */
 
 struct mote_crypto_pubkey {

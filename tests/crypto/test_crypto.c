@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/aes.h>
 #include <nettle/sha2.h>
 
 #include "mote/crypto.h"
@@ -187,6 +188,33 @@ START_TEST(test_aead_roundtrip_and_tamper)
         mote_crypto_aead_free(a);
     }
     ck_assert_ptr_null(mote_crypto_aead_new((mote_crypto_aead_id)77, key, 16, &err));
+}
+END_TEST
+
+/* The constant-time AES key expansion (crypto/aes_key.c, internal) must
+ * give exactly nettle's round keys, for every key size; 300 keys each
+ * reach every S-box input many times over. */
+void mc_aes_expand_key(const uint8_t *key, size_t key_len, uint32_t *keys);
+
+START_TEST(test_aes_key_expansion_matches_nettle)
+{
+    uint8_t key[32];
+    uint32_t mine[60];
+    for (int n = 0; n < 300; n++) {
+        mote_rng_fill(&rng.rng, key, sizeof(key));
+        struct aes128_ctx a128;
+        struct aes192_ctx a192;
+        struct aes256_ctx a256;
+        aes128_set_encrypt_key(&a128, key);
+        mc_aes_expand_key(key, 16, mine);
+        ck_assert_mem_eq(mine, a128.keys, sizeof(a128.keys));
+        aes192_set_encrypt_key(&a192, key);
+        mc_aes_expand_key(key, 24, mine);
+        ck_assert_mem_eq(mine, a192.keys, sizeof(a192.keys));
+        aes256_set_encrypt_key(&a256, key);
+        mc_aes_expand_key(key, 32, mine);
+        ck_assert_mem_eq(mine, a256.keys, sizeof(a256.keys));
+    }
 }
 END_TEST
 
@@ -567,6 +595,7 @@ static Suite *crypto_suite(void)
     tcase_add_test(tc, test_hkdf_rfc5869);
     tcase_add_test(tc, test_hmac_truncated_and_bounds);
     tcase_add_test(tc, test_aead_roundtrip_and_tamper);
+    tcase_add_test(tc, test_aes_key_expansion_matches_nettle);
     tcase_add_test(tc, test_x25519_zero);
     tcase_add_test(tc, test_kx_all_groups);
     tcase_add_test(tc, test_ec_constants);

@@ -11,10 +11,10 @@
  * The primitives come from libsodium (X25519, Ed25519, ChaCha20-Poly1305,
  * SHA-256, SHA-512), nettle/hogweed with GMP (P-256, P-384, RSA, AES-GCM,
  * the Keccak permutation), and code written here (SHA-384 on libsodium's
- * SHA-512 core, HMAC, HKDF, ML-KEM-768). An internal provider table picks
- * the implementation of each algorithm, so one can be replaced without a
- * change to this API. Random bytes always come from the caller's mote_rng;
- * the library never reads the operating system's entropy itself.
+ * SHA-512 core, HMAC, HKDF, ML-KEM-768, a constant-time AES key expansion). An internal provider
+ * table picks the implementation of each algorithm, so one can be replaced without a change to this
+ * API. Random bytes always come from the caller's mote_rng; the library never reads the operating
+ * system's entropy itself.
  *
  * Algorithms are named by ids so TLS and X.509 can choose at run time: hash
  * ids, AEAD ids, key-exchange groups (TLS NamedGroup code points) and
