@@ -29,18 +29,48 @@ static void print_hex(FILE *out, mote_slice s, size_t max)
 }
 
 /* Prints text with control and non-ASCII bytes escaped (UTF-8 passes). */
+/* Length of the well-formed UTF-8 sequence at p (n bytes left), 0 if none. */
+static size_t utf8_len(const uint8_t *p, size_t n)
+{
+    size_t k = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (k == 0 || k > n || p[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < k; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return k;
+}
+
+/* Prints text quoted, so that it cannot drive the terminal: C0 and C1
+ * controls, DEL and bytes that are not well-formed UTF-8 are escaped. */
 static void print_text(FILE *out, mote_slice s, size_t max)
 {
     fputc('\'', out);
     size_t n = s.len < max ? s.len : max;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         uint8_t c = s.ptr[i];
-        if (c == '\'' || c == '\\')
+        if (c == '\'' || c == '\\') {
             fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f)
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
             fprintf(out, "\\x%02x", c);
-        else
+            i++;
+        } else if (c < 0x80) {
             fputc(c, out);
+            i++;
+        } else {
+            size_t k = utf8_len(s.ptr + i, n - i);
+            if (k == 2 && c == 0xc2 && s.ptr[i + 1] < 0xa0) { /* U+0080..U+009F */
+                fprintf(out, "\\u%04x", s.ptr[i + 1]);
+                i += 2;
+            } else if (k) {
+                fwrite(s.ptr + i, 1, k, out);
+                i += k;
+            } else {
+                fprintf(out, "\\x%02x", c);
+                i++;
+            }
+        }
     }
     fputc('\'', out);
     if (s.len > max)

@@ -102,6 +102,13 @@ printf '\x02\x02\x00\x05' >"$tmp/ber-int"
 run "padded INTEGER, --strict" 1 dump --strict "$tmp/ber-int" &&
     expect_in "$tmp/err" "redundant leading octet" "strict rejects padded INTEGER"
 
+# Strings cannot drive the terminal: ESC and C1 controls are escaped.
+printf '\x30\x0c\x0c\x0a\x41\xc2\x9b\x31\x6d\x1b\x5b\x33\x31\x6d' >"$tmp/ansi.der"
+run "control characters" 0 dump "$tmp/ansi.der" && {
+    expect_in "$tmp/out" "'A.u009b1m.x1b\[31m'" "controls escaped"
+    if LC_ALL=C grep -q $'\x1b' "$tmp/out"; then fail "raw ESC in output"; else pass "no raw ESC in output"; fi
+}
+
 # OIDs.
 run "oid dotted" 0 oid 1.2.840.113549.1.1.11 && expect_in "$tmp/out" "sha256WithRSAEncryption" "oid dotted -> name"
 run "oid name" 0 oid commonName && expect_in "$tmp/out" "^2.5.4.3 " "oid name -> dotted"
