@@ -838,11 +838,14 @@ static void ip_input(mote_net *s, const uint8_t *ip, size_t len)
         return;
     }
     mote_net_ip4 src = mote_load_be32(ip + 12), dst = mote_load_be32(ip + 16);
-    if (is_martian_src(src) || net_is_local_bcast(s, src) || (s->addr && src == s->addr)) {
+    int bcast = net_is_local_bcast(s, dst);
+    /* 0.0.0.0 is a valid source only for a UDP broadcast (a DHCP client) */
+    int unspec_ok = src == 0 && bcast && ip[9] == IPPROTO_UDP_;
+    if ((is_martian_src(src) && !unspec_ok) || net_is_local_bcast(s, src) ||
+        (s->addr && src == s->addr)) {
         s->ctr.ip_drop_header++;
         return;
     }
-    int bcast = net_is_local_bcast(s, dst);
     if (!bcast && dst != s->addr && s->addr) {
         s->ctr.ip_drop_dst++;
         return;

@@ -7,7 +7,9 @@
  *
  * Options:
  *   --tap NAME        TAP interface to create or attach to (default mote0)
- *   --addr A.B.C.D/N  static address and prefix length (required for now)
+ *   --addr A.B.C.D/N  static address and prefix length
+ *   --dhcp            get the address from a DHCP server instead (the lease
+ *                     is printed to stderr, and released on exit)
  *   --gw A.B.C.D      default gateway
  *   --mtu N           interface MTU (default: the interface's)
  *   --cc cubic|newreno   congestion control (default cubic)
@@ -20,6 +22,7 @@
  * on success, 1 on a network error, 2 on a usage error.
  */
 #include "mote/net.h"
+#include "mote/net_dhcp.h"
 #include "mote/net_pcap.h"
 #include "mote/net_tcp.h"
 #include "mote/posix.h"
@@ -40,6 +43,10 @@ typedef struct app {
     mote_net_pcap *pcap;
     FILE *pcap_file;
     mote_net *net;
+    mote_net_dhcp *dhcp;
+    mote_net_ip4 peer;
+    uint16_t port;
+    int serve, started_app;
     mote_log log;
     int verbose, stats;
     uv_signal_t sigint, sigterm;
@@ -60,7 +67,7 @@ typedef struct app {
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: mote-net [--tap NAME] --addr A.B.C.D/N [--gw A.B.C.D] [--mtu N]\n"
+            "usage: mote-net [--tap NAME] (--addr A.B.C.D/N [--gw A.B.C.D] | --dhcp) [--mtu N]\n"
             "                [--cc cubic|newreno] [--pcap FILE] [--stats] [--offload] [-v]\n"
             "                serve | get HOST PORT | put HOST PORT\n");
     exit(2);
@@ -287,6 +294,11 @@ static void finish(app *a, int code)
     a->exit_code = code;
     if (a->stats)
         print_stats(a);
+    if (a->dhcp) {
+        mote_net_dhcp_release(a->dhcp);
+        mote_net_dhcp_free(a->dhcp);
+        a->dhcp = NULL;
+    }
     if (a->flow) {
         mote_flow_close(a->flow);
         a->flow = NULL;
@@ -335,13 +347,61 @@ static int parse_cidr(const char *s, mote_net_ip4 *addr, mote_net_ip4 *mask)
     return 0;
 }
 
+static int start_app(app *a)
+{
+    int err;
+    if (a->serve) {
+        mote_net_udp_events ue = {udp_echo, NULL}, ud = {udp_discard, NULL};
+        a->echo_l = mote_net_tcp_listen(a->net, 7, 64, echo_accept, a, &err);
+        if (a->echo_l)
+            a->discard_l = mote_net_tcp_listen(a->net, 9, 64, discard_accept, a, &err);
+        if (a->discard_l)
+            a->echo_u = mote_net_udp_open(a->net, 7, &ue, a, &err);
+        if (a->echo_u)
+            a->discard_u = mote_net_udp_open(a->net, 9, &ud, a, &err);
+        if (!a->discard_u) {
+            fprintf(stderr, "mote-net: services: %s\n", mote_strerror(err));
+            return -1;
+        }
+        if (a->verbose)
+            fprintf(stderr, "mote-net: serving on %s\n", mote_posix_tap_name(a->tap));
+        return 0;
+    }
+    a->flow = mote_net_tcp_connect(a->net, a->peer, a->port, cli_connected, a, &err);
+    if (!a->flow) {
+        fprintf(stderr, "mote-net: connect: %s\n", mote_strerror(err));
+        return -1;
+    }
+    mote_flow_set_events(a->flow, &cli_events, a);
+    return 0;
+}
+
+static void on_dhcp(void *arg, int event, const mote_net_dhcp_lease *l)
+{
+    app *a = arg;
+    char ip[16], gw[16];
+    if (event == MOTE_NET_DHCP_LOST) {
+        fprintf(stderr, "mote-net: lease lost\n");
+        return;
+    }
+    mote_net_ip4_format(l->addr, ip, sizeof ip);
+    mote_net_ip4_format(l->router, gw, sizeof gw);
+    fprintf(stderr, "mote-net: %s %s router %s lease %us\n",
+            event == MOTE_NET_DHCP_BOUND ? "bound" : "renewed", ip, gw, (unsigned)l->lease_s);
+    if (event == MOTE_NET_DHCP_BOUND && !a->started_app) {
+        a->started_app = 1;
+        if (start_app(a) < 0)
+            finish(a, 1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static app a;
     const char *tapname = "mote0", *addr_s = NULL, *gw_s = NULL, *pcap_path = NULL;
     const char *cc_s = "cubic";
     size_t mtu = 0;
-    int offload = 0;
+    int offload = 0, dhcp = 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *o = argv[i];
@@ -359,6 +419,8 @@ int main(int argc, char **argv)
             pcap_path = argv[++i];
         else if (!strcmp(o, "--stats"))
             a.stats = 1;
+        else if (!strcmp(o, "--dhcp"))
+            dhcp = 1;
         else if (!strcmp(o, "--offload"))
             offload = 1;
         else if (!strcmp(o, "-v"))
@@ -366,12 +428,13 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (i >= argc || !addr_s)
+    if (i >= argc || (!addr_s == !dhcp))
         usage();
     const char *cmd = argv[i++];
-    mote_net_ip4 addr, mask, gw = 0, peer = 0;
+    mote_net_ip4 addr = 0, mask = 0, gw = 0, peer = 0;
     uint16_t port = 0;
-    if (parse_cidr(addr_s, &addr, &mask) < 0 || (gw_s && mote_net_ip4_parse(gw_s, &gw) < 0))
+    if ((addr_s && parse_cidr(addr_s, &addr, &mask) < 0) ||
+        (gw_s && mote_net_ip4_parse(gw_s, &gw) < 0))
         usage();
     int serve = !strcmp(cmd, "serve");
     if (!serve) {
@@ -445,34 +508,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "mote-net: stack: %s\n", mote_strerror(err));
         return 1;
     }
+    a.peer = peer;
+    a.port = port;
+    a.serve = serve;
     uv_timer_init(a.loop, &a.linger);
     uv_signal_init(a.loop, &a.sigint);
     uv_signal_init(a.loop, &a.sigterm);
     a.sigint.data = a.sigterm.data = &a;
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
-    if (serve) {
-        mote_net_udp_events ue = {udp_echo, NULL}, ud = {udp_discard, NULL};
-        a.echo_l = mote_net_tcp_listen(a.net, 7, 64, echo_accept, &a, &err);
-        if (a.echo_l)
-            a.discard_l = mote_net_tcp_listen(a.net, 9, 64, discard_accept, &a, &err);
-        if (a.discard_l)
-            a.echo_u = mote_net_udp_open(a.net, 7, &ue, &a, &err);
-        if (a.echo_u)
-            a.discard_u = mote_net_udp_open(a.net, 9, &ud, &a, &err);
-        if (!a.discard_u) {
-            fprintf(stderr, "mote-net: services: %s\n", mote_strerror(err));
+    if (dhcp) {
+        a.dhcp = mote_net_dhcp_start(a.net, "mote-net", on_dhcp, &a, &err);
+        if (!a.dhcp) {
+            fprintf(stderr, "mote-net: dhcp: %s\n", mote_strerror(err));
             return 1;
         }
-        if (a.verbose)
-            fprintf(stderr, "mote-net: serving on %s\n", mote_posix_tap_name(a.tap));
-    } else {
-        a.flow = mote_net_tcp_connect(a.net, peer, port, cli_connected, &a, &err);
-        if (!a.flow) {
-            fprintf(stderr, "mote-net: connect: %s\n", mote_strerror(err));
-            return 1;
-        }
-        mote_flow_set_events(a.flow, &cli_events, &a);
+    } else if (start_app(&a) < 0) {
+        return 1;
     }
     uv_run(a.loop, UV_RUN_DEFAULT);
     /* tear down: let background closes finish briefly, then free */

@@ -3,6 +3,7 @@
  * in-memory link and the counters. */
 #include "netutil.h"
 
+#include "mote/net_dhcp.h"
 #include "mote/net_pcap.h"
 
 #include <stdio.h>
@@ -898,6 +899,188 @@ START_TEST(test_pcap_recorder)
 }
 END_TEST
 
+/* ---- DHCP against a small server on the other stack ---- */
+
+typedef struct fake_dhcp {
+    mote_net_udp *u;
+    int silent, nak;
+    unsigned seen[8];
+    mote_net_ip4 last_ciaddr;
+    uint32_t lease_s;
+} fake_dhcp;
+
+static const uint8_t *dopt(const uint8_t *m, size_t len, uint8_t code)
+{
+    for (size_t i = 240; i + 1 < len;) {
+        if (m[i] == 0) {
+            i++;
+            continue;
+        }
+        if (m[i] == 255)
+            break;
+        if (m[i] == code)
+            return m + i;
+        i += 2u + m[i + 1];
+    }
+    return NULL;
+}
+
+static void fake_recv(void *arg, mote_net_udp *u, mote_net_ip4 src, uint16_t sport,
+                      const uint8_t *d, size_t len)
+{
+    (void)src, (void)sport;
+    fake_dhcp *f = arg;
+    ck_assert_uint_ge(len, 300);
+    ck_assert_uint_eq(d[0], 1);
+    ck_assert_uint_eq(mote_load_be32(d + 236), 0x63825363u);
+    const uint8_t *t = dopt(d, len, 53);
+    ck_assert_ptr_nonnull(t);
+    uint8_t type = t[2];
+    ck_assert_uint_lt(type, 8);
+    f->seen[type]++;
+    f->last_ciaddr = mote_load_be32(d + 12);
+    if (f->silent || (type != 1 && type != 3))
+        return;
+    uint8_t r[300];
+    memset(r, 0, sizeof r);
+    r[0] = 2;
+    r[1] = 1;
+    r[2] = 6;
+    memcpy(r + 4, d + 4, 4);    /* xid */
+    memcpy(r + 28, d + 28, 16); /* chaddr */
+    mote_store_be32(r + 16, MOTE_NET_IP4(10, 0, 0, 50));
+    mote_store_be32(r + 236, 0x63825363u);
+    size_t o = 240;
+    uint8_t rt = type == 1 ? 2 : (f->nak ? 6 : 5);
+    r[o++] = 53;
+    r[o++] = 1;
+    r[o++] = rt;
+    r[o++] = 54;
+    r[o++] = 4;
+    mote_store_be32(r + o, NT_B);
+    o += 4;
+    if (rt != 6) {
+        r[o++] = 1;
+        r[o++] = 4;
+        mote_store_be32(r + o, MOTE_NET_IP4(255, 255, 255, 0));
+        o += 4;
+        r[o++] = 3;
+        r[o++] = 4;
+        mote_store_be32(r + o, NT_B);
+        o += 4;
+        r[o++] = 51;
+        r[o++] = 4;
+        mote_store_be32(r + o, f->lease_s);
+        o += 4;
+    }
+    r[o++] = 255;
+    mote_net_ip4 to = f->last_ciaddr ? f->last_ciaddr : 0xffffffffu;
+    ck_assert_int_eq(mote_net_udp_sendto(u, to, 68, r, sizeof r), 0);
+}
+
+typedef struct dhcp_ev {
+    int bound, renewed, lost;
+    mote_net_dhcp_lease last;
+} dhcp_ev;
+
+static void dhcp_cb(void *arg, int event, const mote_net_dhcp_lease *l)
+{
+    dhcp_ev *e = arg;
+    if (event == MOTE_NET_DHCP_BOUND)
+        e->bound++;
+    else if (event == MOTE_NET_DHCP_RENEWED)
+        e->renewed++;
+    else if (event == MOTE_NET_DHCP_LOST)
+        e->lost++;
+    if (l)
+        e->last = *l;
+}
+
+START_TEST(test_dhcp_client)
+{
+    nt_pair p;
+    nt_pair_init(&p, NULL);
+    mote_net_set_addr(p.st[0], 0, 0, 0);
+    static fake_dhcp srv;
+    memset(&srv, 0, sizeof srv);
+    srv.lease_s = 100;
+    mote_net_udp_events sev = {fake_recv, NULL};
+    int err;
+    srv.u = mote_net_udp_open(p.st[1], 67, &sev, &srv, &err);
+    ck_assert_ptr_nonnull(srv.u);
+    dhcp_ev ev;
+    memset(&ev, 0, sizeof ev);
+    mote_net_dhcp *d = mote_net_dhcp_start(p.st[0], "mote-test", dhcp_cb, &ev, &err);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_ptr_null(mote_net_dhcp_start(p.st[0], NULL, dhcp_cb, &ev, &err));
+    ck_assert_int_eq(err, MOTE_EADDRINUSE);
+    nt_run(&p, MOTE_NS_PER_SEC);
+    ck_assert_int_eq(ev.bound, 1);
+    ck_assert_int_eq(mote_net_dhcp_state(d), MOTE_NET_DHCP_BOUND_STATE);
+    ck_assert_uint_eq(srv.seen[1], 1);
+    ck_assert_uint_eq(srv.seen[3], 1);
+    mote_net_ip4 a, m, g;
+    mote_net_get_addr(p.st[0], &a, &m, &g);
+    ck_assert_uint_eq(a, MOTE_NET_IP4(10, 0, 0, 50));
+    ck_assert_uint_eq(m, MOTE_NET_IP4(255, 255, 255, 0));
+    ck_assert_uint_eq(g, NT_B);
+    ck_assert_uint_eq(ev.last.lease_s, 100);
+    ck_assert_uint_eq(ev.last.t1_s, 50);
+    ck_assert_uint_eq(ev.last.t2_s, 84);
+    /* the stack answers at its new address */
+    mote_net_counters c0, c1;
+    uint8_t x[8] = {0};
+    ck_assert_int_eq(mote_net_ping(p.st[1], MOTE_NET_IP4(10, 0, 0, 50), 1, 1, x, 8), 0);
+    nt_run(&p, MOTE_NS_PER_SEC);
+    mote_net_get_counters(p.st[0], &c0);
+    ck_assert_uint_eq(c0.icmp_echo_in, 1);
+    /* T1: a unicast renewal from our address */
+    nt_run(&p, 50 * MOTE_NS_PER_SEC);
+    ck_assert_int_eq(ev.renewed, 1);
+    ck_assert_uint_eq(srv.seen[3], 2);
+    ck_assert_uint_eq(srv.last_ciaddr, MOTE_NET_IP4(10, 0, 0, 50));
+    /* a silent server: renewing, rebinding, then the lease is lost */
+    srv.silent = 1;
+    nt_run(&p, 51 * MOTE_NS_PER_SEC);
+    ck_assert_int_eq(mote_net_dhcp_state(d), MOTE_NET_DHCP_RENEWING);
+    nt_run(&p, 35 * MOTE_NS_PER_SEC);
+    ck_assert_int_eq(mote_net_dhcp_state(d), MOTE_NET_DHCP_REBINDING);
+    ck_assert_int_eq(ev.lost, 0);
+    nt_run(&p, 20 * MOTE_NS_PER_SEC);
+    ck_assert_int_eq(ev.lost, 1);
+    mote_net_get_addr(p.st[0], &a, NULL, NULL);
+    ck_assert_uint_eq(a, 0);
+    ck_assert_int_eq(mote_net_dhcp_state(d), MOTE_NET_DHCP_SELECTING);
+    /* the server comes back: bound again */
+    srv.silent = 0;
+    nt_run(&p, 70 * MOTE_NS_PER_SEC);
+    ck_assert_int_eq(ev.bound, 2);
+    /* a NAK on renewal drops the address and starts over */
+    srv.nak = 1;
+    nt_run(&p, 51 * MOTE_NS_PER_SEC);
+    ck_assert_int_eq(ev.lost, 2);
+    ck_assert_int_eq(mote_net_dhcp_state(d), MOTE_NET_DHCP_INIT);
+    unsigned discovers = srv.seen[1];
+    nt_run(&p, 5 * MOTE_NS_PER_SEC);
+    ck_assert_uint_le(srv.seen[1] - discovers, 1); /* no storm: one try per 10 s */
+    srv.nak = 0;
+    nt_run(&p, 70 * MOTE_NS_PER_SEC);
+    ck_assert_int_eq(ev.bound, 3);
+    /* release */
+    ck_assert_int_eq(mote_net_dhcp_release(d), 0);
+    nt_run(&p, MOTE_NS_PER_SEC);
+    ck_assert_uint_eq(srv.seen[7], 1);
+    mote_net_get_addr(p.st[0], &a, NULL, NULL);
+    ck_assert_uint_eq(a, 0);
+    ck_assert_int_eq(mote_net_dhcp_release(d), MOTE_ESTATE);
+    mote_net_get_counters(p.st[1], &c1);
+    (void)c1;
+    mote_net_dhcp_free(d);
+    mote_net_udp_close(srv.u);
+    nt_pair_free(&p);
+}
+END_TEST
+
 /* Random frames never crash the stack (a quick in-suite fuzz). */
 START_TEST(test_random_frames)
 {
@@ -956,6 +1139,7 @@ static Suite *net_suite(void)
     tcase_add_test(tc, test_counters_text);
     tcase_add_test(tc, test_random_frames);
     tcase_add_test(tc, test_pcap_recorder);
+    tcase_add_test(tc, test_dhcp_client);
     suite_add_tcase(s, tc);
     return s;
 }
