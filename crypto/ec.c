@@ -164,14 +164,19 @@ int mc_ec_scalar_set(mote_crypto_key_type type, const uint8_t *d, size_t d_len,
 {
     size_t fb = mc_curve_bytes(type);
     mpz_t z;
-    size_t i = 0;
-    /* Leading zero bytes are allowed; the value must fit the field size. */
-    while (i < d_len && d[i] == 0)
-        i++;
-    if (d_len - i > fb)
+    /* Leading zero bytes beyond the field size are allowed; they are
+     * checked together (no branch per secret byte), and the value is read
+     * from the last fb bytes. */
+    if (d_len > fb) {
+        if (!mote_ct_all_zero(d, d_len - fb))
+            return MOTE_ERANGE;
+        d += d_len - fb;
+        d_len = fb;
+    }
+    if (d_len == 0)
         return MOTE_ERANGE;
     mpz_init(z);
-    nettle_mpz_set_str_256_u(z, d_len - i, d + i);
+    nettle_mpz_set_str_256_u(z, d_len, d);
     int ok = ecc_scalar_set(s, z); /* 0 < z < n */
     mc_mpz_clear_secret(z);
     return ok ? 0 : MOTE_ERANGE;
