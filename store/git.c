@@ -2,14 +2,12 @@
  * git.c - the Git backend, through libgit2: objects in the repository's
  * object database (written loose, then gathered into packs in batches),
  * branches as refs/heads/<name> moved with compare-and-swap, and fetch and
- * push against Git remotes. Objects are written to memory first and, before
- * any branch moves, as one pack; packs of a size are merged once there are
+ * push against Git remotes. Objects are kept in memory first and written,
+ * before any branch moves, as one pack (pack.c); packs of a size are merged once there are
  * 16 of them, so a long run of commits leaves few packs and no loose
  * objects. Three-way merges are mote's, not libgit2's.
  */
 #include <git2.h>
-#include <git2/sys/mempack.h>
-#include <git2/sys/odb_backend.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +31,9 @@ typedef struct our_pack {
 typedef struct git_be {
     git_repository *repo;
     git_odb *odb;
-    git_odb_backend *mem;     /* in-memory writes, dumped as a pack on flush */
-    mote_store_hash *pending; /* the objects in `mem` */
+    st_pack_obj *pending; /* written since the last flush, kept in memory */
     size_t npend, cappend;
+    st_map pindex; /* id -> index + 1 in pending */
     our_pack *packs;
     size_t npacks;
     char *path;
@@ -93,19 +91,11 @@ static int g_open(git_be *g)
     int e = git_repository_open_ext(&g->repo, g->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
     if (!e)
         e = git_repository_odb(&g->odb, g->repo);
-    if (!e)
-        e = git_mempack_new(&g->mem);
-    if (!e) {
-        e = git_odb_add_backend(g->odb, g->mem, 1000);
-        if (e)
-            g->mem->free(g->mem);
-    }
     if (e) {
         git_odb_free(g->odb);
         git_repository_free(g->repo);
         g->odb = NULL;
         g->repo = NULL;
-        g->mem = NULL;
         return e == GIT_ENOTFOUND ? MOTE_ENOTFOUND : MOTE_EIO;
     }
     return 0;
@@ -113,19 +103,16 @@ static int g_open(git_be *g)
 
 static void g_shut(git_be *g)
 {
-    git_odb_free(g->odb); /* frees g->mem too */
+    git_odb_free(g->odb);
     git_repository_free(g->repo);
     g->odb = NULL;
     g->repo = NULL;
-    g->mem = NULL;
 }
 
 /* Reopens, dropping packs that were deleted (by us or by a repack in
- * another process). Only when nothing is waiting in memory. */
+ * another process). */
 static int g_reopen(git_be *g)
 {
-    if (g->npend)
-        return 0;
     g_shut(g);
     return g_open(g);
 }
@@ -153,6 +140,12 @@ static int read_once(git_be *g, const git_oid *oid, int *type, mote_buf *out)
 static int g_read(void *ctx, const mote_store_hash *id, int *type, mote_buf *out)
 {
     git_be *g = ctx;
+    void **pi = st_map_get(&g->pindex, id);
+    if (pi) {
+        const st_pack_obj *o = &g->pending[(uintptr_t)*pi - 1];
+        *type = o->type;
+        return mote_buf_append(out, o->data, o->len);
+    }
     git_oid oid;
     oid_of(&oid, id);
     size_t before = out->len;
@@ -168,6 +161,8 @@ static int g_read(void *ctx, const mote_store_hash *id, int *type, mote_buf *out
 static int g_exists(void *ctx, const mote_store_hash *id)
 {
     git_be *g = ctx;
+    if (st_map_get(&g->pindex, id))
+        return 1;
     git_oid oid;
     oid_of(&oid, id);
     /* with a re-scan of the packs when not found: another process may
@@ -182,23 +177,40 @@ static int g_write(void *ctx, int type, const void *data, size_t len, const mote
     oid_of(&want, id);
     /* no re-scan of the pack directory for each new object: at worst an
      * object another process just wrote is written twice */
-    if (git_odb_exists_ext(g->odb, &want, GIT_ODB_LOOKUP_NO_REFRESH))
+    if (st_map_get(&g->pindex, id) || git_odb_exists_ext(g->odb, &want, GIT_ODB_LOOKUP_NO_REFRESH))
         return 0;
     if (g->npend == g->cappend) {
-        size_t nc = g->cappend ? g->cappend * 2 : 256;
-        mote_store_hash *np = realloc(g->pending, nc * sizeof *np);
+        size_t nc = g->cappend ? g->cappend * 2 : 64;
+        st_pack_obj *np = realloc(g->pending, nc * sizeof *np);
         if (!np)
             return MOTE_ENOMEM;
         g->pending = np;
         g->cappend = nc;
     }
-    /* straight into the in-memory backend (git_odb_write would look for
-     * the object on disk again first) */
-    int e = g->mem->write(g->mem, &want, data, len, (git_object_t)type);
-    if (e)
-        return map_err(e);
-    g->pending[g->npend++] = *id;
+    st_pack_obj *o = &g->pending[g->npend];
+    o->data = malloc(len ? len : 1);
+    if (!o->data)
+        return MOTE_ENOMEM;
+    if (len)
+        memcpy(o->data, data, len);
+    o->len = len;
+    o->type = type;
+    o->id = *id;
+    int rc = st_map_put(&g->pindex, id, (void *)(uintptr_t)(g->npend + 1));
+    if (rc) {
+        free(o->data);
+        return rc;
+    }
+    g->npend++;
     return 0;
+}
+
+static void drop_pending(git_be *g)
+{
+    for (size_t i = 0; i < g->npend; i++)
+        free(g->pending[i].data);
+    g->npend = 0;
+    st_map_free(&g->pindex);
 }
 
 static void pack_paths(git_be *g, const char *name, char *pack, char *idx, size_t n)
@@ -222,10 +234,20 @@ static int add_pack(git_be *g, const char *name, unsigned level, mote_store_hash
     return 0;
 }
 
-/* Merges the packs of one level into one pack of the next level, once
- * there are PACKS_PER_LEVEL of them, so a long run of commits leaves a
- * logarithmic number of packs. The new pack is complete before the old
- * ones go. */
+/* The level of a pack of n objects: 0 below 64, then one more for each
+ * factor of PACKS_PER_LEVEL. */
+static unsigned pack_level(size_t n)
+{
+    unsigned l = 0;
+    for (size_t lim = 64; n >= lim && l < 8; lim *= PACKS_PER_LEVEL)
+        l++;
+    return l;
+}
+
+/* Merges the packs of one level into one bigger pack once there are
+ * PACKS_PER_LEVEL of them, so a long run of commits leaves a logarithmic
+ * number of packs and each object is rewritten a logarithmic number of
+ * times. The new pack is complete before the old ones go. */
 static void merge_packs(git_be *g, unsigned level)
 {
     size_t count = 0, total = 0;
@@ -282,12 +304,15 @@ static void merge_packs(git_be *g, unsigned level)
             g->packs[w++] = g->packs[i];
     }
     g->npacks = w;
-    if (add_pack(g, name, level + 1, ids, k) != 0)
+    unsigned nl = pack_level(k) > level ? pack_level(k) : level + 1;
+    if (add_pack(g, name, nl, ids, k) != 0)
         free(ids);
     g_reopen(g);
-    merge_packs(g, level + 1);
+    merge_packs(g, nl);
 }
 
+/* Writes what is waiting in memory as one pack, indexed and in place
+ * before it returns (a branch may then point at it). */
 /* Writes what is waiting in memory as one pack, indexed and in place
  * before it returns (a branch may then point at it). */
 static int g_flush(void *ctx)
@@ -295,34 +320,24 @@ static int g_flush(void *ctx)
     git_be *g = ctx;
     if (!g->npend)
         return 0;
-    git_packbuilder *pb = NULL;
-    int e = git_packbuilder_new(&pb, g->repo);
-    if (!e)
-        git_packbuilder_set_threads(pb, 1);
-    for (size_t i = 0; i < g->npend && !e; i++) {
-        git_oid oid;
-        oid_of(&oid, &g->pending[i]);
-        e = git_packbuilder_insert(pb, &oid, NULL);
+    char dir[4200], name[MOTE_STORE_HEX_LEN + 1];
+    snprintf(dir, sizeof dir, "%sobjects/pack", git_repository_path(g->repo));
+    int rc = st_pack_write(dir, g->pending, g->npend, name);
+    if (rc) {
+        mote_logf(g->log, MOTE_LOG_ERROR, "store.git", "writing a pack in %s failed: %s", dir,
+                  mote_strerror(rc));
+        return rc;
     }
-    if (!e)
-        e = git_packbuilder_write(pb, NULL, 0, NULL, NULL);
-    char name[MOTE_STORE_HEX_LEN + 1] = "";
-    if (!e && git_packbuilder_name(pb))
-        snprintf(name, sizeof name, "%s", git_packbuilder_name(pb));
-    git_packbuilder_free(pb);
-    if (e || !name[0]) {
-        mote_logf(g->log, MOTE_LOG_ERROR, "store.git", "writing a pack failed: %s", git_msg());
-        return MOTE_EIO;
-    }
-    git_mempack_reset(g->mem);
-    mote_store_hash *ids = g->pending;
+    mote_store_hash *ids = malloc(g->npend * sizeof *ids);
     size_t n = g->npend;
-    g->pending = NULL;
-    g->npend = g->cappend = 0;
-    if (add_pack(g, name, 0, ids, n) != 0)
-        free(ids);
-    git_odb_refresh(g->odb);
-    merge_packs(g, 0);
+    if (ids)
+        for (size_t i = 0; i < n; i++)
+            ids[i] = g->pending[i].id;
+    drop_pending(g);
+    unsigned level = pack_level(n);
+    if (!ids || add_pack(g, name, level, ids, n) != 0)
+        free(ids); /* only merging this pack later is lost */
+    merge_packs(g, level);
     return 0;
 }
 
@@ -462,6 +477,7 @@ static void g_close(void *ctx)
 {
     git_be *g = ctx;
     g_flush(g);
+    drop_pending(g);
     free(g->pending);
     for (size_t i = 0; i < g->npacks; i++)
         free(g->packs[i].ids);

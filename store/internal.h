@@ -148,6 +148,19 @@ void st_notify(mote_store_repo *r, const char *branch, const mote_store_hash *ol
                const mote_store_hash *new_head);
 extern const mote_store_hash st_empty_tree;
 
+/* One object for st_pack_write. */
+typedef struct st_pack_obj {
+    mote_store_hash id;
+    int type;
+    uint8_t *data;
+    size_t len;
+} st_pack_obj;
+
+/* Writes objs as objects/pack/pack-<name>.pack and .idx in packdir (the
+ * pack first, the index last, each through a temporary file and a rename). */
+int st_pack_write(const char *packdir, const st_pack_obj *objs, size_t n,
+                  char name[MOTE_STORE_HEX_LEN + 1]);
+
 /* git backend hooks, used by sync.c */
 int st_git_backend(mote_store_repo *r);
 
