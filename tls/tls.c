@@ -91,7 +91,6 @@ struct mote_tls {
     mote_buf hs_in;     /* handshake bytes not yet a whole message */
     mote_buf early_out; /* application data written before the handshake ended */
     mote_buf pending;   /* handshake messages before the hash is known */
-    uint8_t *scratch;   /* one record's worth, for decryption */
 
     tls_dir rd, wr;
     int rd_app; /* the read direction uses application keys */
@@ -541,18 +540,12 @@ static mote_tls *tls_alloc(const mote_tls_config *cfg, int server, int *err)
     t->alert = -1;
     mote_buf_init(&t->in, 5 + TLS_MAX_CIPHER);
     mote_buf_init(&t->out, 0);
-    mote_buf_init_secret(&t->app_in, 0);
+    mote_buf_init(&t->app_in, 0); /* plaintext: wiped at free */
     mote_buf_init_secret(&t->hs_in, TLS_MAX_HS_MSG + 4);
     mote_buf_init_secret(&t->early_out, EARLY_OUT_MAX);
     mote_buf_init(&t->pending, 4 * TLS_MAX_HS_MSG);
     mote_buf_init(&t->cookie, 0xffff);
     mote_buf_init(&t->peer_chain, TLS_MAX_HS_MSG);
-    t->scratch = malloc(TLS_MAX_CIPHER);
-    if (!t->scratch) {
-        free(t);
-        *err = MOTE_ENOMEM;
-        return NULL;
-    }
     return t;
 }
 
@@ -560,6 +553,11 @@ void mote_tls_free(mote_tls *t)
 {
     if (!t)
         return;
+    /* Records are decrypted in place in `in`, and application data waits
+     * in app_in: wipe both whole (they are not wiped on every reuse, which
+     * would halve the bulk rate). */
+    mote_wipe(t->in.data, t->in.cap);
+    mote_wipe(t->app_in.data, t->app_in.cap);
     mote_buf_free(&t->in);
     mote_buf_free(&t->out);
     mote_buf_free(&t->app_in);
@@ -571,10 +569,6 @@ void mote_tls_free(mote_tls *t)
     mote_crypto_aead_free(t->rd.aead);
     mote_crypto_aead_free(t->wr.aead);
     mote_crypto_kx_free(t->kx);
-    if (t->scratch) {
-        mote_wipe(t->scratch, TLS_MAX_CIPHER);
-        free(t->scratch);
-    }
     free(t->sni);
     mote_wipe(t, sizeof(*t));
     free(t);
@@ -1967,25 +1961,23 @@ static int handle_record(mote_tls *t, uint8_t type, uint8_t *hdr, uint8_t *body,
         uint8_t nonce[12];
         make_nonce(&t->rd, nonce);
         size_t clen = len - MOTE_CRYPTO_AEAD_TAG_LEN;
-        memcpy(t->scratch, body, clen);
 #ifdef MOTE_TLS_FUZZ_NOCRYPT
         (void)hdr;
         if (!mote_ct_all_zero(body + clen, MOTE_CRYPTO_AEAD_TAG_LEN))
 #else
-        if (mote_crypto_aead_open(t->rd.aead, nonce, 12, hdr, 5, t->scratch, clen, body + clen))
+        if (mote_crypto_aead_open(t->rd.aead, nonce, 12, hdr, 5, body, clen, body + clen))
 #endif
             return fail(t, MOTE_TLS_ALERT_BAD_RECORD_MAC, MOTE_EVERIFY,
                         "record failed authentication");
         t->rd.seq++;
         size_t n = clen;
-        while (n > 0 && t->scratch[n - 1] == 0)
+        while (n > 0 && body[n - 1] == 0)
             n--;
         if (n == 0)
             return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
                         "record with no content type");
-        type = t->scratch[n - 1];
+        type = body[n - 1];
         len = n - 1;
-        body = t->scratch;
         if (len > TLS_MAX_PLAIN)
             return fail(t, MOTE_TLS_ALERT_RECORD_OVERFLOW, MOTE_ELIMIT, "plaintext too long");
     } else if (type == CT_APPDATA) {
