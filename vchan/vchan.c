@@ -35,7 +35,8 @@ struct mote_vchan {
     int peer_seen; /* server: the client has been live */
     int shut;      /* we set our live byte to 0 */
     int want_read, want_write;
-    uint64_t spin_ns;
+    uint64_t spin_ns, spin_cur; /* the budget, and what adaptation left of it */
+    unsigned spin_skip;
     const mote_log *log;
 
     struct mote_vchan_shared *ctrl;
@@ -194,7 +195,7 @@ static mote_vchan *new_endpoint(const mote_vchan_backend *be, const mote_vchan_o
         mote_vchan_opts_default(&d);
         o = &d;
     }
-    v->spin_ns = o->spin_ns;
+    v->spin_ns = v->spin_cur = o->spin_ns;
     v->log = o->log;
     return v;
 }
@@ -222,6 +223,13 @@ mote_vchan *mote_vchan_server_new(const mote_vchan_backend *be, const mote_vchan
             ro = VCHAN_LARGE_ORDER;
         else if (lo == VCHAN_LARGE_ORDER && ro == VCHAN_LARGE_ORDER)
             ro = VCHAN_PAGE_ORDER;
+        /* A defaulted ring beside an in-page one gives up some size so
+         * the page list ends before that ring (a 1 MiB ring needs 256
+         * references, more than fit below offset 1024). */
+        while (check_orders(lo, ro) != 0 && o->read_min == 0 && lo > MOTE_VCHAN_MIN_DEFAULT)
+            lo--;
+        while (check_orders(lo, ro) != 0 && o->write_min == 0 && ro > MOTE_VCHAN_MIN_DEFAULT)
+            ro--;
     }
     mote_vchan *v = new_endpoint(be, o, 1);
     if (!v) {
@@ -474,7 +482,7 @@ int mote_vchan_read(mote_vchan *v, void *buf, size_t len, size_t *got)
         return rc;
     if (len == 0)
         return 0;
-    uint32_t n;
+    uint32_t n = 0;
     if ((rc = rd_ready(v, &n)) != 0)
         return rc;
     if (n == 0) {
@@ -517,7 +525,7 @@ int mote_vchan_write(mote_vchan *v, const void *buf, size_t len, size_t *put)
         return MOTE_ECLOSED;
     if (len == 0)
         return 0;
-    uint32_t n;
+    uint32_t n = 0;
     if ((rc = wr_space(v, &n)) != 0)
         return rc;
     if (n == 0) {
@@ -567,7 +575,7 @@ static int ready_now(mote_vchan *v)
     int st = peer_status(v);
     if (st < 0 || st == PEER_GONE)
         return 1;
-    uint32_t n;
+    uint32_t n = 0;
     if (v->want_read || !v->want_write) {
         if (rd_ready(v, &n) != 0 || n > 0)
             return 1;
@@ -629,25 +637,48 @@ int mote_vchan_wait(mote_vchan *v, int timeout_ms)
         rc = client_connect(v);
         return rc == MOTE_EAGAIN ? 0 : rc;
     }
-    /* Ask for the signals we wait for, then look (no lost wake-up). */
-    if (v->want_read || !v->want_write)
-        request_notify(v, VCHAN_NOTIFY_WRITE);
-    if (v->want_write)
-        request_notify(v, VCHAN_NOTIFY_READ);
     if (ready_now(v))
         return wait_result(v);
-    if (v->spin_ns && timeout_ms != 0) {
-        uint64_t end = now_ns() + v->spin_ns;
+    /* Spin first, adaptively: a spin that found nothing halves the next
+     * budget (down to none, with a full-budget probe every 32 blocking
+     * waits); one that succeeded restores it. While spinning our requests
+     * for signals are withdrawn, so a peer that acts meanwhile makes no
+     * system call for us. */
+    uint64_t budget = timeout_ms != 0 ? v->spin_cur : 0;
+    if (timeout_ms != 0 && budget == 0 && v->spin_ns && ++v->spin_skip >= 32) {
+        budget = v->spin_ns;
+        v->spin_skip = 0;
+    }
+    if (budget) {
+        __atomic_fetch_and(v->req_notify_p, (uint8_t) ~(VCHAN_NOTIFY_WRITE | VCHAN_NOTIFY_READ),
+                           __ATOMIC_RELAXED);
+        uint64_t end = now_ns() + budget;
         unsigned i = 0;
+        int hit = 0;
         for (;;) {
             cpu_relax();
-            if (ready_now(v))
-                return wait_result(v);
+            if (ready_now(v)) {
+                hit = 1;
+                break;
+            }
             if ((++i & 15) == 0 && now_ns() >= end)
                 break;
         }
+        v->spin_cur = hit ? v->spin_ns : (budget / 2 < 1000 ? 0 : budget / 2);
+        if (hit)
+            return wait_result(v);
     }
     for (;;) {
+        /* Ask for the signals we wait for, then look again (no lost
+         * wake-up). This is redone after every wake-up: a signal may be
+         * a late one for something we saw already, and the peer cleared
+         * our request when it sent it. */
+        if (v->want_read || !v->want_write)
+            request_notify(v, VCHAN_NOTIFY_WRITE);
+        if (v->want_write)
+            request_notify(v, VCHAN_NOTIFY_READ);
+        if (ready_now(v))
+            return wait_result(v);
         int rc = v->be.ev.wait(v->be.ev.ctx, timeout_ms);
         if (rc == MOTE_ECLOSED) {
             v->peer_gone = 1;
@@ -655,12 +686,8 @@ int mote_vchan_wait(mote_vchan *v, int timeout_ms)
         }
         if (rc)
             return rc;
-        if (ready_now(v) || timeout_ms == 0)
+        if (ready_now(v) || timeout_ms >= 0)
             return wait_result(v);
-        /* A stale or early signal: the condition is not there yet; the
-         * notify bits are still set, so block again. */
-        if (timeout_ms > 0)
-            return 0;
     }
 }
 
@@ -765,7 +792,7 @@ int mote_vchan_fd(mote_vchan *v)
 
 void mote_vchan_set_spin(mote_vchan *v, uint64_t spin_ns)
 {
-    v->spin_ns = spin_ns;
+    v->spin_ns = v->spin_cur = spin_ns;
 }
 
 int mote_vchan_shutdown(mote_vchan *v)

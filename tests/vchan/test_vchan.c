@@ -80,6 +80,11 @@ static int count_maps(void)
     return n;
 }
 
+static volatile uint8_t *page_of(mote_vchan *v)
+{
+    return (volatile uint8_t *)(uintptr_t)mote_vchan_shared_page(v);
+}
+
 static void uniq_name(char *buf, size_t len)
 {
     static unsigned counter;
@@ -205,8 +210,9 @@ static int side_run(struct side *s)
         if (m < 0)
             return s->err;
         if (m == 0) {
+            /* ten seconds without a signal is a lost wake-up */
             int rc = mote_vchan_wait(s->v, 10000);
-            if (rc && rc != MOTE_ETIMEDOUT)
+            if (rc)
                 return rc;
         }
     }
@@ -293,7 +299,7 @@ START_TEST(test_layout_pages_and_orders)
 {
     mote_vchan_backend sb, cb;
     ck_assert_int_eq(mote_vchan_mem_pair(&sb, &cb), 0);
-    mote_vchan_opts o = opts_orders(0, 5000); /* 64 KiB and 8 KiB */
+    mote_vchan_opts o = opts_orders(65536, 5000); /* 64 KiB and 8 KiB */
     int err = 0;
     mote_vchan *s = mote_vchan_server_new(&sb, &o, &err);
     ck_assert_ptr_nonnull(s);
@@ -315,6 +321,24 @@ START_TEST(test_layout_pages_and_orders)
     ck_assert_uint_eq(mote_vchan_writable(c), 65536);
     mote_vchan_close(s);
     mote_vchan_close(c);
+
+    /* the default: 1 MiB each; beside a 1 KiB ring 512 KiB */
+    ck_assert_int_eq(mote_vchan_mem_pair(&sb, &cb), 0);
+    o = opts_orders(0, 0);
+    s = mote_vchan_server_new(&sb, &o, &err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(mote_vchan_read_size(s), 1 << 20);
+    ck_assert_uint_eq(mote_vchan_write_size(s), 1 << 20);
+    mote_vchan_close(s);
+    cb.release(cb.release_ctx);
+    ck_assert_int_eq(mote_vchan_mem_pair(&sb, &cb), 0);
+    o = opts_orders(1024, 0);
+    s = mote_vchan_server_new(&sb, &o, &err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(mote_vchan_read_size(s), 1024);
+    ck_assert_uint_eq(mote_vchan_write_size(s), 512 << 10);
+    mote_vchan_close(s);
+    cb.release(cb.release_ctx);
 
     /* two rings asking for the same in-page slot: the second moves up */
     ck_assert_int_eq(mote_vchan_mem_pair(&sb, &cb), 0);
@@ -511,6 +535,119 @@ START_TEST(test_blocking)
 }
 END_TEST
 
+static int child_pingpong_reader(const char *name, void *arg)
+{
+    uint64_t total = *(uint64_t *)arg;
+    int err = 0;
+    mote_vchan *c = mote_vchan_client_init(name, NULL, &err);
+    if (!c)
+        return 10;
+    static uint8_t buf[65536];
+    uint64_t got_total = 0;
+    while (got_total < total) {
+        size_t got = 0;
+        int rc = mote_vchan_read(c, buf, sizeof(buf), &got);
+        if (rc == MOTE_EAGAIN) {
+            rc = mote_vchan_wait(c, 10000);
+            if (rc)
+                return rc == MOTE_ETIMEDOUT ? 13 : 11;
+            continue;
+        }
+        if (rc)
+            return 12;
+        got_total += got;
+    }
+    mote_vchan_close(c);
+    return 0;
+}
+
+START_TEST(test_no_lost_wakeup)
+{
+    /* Ring-sized writes against ring-sized reads hand the ring back and
+     * forth tens of thousands of times, spinning and blocking in turn;
+     * a wait that misses a signal stalls for its whole timeout. */
+    for (int k = 0; k < 2; k++) {
+        char name[64];
+        uniq_name(name, sizeof(name));
+        mote_vchan_opts o = opts_orders(0, k ? 65536 : 4096);
+        int err = 0;
+        mote_vchan *s = mote_vchan_server_init(name, &o, &err);
+        ck_assert_ptr_nonnull(s);
+        uint64_t total = full_or(k ? 256u << 20 : 64u << 20);
+        pid_t pid = fork_child(child_pingpong_reader, name, &total);
+        static uint8_t buf[65536];
+        for (uint64_t sent = 0; sent < total;) {
+            size_t put = 0;
+            int rc = mote_vchan_write(s, buf, sizeof(buf), &put);
+            if (rc == MOTE_EAGAIN) {
+                rc = mote_vchan_wait(s, 10000);
+                ck_assert_msg(rc == 0, "writer wait: %s", mote_error_name(rc));
+                continue;
+            }
+            ck_assert_int_eq(rc, 0);
+            sent += put;
+        }
+        ck_assert_int_eq(child_status(pid), 0);
+        mote_vchan_close(s);
+    }
+}
+END_TEST
+
+/* An events interface around the in-memory one that plays a late
+ * signal: on its first wait the peer's clear of our request bit and its
+ * signal arrive (for bytes the endpoint saw already); every wait checks
+ * that the endpoint has asked for a signal before it blocks. */
+static struct {
+    int (*inner_wait)(void *, int);
+    volatile uint8_t *page;
+    int calls, blocked_unasked;
+} lw;
+
+static int lw_wait(void *ctx, int timeout_ms)
+{
+    lw.calls++;
+    if (!(lw.page[22] & 2)) /* the server's READ request, in cli_notify */
+        lw.blocked_unasked++;
+    if (lw.calls == 1) {
+        lw.page[22] &= (uint8_t)~2;
+        return 0;
+    }
+    return lw.inner_wait(ctx, timeout_ms);
+}
+
+START_TEST(test_wakeup_after_late_signal)
+{
+    mote_vchan_backend sb, cb;
+    ck_assert_int_eq(mote_vchan_mem_pair(&sb, &cb), 0);
+    memset(&lw, 0, sizeof(lw));
+    lw.inner_wait = sb.ev.wait;
+    sb.ev.wait = lw_wait;
+    mote_vchan_opts o = opts_orders(0, 4096);
+    o.spin_ns = 0;
+    int err = 0;
+    mote_vchan *s = mote_vchan_server_new(&sb, &o, &err);
+    ck_assert_ptr_nonnull(s);
+    mote_vchan *c = mote_vchan_client_new(&cb, NULL, &err);
+    ck_assert_ptr_nonnull(c);
+    lw.page = page_of(s);
+    static uint8_t buf[8192];
+    size_t n;
+    ck_assert_int_eq(mote_vchan_write(s, buf, sizeof(buf), &n), 0);
+    ck_assert_uint_eq(n, 4096);
+    ck_assert_int_eq(mote_vchan_write(s, buf, 1, &n), MOTE_EAGAIN);
+    /* the ring stays full; the endpoint must ask again after the late
+     * signal before it blocks a second time */
+    ck_assert_int_eq(mote_vchan_wait(s, -1), MOTE_ETIMEDOUT);
+    ck_assert_int_ge(lw.calls, 2);
+    ck_assert_int_eq(lw.blocked_unasked, 0);
+    /* and the request is honoured: a read signals the server */
+    ck_assert_int_eq(mote_vchan_read(c, buf, 10, &n), 0);
+    ck_assert_int_eq(mote_vchan_wait(s, -1), 0);
+    mote_vchan_close(s);
+    mote_vchan_close(c);
+}
+END_TEST
+
 START_TEST(test_wraparound)
 {
     /* Indices start just below 2^32, so they wrap while the ring offsets
@@ -649,11 +786,6 @@ static void mem_pair_open(mote_vchan **s, mote_vchan **c, size_t rd, size_t wr)
     ck_assert_ptr_nonnull(*s);
     *c = mote_vchan_client_new(&cb, NULL, &err);
     ck_assert_ptr_nonnull(*c);
-}
-
-static volatile uint8_t *page_of(mote_vchan *v)
-{
-    return (volatile uint8_t *)(uintptr_t)mote_vchan_shared_page(v);
 }
 
 static void put32(volatile uint8_t *p, uint32_t v)
@@ -1176,6 +1308,8 @@ static Suite *vchan_suite(void)
     tcase_add_test(tc, test_inprocess_mem);
     tcase_add_test(tc, test_two_processes);
     tcase_add_test(tc, test_blocking);
+    tcase_add_test(tc, test_no_lost_wakeup);
+    tcase_add_test(tc, test_wakeup_after_late_signal);
     tcase_add_test(tc, test_wraparound);
     tcase_add_test(tc, test_peer_exits);
     tcase_add_test(tc, test_writer_blocked_when_peer_dies);

@@ -24,7 +24,8 @@
  * range) and only then used; the endpoint's own indices are kept in locals
  * and a peer that changes them is caught. A broken peer gives MOTE_EPROTO,
  * a peer that closed, exited or died gives MOTE_ECLOSED once the bytes it
- * wrote before have been read. An endpoint is used by one thread.
+ * wrote before have been read. An endpoint is used by one thread, and
+ * after fork() by one process only (closing a copy marks the side gone).
  */
 #ifndef MOTE_VCHAN_H
 #define MOTE_VCHAN_H
@@ -102,12 +103,14 @@ typedef struct mote_vchan mote_vchan;
 /* Ring orders: a ring holds 2^order bytes, 10 <= order <= 20. */
 #define MOTE_VCHAN_MIN_ORDER     10
 #define MOTE_VCHAN_MAX_ORDER     20
-#define MOTE_VCHAN_DEFAULT_ORDER 16 /* 64 KiB */
+#define MOTE_VCHAN_DEFAULT_ORDER 20 /* 1 MiB: see docs/vchan.md for why */
+#define MOTE_VCHAN_MIN_DEFAULT   16 /* a defaulted ring is never below 64 KiB */
 
 typedef struct mote_vchan_opts {
     /* Least ring sizes in bytes, as the server sees them: read_min for
      * the ring the client writes, write_min for the one the server writes.
-     * 0 means 64 KiB. Each ring gets the smallest order that holds its
+     * 0 means 1 MiB (512 KiB beside a 1 KiB in-page ring, whose slot the
+     * page list must not reach). Each ring gets the smallest order that holds its
      * minimum; 1024 or 2048 puts it inside the control page (only one ring
      * can take each of those two slots; the other is made larger). */
     size_t read_min, write_min;
@@ -121,7 +124,7 @@ typedef struct mote_vchan_opts {
     const mote_log *log; /* NULL: silent; must outlive the endpoint */
 } mote_vchan_opts;
 
-/* Defaults: 64 KiB rings, 20 µs spin, indices from 0, no log. */
+/* Defaults: 1 MiB rings, 20 µs spin, indices from 0, no log. */
 void mote_vchan_opts_default(mote_vchan_opts *o);
 
 /* Creates a server endpoint over a backend: shares the control page and
