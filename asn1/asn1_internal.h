@@ -29,6 +29,11 @@ int asn1_parse_header(const uint8_t *data, size_t pos, size_t end, int lax, asn1
                       mote_asn1_reason *reason, size_t *fault, mote_asn1_reason *lax_reason,
                       size_t *lax_fault);
 
+/* The index, within content octets that failed with `reason`, of the
+ * octet at fault where one can be named (an OID sub-identifier, a string
+ * character, the last octet of a BIT STRING), else 0. */
+size_t asn1_fault_index(mote_asn1_tag tag, mote_slice content, mote_asn1_reason reason);
+
 /* DER order of two encodings (X.690 11.6): <0, 0, >0. */
 int asn1_der_compare(mote_slice a, mote_slice b);
 

@@ -502,7 +502,8 @@ int mote_asn1_reader_finish(mote_asn1_reader *r)
 /* Reads an element with tag and records a content fault at its content. */
 static int value_fail(mote_asn1_reader *r, const mote_asn1_tlv *t, int rc, mote_asn1_reason reason)
 {
-    return mote_asn1_reader_fail(r, rc, t->offset + t->hdr_len, reason, t->tag);
+    return mote_asn1_reader_fail(
+        r, rc, t->offset + t->hdr_len + asn1_fault_index(t->tag, t->value, reason), reason, t->tag);
 }
 
 int mote_asn1_read_bool(mote_asn1_reader *r, bool *v)

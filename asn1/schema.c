@@ -97,10 +97,19 @@ static int schema_fail(mote_asn1_reader *r, const mote_asn1_field *f)
     return rc;
 }
 
+/* A fault in the content of t; stag is the type the content has (the
+ * field's own type under IMPLICIT tagging). */
+static int content_fail_as(mote_asn1_reader *r, const mote_asn1_tlv *t, mote_asn1_tag stag, int rc,
+                           mote_asn1_reason reason)
+{
+    return mote_asn1_reader_fail(
+        r, rc, t->offset + t->hdr_len + asn1_fault_index(stag, t->value, reason), reason, t->tag);
+}
+
 static int content_fail(mote_asn1_reader *r, const mote_asn1_tlv *t, int rc,
                         mote_asn1_reason reason)
 {
-    return mote_asn1_reader_fail(r, rc, t->offset + t->hdr_len, reason, t->tag);
+    return content_fail_as(r, t, t->tag, rc, reason);
 }
 
 static int read_fields_at(mote_asn1_reader *r, const mote_asn1_field *fields, uint8_t *base);
@@ -297,8 +306,12 @@ static int read_value(mote_asn1_reader *r, const mote_asn1_field *f, uint8_t *ba
     default:
         return schema_fail(r, f);
     }
-    if (rc)
-        return content_fail(r, &t, rc, reason);
+    if (rc) {
+        mote_asn1_tag stag = t.tag;
+        if (f->kind == MOTE_ASN1_K_TYPED_STRING)
+            stag = f->utag;
+        return content_fail_as(r, &t, stag, rc, reason);
+    }
     return 0;
 }
 

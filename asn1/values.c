@@ -167,57 +167,94 @@ static int32_t utf8_next(mote_slice s, size_t *i)
     return (int32_t)cp;
 }
 
-int mote_asn1_string_check(mote_asn1_tag tag, mote_slice v)
+/* Checks a string; on failure *bad is the index of the first octet at
+ * fault (for a truncated BMP/Universal string, the incomplete unit). */
+static int string_scan(mote_asn1_tag tag, mote_slice v, size_t *bad)
 {
-    size_t i;
+    size_t i, start;
     switch (tag) {
     case MOTE_ASN1_UTF8_STRING:
-        for (i = 0; i < v.len;)
-            if (utf8_next(v, &i) < 0)
+        for (i = 0; i < v.len;) {
+            start = i;
+            if (utf8_next(v, &i) < 0) {
+                *bad = start;
                 return MOTE_EDECODE;
+            }
+        }
         return 0;
     case MOTE_ASN1_NUMERIC_STRING:
         for (i = 0; i < v.len; i++)
             if (!((v.ptr[i] >= '0' && v.ptr[i] <= '9') || v.ptr[i] == ' '))
-                return MOTE_EDECODE;
+                return *bad = i, MOTE_EDECODE;
         return 0;
     case MOTE_ASN1_PRINTABLE_STRING:
         for (i = 0; i < v.len; i++)
             if (!printable_char(v.ptr[i]))
-                return MOTE_EDECODE;
+                return *bad = i, MOTE_EDECODE;
         return 0;
     case MOTE_ASN1_IA5_STRING:
         for (i = 0; i < v.len; i++)
             if (v.ptr[i] >= 0x80)
-                return MOTE_EDECODE;
+                return *bad = i, MOTE_EDECODE;
         return 0;
     case MOTE_ASN1_VISIBLE_STRING:
         for (i = 0; i < v.len; i++)
             if (v.ptr[i] < 0x20 || v.ptr[i] > 0x7e)
-                return MOTE_EDECODE;
+                return *bad = i, MOTE_EDECODE;
         return 0;
     case MOTE_ASN1_TELETEX_STRING:
         return 0;
     case MOTE_ASN1_BMP_STRING:
         if (v.len % 2)
-            return MOTE_EDECODE;
+            return *bad = v.len - 1, MOTE_EDECODE;
         for (i = 0; i < v.len; i += 2) {
             uint16_t u = mote_load_be16(v.ptr + i);
             if (u >= 0xd800 && u <= 0xdfff)
-                return MOTE_EDECODE;
+                return *bad = i, MOTE_EDECODE;
         }
         return 0;
     case MOTE_ASN1_UNIVERSAL_STRING:
         if (v.len % 4)
-            return MOTE_EDECODE;
+            return *bad = v.len / 4 * 4, MOTE_EDECODE;
         for (i = 0; i < v.len; i += 4) {
             uint32_t u = mote_load_be32(v.ptr + i);
             if (u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff))
-                return MOTE_EDECODE;
+                return *bad = i, MOTE_EDECODE;
         }
         return 0;
     default:
         return MOTE_EINVAL;
+    }
+}
+
+int mote_asn1_string_check(mote_asn1_tag tag, mote_slice v)
+{
+    size_t bad = 0;
+    return string_scan(tag, v, &bad);
+}
+
+size_t asn1_fault_index(mote_asn1_tag tag, mote_slice c, mote_asn1_reason reason)
+{
+    size_t bad = 0;
+    switch (reason) {
+    case MOTE_ASN1_R_NONMINIMAL_OID: {
+        int start = 1;
+        for (size_t i = 0; i < c.len; i++) {
+            if (start && c.ptr[i] == 0x80)
+                return i;
+            start = !(c.ptr[i] & 0x80);
+        }
+        return 0;
+    }
+    case MOTE_ASN1_R_BAD_OID:
+    case MOTE_ASN1_R_BIT_STRING_PADDING:
+    case MOTE_ASN1_R_BIT_STRING_TRAILING:
+        return c.len ? c.len - 1 : 0;
+    case MOTE_ASN1_R_BAD_STRING:
+        string_scan(tag, c, &bad);
+        return bad < c.len ? bad : 0;
+    default:
+        return 0;
     }
 }
 

@@ -396,29 +396,31 @@ START_TEST(test_strings)
         const char *value;
         size_t len;
         int ok;
+        size_t at; /* index of the first bad octet */
     } cases[] = {
-        {MOTE_ASN1_UTF8_STRING, "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15, 1},
-        {MOTE_ASN1_UTF8_STRING, "\xc0\xaf", 2, 0},         /* overlong '/' */
-        {MOTE_ASN1_UTF8_STRING, "\xed\xa0\x80", 3, 0},     /* surrogate */
-        {MOTE_ASN1_UTF8_STRING, "\xf4\x90\x80\x80", 4, 0}, /* past U+10FFFF */
-        {MOTE_ASN1_UTF8_STRING, "\xe2\x82", 2, 0},         /* truncated */
-        {MOTE_ASN1_PRINTABLE_STRING, "Let's Encrypt (R3) +,-./:=?", 27, 1},
-        {MOTE_ASN1_PRINTABLE_STRING, "a@b", 3, 0},
-        {MOTE_ASN1_PRINTABLE_STRING, "a*b", 3, 0},
-        {MOTE_ASN1_PRINTABLE_STRING, "a&b", 3, 0},
-        {MOTE_ASN1_IA5_STRING, "user@example.com", 16, 1},
-        {MOTE_ASN1_IA5_STRING, "\x80", 1, 0},
-        {MOTE_ASN1_NUMERIC_STRING, "123 456", 7, 1},
-        {MOTE_ASN1_NUMERIC_STRING, "12a", 3, 0},
-        {MOTE_ASN1_VISIBLE_STRING, "Visible ~", 9, 1},
-        {MOTE_ASN1_VISIBLE_STRING, "tab\t", 4, 0},
-        {MOTE_ASN1_TELETEX_STRING, "caf\xe9", 4, 1},
-        {MOTE_ASN1_BMP_STRING, "\x00h\x00\xe9\x20\xac", 6, 1},
-        {MOTE_ASN1_BMP_STRING, "\x00h\x00", 3, 0},
-        {MOTE_ASN1_BMP_STRING, "\xd8\x00", 2, 0},
-        {MOTE_ASN1_UNIVERSAL_STRING, "\x00\x00\x00h\x00\x01\xf6\x00", 8, 1},
-        {MOTE_ASN1_UNIVERSAL_STRING, "\x00\x11\x00\x00", 4, 0},
-        {MOTE_ASN1_UNIVERSAL_STRING, "\x00\x00\x00", 3, 0},
+        {MOTE_ASN1_UTF8_STRING, "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15, 1, 0},
+        {MOTE_ASN1_UTF8_STRING, "\xc0\xaf", 2, 0, 0},         /* overlong '/' */
+        {MOTE_ASN1_UTF8_STRING, "\xed\xa0\x80", 3, 0, 0},     /* surrogate */
+        {MOTE_ASN1_UTF8_STRING, "\xf4\x90\x80\x80", 4, 0, 0}, /* past U+10FFFF */
+        {MOTE_ASN1_UTF8_STRING, "\xe2\x82", 2, 0, 0},         /* truncated */
+        {MOTE_ASN1_UTF8_STRING, "ab\xff", 3, 0, 2},
+        {MOTE_ASN1_PRINTABLE_STRING, "Let's Encrypt (R3) +,-./:=?", 27, 1, 0},
+        {MOTE_ASN1_PRINTABLE_STRING, "a@b", 3, 0, 1},
+        {MOTE_ASN1_PRINTABLE_STRING, "a*b", 3, 0, 1},
+        {MOTE_ASN1_PRINTABLE_STRING, "a&b", 3, 0, 1},
+        {MOTE_ASN1_IA5_STRING, "user@example.com", 16, 1, 0},
+        {MOTE_ASN1_IA5_STRING, "\x80", 1, 0, 0},
+        {MOTE_ASN1_NUMERIC_STRING, "123 456", 7, 1, 0},
+        {MOTE_ASN1_NUMERIC_STRING, "12a", 3, 0, 2},
+        {MOTE_ASN1_VISIBLE_STRING, "Visible ~", 9, 1, 0},
+        {MOTE_ASN1_VISIBLE_STRING, "tab\t", 4, 0, 3},
+        {MOTE_ASN1_TELETEX_STRING, "caf\xe9", 4, 1, 0},
+        {MOTE_ASN1_BMP_STRING, "\x00h\x00\xe9\x20\xac", 6, 1, 0},
+        {MOTE_ASN1_BMP_STRING, "\x00h\x00", 3, 0, 2},
+        {MOTE_ASN1_BMP_STRING, "\xd8\x00", 2, 0, 0},
+        {MOTE_ASN1_UNIVERSAL_STRING, "\x00\x00\x00h\x00\x01\xf6\x00", 8, 1, 0},
+        {MOTE_ASN1_UNIVERSAL_STRING, "\x00\x11\x00\x00", 4, 0, 0},
+        {MOTE_ASN1_UNIVERSAL_STRING, "\x00\x00\x00", 3, 0, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mote_slice v = mote_slice_make(cases[i].value, cases[i].len);
@@ -443,7 +445,8 @@ START_TEST(test_strings)
         } else {
             ck_assert_msg(rc == MOTE_EDECODE, "case %zu: read %d", i, rc);
             ck_assert_int_eq(r.error.reason, MOTE_ASN1_R_BAD_STRING);
-            ck_assert_uint_eq(r.error.offset, 2);
+            ck_assert_msg(r.error.offset == 2 + cases[i].at, "case %zu: offset %zu", i,
+                          r.error.offset);
         }
         mote_buf_free(&b);
     }
@@ -813,17 +816,17 @@ static const struct bad_case bad_cases[] = {
     {"BIT STRING empty", "0300", MOTE_EDECODE, MOTE_ASN1_R_BAD_BIT_STRING, 2},
     {"BIT STRING unused 8", "030208ff", MOTE_EDECODE, MOTE_ASN1_R_BAD_BIT_STRING, 2},
     {"BIT STRING unused bits with no data", "030103", MOTE_EDECODE, MOTE_ASN1_R_BAD_BIT_STRING, 2},
-    {"BIT STRING non-zero padding", "030204ff", MOTE_EDECODE, MOTE_ASN1_R_BIT_STRING_PADDING, 2},
+    {"BIT STRING non-zero padding", "030204ff", MOTE_EDECODE, MOTE_ASN1_R_BIT_STRING_PADDING, 3},
     {"NULL with content", "050100", MOTE_EDECODE, MOTE_ASN1_R_BAD_NULL, 2},
     {"OID empty", "0600", MOTE_EDECODE, MOTE_ASN1_R_BAD_OID, 2},
     {"OID sub-identifier 0x80 0x01",
      "0603"
      "2a8001",
-     MOTE_EDECODE, MOTE_ASN1_R_NONMINIMAL_OID, 2},
+     MOTE_EDECODE, MOTE_ASN1_R_NONMINIMAL_OID, 3},
     {"OID first sub-identifier 0x80", "06028001", MOTE_EDECODE, MOTE_ASN1_R_NONMINIMAL_OID, 2},
-    {"OID unfinished last sub-identifier", "06022a86", MOTE_EDECODE, MOTE_ASN1_R_BAD_OID, 2},
+    {"OID unfinished last sub-identifier", "06022a86", MOTE_EDECODE, MOTE_ASN1_R_BAD_OID, 3},
     {"PrintableString with '@' (right length)", "13024140", MOTE_EDECODE, MOTE_ASN1_R_BAD_STRING,
-     2},
+     3},
     {"UTF8String overlong", "0c02c0af", MOTE_EDECODE, MOTE_ASN1_R_BAD_STRING, 2},
     {"UTCTime without seconds",
      "170b3530303130313030303"

@@ -153,10 +153,12 @@ typedef enum mote_asn1_reason {
 /* Where and why decoding failed. offset counts bytes from the start of the
  * input given to the reader (plus any base offset the reader was given):
  * for a fault in an element's header it is the octet at fault (the
- * identifier octet, or the first length octet); for a fault in a value
- * (a bad BOOLEAN, INTEGER, string, time, ...) it is the first content
- * octet; for a missing, unexpected or trailing element it is where that
- * element starts. */
+ * identifier octet, or the first length octet); for a fault in a value it
+ * is the octet at fault where one can be named (the OID sub-identifier
+ * starting with 0x80, the first bad string character, the padded last
+ * octet of a BIT STRING), else the first content octet (a bad BOOLEAN,
+ * INTEGER or time); for a missing, unexpected or trailing element it is
+ * where that element starts. */
 typedef struct mote_asn1_error {
     size_t offset;
     mote_asn1_reason reason;
