@@ -35,8 +35,34 @@ struct mote_net_link {
     struct link_end ends[2];
     struct link_dir dirs[2];
     mote_timer *timer;
-    uint64_t armed_at; /* 0: not armed */
+    uint64_t armed_at;        /* 0: not armed */
+    struct link_frame *spare; /* freed frames of full size, for reuse */
+    size_t nspare;
 };
+
+#define LINK_SPARE_MAX 64
+
+static struct link_frame *frame_get(mote_net_link *l)
+{
+    struct link_frame *f = l->spare;
+    if (f) {
+        l->spare = f->next;
+        l->nspare--;
+        return f;
+    }
+    return malloc(sizeof *f + l->cfg.mtu + 14);
+}
+
+static void frame_put(mote_net_link *l, struct link_frame *f)
+{
+    if (l->nspare >= LINK_SPARE_MAX) {
+        free(f);
+        return;
+    }
+    f->next = l->spare;
+    l->spare = f;
+    l->nspare++;
+}
 
 void mote_net_link_config_default(mote_net_link_config *cfg)
 {
@@ -114,7 +140,7 @@ static int link_send(void *ctx, const uint8_t *frame, size_t len)
             d->st.queue_drops++;
             return c ? 0 : MOTE_EAGAIN;
         }
-        struct link_frame *f = malloc(sizeof *f + len);
+        struct link_frame *f = frame_get(l);
         if (!f)
             return MOTE_ENOMEM;
         f->len = len;
@@ -172,7 +198,7 @@ static void link_timer(void *arg)
         struct link_end *to = &l->ends[1 - best];
         if (to->fn)
             to->fn(to->arg, f->data, f->len);
-        free(f);
+        frame_put(l, f);
     }
     rearm(l);
 }
@@ -226,6 +252,11 @@ void mote_net_link_free(mote_net_link *l)
             free(f);
             f = n;
         }
+    }
+    while (l->spare) {
+        struct link_frame *n = l->spare->next;
+        free(l->spare);
+        l->spare = n;
     }
     mote_timer_free(l->clock, l->timer);
     free(l);
