@@ -113,33 +113,103 @@ void mote_x509_name_clear(mote_x509_name *n)
 
 /* ---- comparison form ----------------------------------------------------- */
 
-/* Appends a string value with leading/trailing spaces removed, inner runs
- * of spaces collapsed to one, and ASCII letters folded to lower case
- * (RFC 5280 7.1 / RFC 4518 insignificant space handling, ASCII case
- * folding). */
+/* RFC 4518 2.2 "Map", in part: characters mapped to nothing, whitespace
+ * mapped to SPACE, and case folding (RFC 3454 table B.2) for the Basic
+ * Latin, Latin-1, Latin Extended-A, Greek and Cyrillic letters. Returns the
+ * folded code point, or 0 for "map to nothing". NFKC normalisation is not
+ * done. */
+static uint32_t map_cp(uint32_t c)
+{
+    if (c == 0x09 || c == 0x0A || c == 0x0B || c == 0x0C || c == 0x0D || c == 0x85 || c == 0xA0 ||
+        c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+        c == 0x205F || c == 0x3000)
+        return ' ';
+    if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x034F || c == 0x1806 ||
+        (c >= 0x180B && c <= 0x180E) || (c >= 0x200B && c <= 0x200F) || c == 0x2060 ||
+        (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFFC)
+        return 0;
+    if (c >= 'A' && c <= 'Z')
+        return c + 32;
+    if (c < 0x80)
+        return c;
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+        return c + 32;
+    if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+        return (c & 1) ? c : c + 1;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+        return (c & 1) ? c + 1 : c;
+    if (c == 0x178)
+        return 0xFF;
+    if (c >= 0x391 && c <= 0x3AB && c != 0x3A2)
+        return c + 32;
+    if (c >= 0x410 && c <= 0x42F)
+        return c + 32;
+    if (c >= 0x400 && c <= 0x40F)
+        return c + 80;
+    return c;
+}
+
+static int put_utf8(mote_buf *out, uint32_t c)
+{
+    uint8_t b[4];
+    size_t n;
+    if (c < 0x80) {
+        b[0] = (uint8_t)c;
+        n = 1;
+    } else if (c < 0x800) {
+        b[0] = (uint8_t)(0xC0 | (c >> 6));
+        b[1] = (uint8_t)(0x80 | (c & 0x3F));
+        n = 2;
+    } else if (c < 0x10000) {
+        b[0] = (uint8_t)(0xE0 | (c >> 12));
+        b[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        b[2] = (uint8_t)(0x80 | (c & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (uint8_t)(0xF0 | (c >> 18));
+        b[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+        b[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        b[3] = (uint8_t)(0x80 | (c & 0x3F));
+        n = 4;
+    }
+    return mote_buf_append(out, b, n);
+}
+
+/* Next code point of UTF-8 text (already checked by libmote-asn1, or
+ * produced by it); a malformed byte is taken as itself. */
+static uint32_t next_cp(const uint8_t *p, size_t n, size_t *i)
+{
+    uint8_t b = p[*i];
+    size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
+    if (*i + len > n)
+        len = 1;
+    uint32_t c = len == 1 ? b : len == 2 ? (b & 0x1Fu) : len == 3 ? (b & 0x0Fu) : (b & 0x07u);
+    for (size_t k = 1; k < len; k++)
+        c = c << 6 | (p[*i + k] & 0x3Fu);
+    *i += len;
+    return c;
+}
+
+/* Appends a string value (UTF-8) in its comparison form: mapped as above,
+ * then RFC 4518 2.6.1 insignificant space handling (leading and trailing
+ * spaces removed, inner runs of spaces reduced to one). */
 static int append_folded(mote_buf *out, const uint8_t *p, size_t n)
 {
     size_t i = 0;
-    while (i < n && p[i] == ' ')
-        i++;
-    size_t end = n;
-    while (end > i && p[end - 1] == ' ')
-        end--;
-    int space = 0;
-    for (; i < end; i++) {
-        uint8_t ch = p[i];
-        if (ch == ' ') {
-            space = 1;
+    int pending_space = 0, started = 0;
+    while (i < n) {
+        uint32_t c = map_cp(next_cp(p, n, &i));
+        if (c == 0)
+            continue;
+        if (c == ' ') {
+            pending_space = started;
             continue;
         }
-        if (space) {
-            if (mote_buf_append_byte(out, ' ') != 0)
-                return MOTE_ENOMEM;
-            space = 0;
-        }
-        if (ch >= 'A' && ch <= 'Z')
-            ch = (uint8_t)(ch - 'A' + 'a');
-        if (mote_buf_append_byte(out, ch) != 0)
+        if (pending_space && mote_buf_append_byte(out, ' ') != 0)
+            return MOTE_ENOMEM;
+        pending_space = 0;
+        started = 1;
+        if (put_utf8(out, c) != 0)
             return MOTE_ENOMEM;
     }
     return 0;

@@ -330,6 +330,23 @@ START_TEST(test_names_compare_print)
     mote_x509_cert *a = make_cert(&p, "CN=Foo  Bar ,O=Exa\\,mple,C=US", k, k, NULL, tw_ca);
     mote_x509_cert *c = make_cert(&p, "CN=foo bar,O=EXA\\,MPLE,C=US", k, k, NULL, tw_ca);
     mote_x509_cert *d = make_cert(&p, "CN=foo baz,O=EXA\\,MPLE,C=US", k, k, NULL, tw_ca);
+    /* RFC 4518 mapping beyond ASCII: case folding of Latin-1, Greek and
+     * Cyrillic letters, other spaces as SPACE, soft hyphens dropped. */
+    mote_x509_cert *u1 = make_cert(&p,
+                                   "CN=\xc3\x89"
+                                   "COLE \xce\x91\xce\x92 \xd0\x96\xc2\xa0x",
+                                   k, k, NULL, tw_ca);
+    mote_x509_cert *u2 = make_cert(&p,
+                                   "CN=\xc3\xa9"
+                                   "co\xc2\xad"
+                                   "le \xce\xb1\xce\xb2 \xd0\xb6 x",
+                                   k, k, NULL, tw_ca);
+    mote_x509_cert *u3 = make_cert(&p, "CN=ecole \xce\xb1\xce\xb2 \xd0\xb6 x", k, k, NULL, tw_ca);
+    ck_assert(mote_x509_name_equal(mote_x509_cert_subject(u1), mote_x509_cert_subject(u2)));
+    ck_assert(!mote_x509_name_equal(mote_x509_cert_subject(u1), mote_x509_cert_subject(u3)));
+    mote_x509_cert_free(u1);
+    mote_x509_cert_free(u2);
+    mote_x509_cert_free(u3);
     ck_assert(mote_x509_name_equal(mote_x509_cert_subject(a), mote_x509_cert_subject(c)));
     ck_assert(!mote_x509_name_equal(mote_x509_cert_subject(a), mote_x509_cert_subject(d)));
     mote_buf out;

@@ -84,9 +84,10 @@ int mote_x509_name_parse(mote_slice der, mote_x509_name *out);
 void mote_x509_name_clear(mote_x509_name *n);
 
 /* 1 if two names are equal per RFC 5280 section 7.1: the same RDNs in the
- * same order, each the same set of attributes, string values compared after
- * removing leading, trailing and repeated inner spaces and folding ASCII
- * case; other values byte for byte. */
+ * same order, each the same set of attributes, string values (of any string
+ * type) compared as UTF-8 after RFC 4518 mapping (case folding for Latin,
+ * Greek and Cyrillic letters; no NFKC) and insignificant space handling;
+ * other values byte for byte. */
 int mote_x509_name_equal(const mote_x509_name *a, const mote_x509_name *b);
 
 /* Appends the RFC 4514 string form ("CN=example.com,O=Example") to out:
