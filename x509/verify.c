@@ -777,6 +777,17 @@ static int try_issuer(struct vctx *v, mote_x509_cert *x, int anchor)
              v->o->max_intermediates);
         return 0;
     }
+    if (v->o->n_sig_algs) {
+        size_t k = 0;
+        while (k < v->o->n_sig_algs && v->o->sig_algs[k] != c->sig_alg)
+            k++;
+        if (k == v->o->n_sig_algs) {
+            fail(v, progress, MOTE_X509_CHECK_ALGORITHM, depth - 1, c,
+                 "signature algorithm %s not among those allowed",
+                 mote_x509_sig_alg_name(c->sig_alg));
+            return 0;
+        }
+    }
     int rc = 1;
     for (size_t i = 0; i < v->n_memo; i++)
         if (v->memo[i].child == c && v->memo[i].issuer == x)

@@ -122,9 +122,40 @@ static int run_case(json_t *tc, mote_x509_profile profile, char *why, size_t wn)
         o.now.sec = sec;
     }
     json_t *sa = json_object_get(tc, "signature_algorithms");
+    mote_x509_sig_alg algs[16];
+    size_t n_algs = 0;
     if (json_is_array(sa) && json_array_size(sa) > 0) {
-        snprintf(why, wn, "signature_algorithms constraint not supported by the harness");
-        return -1;
+        static const struct {
+            const char *name;
+            mote_x509_sig_alg a[3];
+        } map[] = {
+            {"RSA_WITH_SHA256", {MOTE_X509_SIG_RSA_PKCS1_SHA256}},
+            {"RSA_WITH_SHA384", {MOTE_X509_SIG_RSA_PKCS1_SHA384}},
+            {"RSA_WITH_SHA512", {MOTE_X509_SIG_RSA_PKCS1_SHA512}},
+            {"RSASSA_PSS",
+             {MOTE_X509_SIG_RSA_PSS_SHA256, MOTE_X509_SIG_RSA_PSS_SHA384,
+              MOTE_X509_SIG_RSA_PSS_SHA512}},
+            {"ECDSA_WITH_SHA256", {MOTE_X509_SIG_ECDSA_SHA256}},
+            {"ECDSA_WITH_SHA384", {MOTE_X509_SIG_ECDSA_SHA384}},
+            {"ECDSA_WITH_SHA512", {MOTE_X509_SIG_ECDSA_SHA512}},
+            {"ED25519", {MOTE_X509_SIG_ED25519}},
+        };
+        size_t i;
+        json_t *e;
+        json_array_foreach(sa, i, e)
+        {
+            const char *nm = json_string_value(e);
+            for (size_t k = 0; nm && k < sizeof(map) / sizeof(map[0]); k++)
+                if (strcmp(map[k].name, nm) == 0)
+                    for (size_t j = 0; j < 3 && map[k].a[j] && n_algs < 16; j++)
+                        algs[n_algs++] = map[k].a[j];
+            /* Algorithms mote never verifies (SHA-1, SHA-3, DSA, Ed448,
+             * GOST) add nothing: they fail anyway. */
+        }
+        if (n_algs == 0)
+            algs[n_algs++] = MOTE_X509_SIG_UNKNOWN; /* nothing allowed */
+        o.sig_algs = algs;
+        o.n_sig_algs = n_algs;
     }
     json_t *eku = json_object_get(tc, "extended_key_usage");
     if (json_is_array(eku) && json_array_size(eku) > 0) {

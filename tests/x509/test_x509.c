@@ -197,6 +197,19 @@ START_TEST(test_verify_failures_name_depth)
     ck_assert_int_eq(res.check, MOTE_X509_CHECK_PEER_NAME);
     mote_x509_verify_result_clear(&res);
 
+    /* signature algorithm allow-list */
+    mote_x509_verify_opts_init(&o, (mote_time){T0, 0});
+    mote_x509_sig_alg only_rsa = MOTE_X509_SIG_RSA_PKCS1_SHA256;
+    o.sig_algs = &only_rsa;
+    o.n_sig_algs = 1;
+    ck_assert_int_eq(verify(&p, &o, &res), MOTE_EVERIFY);
+    ck_assert_int_eq(res.check, MOTE_X509_CHECK_ALGORITHM);
+    mote_x509_verify_result_clear(&res);
+    mote_x509_sig_alg ec = MOTE_X509_SIG_ECDSA_SHA256;
+    o.sig_algs = &ec;
+    ck_assert_int_eq(verify(&p, &o, &res), 0);
+    mote_x509_verify_result_clear(&res);
+
     /* wrong purpose */
     mote_x509_verify_opts_init(&o, (mote_time){T0, 0});
     mote_slice client = mote_asn1_oid_bytes(MOTE_ASN1_OID_KP_CLIENT_AUTH);

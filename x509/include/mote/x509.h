@@ -394,6 +394,11 @@ typedef struct mote_x509_verify_opts {
     bool any_eku;           /* skip the EKU check entirely */
     uint32_t key_usage;     /* MOTE_X509_KU_* bits the peer must have (if it has KU) */
     int max_intermediates;  /* bound on non-self-issued intermediates; <0: no bound */
+    /* Signature algorithms allowed on the certificates of the path (not on
+     * the trust anchor's own signature); n_sig_algs 0: every one mote
+     * verifies. */
+    const mote_x509_sig_alg *sig_algs;
+    size_t n_sig_algs;
     /* RFC 5280 6.1.1 policy inputs; n_policies 0 means any-policy. */
     const mote_slice *policies;
     size_t n_policies;
