@@ -382,7 +382,8 @@ static void set_absent(const mote_asn1_field *f, uint8_t *base)
 
 static int check_field(const mote_asn1_field *f)
 {
-    if (f->kind <= MOTE_ASN1_K_END || f->kind >= MOTE_ASN1_K_COUNT_)
+    if (f->kind <= MOTE_ASN1_K_END || f->kind >= MOTE_ASN1_K_COUNT_ ||
+        f->kind == MOTE_ASN1_K_REST) /* REST is only valid in a field list */
         return -1;
     if (f->has_default && f->kind != MOTE_ASN1_K_BOOL && f->kind != MOTE_ASN1_K_INT64 &&
         f->kind != MOTE_ASN1_K_ENUM)
@@ -467,6 +468,17 @@ int mote_asn1_read_field(mote_asn1_reader *r, const mote_asn1_field *f, void *ou
 static int read_fields_at(mote_asn1_reader *r, const mote_asn1_field *fields, uint8_t *base)
 {
     for (const mote_asn1_field *f = fields; f->kind != MOTE_ASN1_K_END; f++) {
+        if (f->kind == MOTE_ASN1_K_REST) {
+            /* Extension marker: skip the rest of this level (still DER). */
+            while (!mote_asn1_at_end(r))
+                if (mote_asn1_next(r, NULL))
+                    break;
+            if (r->err && !r->error.field)
+                r->error.field = f->name;
+            if (r->err)
+                return r->err;
+            continue;
+        }
         int rc = mote_asn1_read_field(r, f, base);
         if (rc)
             return rc;
@@ -707,7 +719,7 @@ static int write_field(mote_asn1_writer *w, const mote_asn1_field *f, const uint
 static int write_fields_at(mote_asn1_writer *w, const mote_asn1_field *fields, const uint8_t *base)
 {
     for (const mote_asn1_field *f = fields; f->kind != MOTE_ASN1_K_END; f++)
-        if (write_field(w, f, base))
+        if (f->kind != MOTE_ASN1_K_REST && write_field(w, f, base))
             return w->err;
     return w->err;
 }

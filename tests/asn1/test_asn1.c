@@ -1504,6 +1504,51 @@ START_TEST(test_schema_with_cursor)
     ck_assert_uint_eq(e2.offset, 7);
     free(keep);
 
+    /* The extension marker: later additions are skipped (but must be DER);
+     * without it they are trailing bytes. */
+    struct ext_v1 {
+        int64_t a;
+    } v1;
+    static const mote_asn1_field v1_fields[] = {
+        {MOTE_ASN1_F_INT64(struct ext_v1, a)},
+        {MOTE_ASN1_F_REST},
+        MOTE_ASN1_END,
+    };
+    static const mote_asn1_field v1_closed[] = {
+        {MOTE_ASN1_F_INT64(struct ext_v1, a)},
+        MOTE_ASN1_END,
+    };
+    mote_slice v2 = unhex_slice("300a"
+                                "020105"
+                                "0603550403"
+                                "0500",
+                                &keep);
+    ck_assert_int_eq(mote_asn1_decode(v1_fields, v2, &v1, &e2), 0);
+    ck_assert(v1.a == 5);
+    ck_assert_int_eq(mote_asn1_decode(v1_closed, v2, &v1, &e2), MOTE_EDECODE);
+    ck_assert_int_eq(e2.reason, MOTE_ASN1_R_TRAILING_BYTES);
+    ck_assert_uint_eq(e2.offset, 5);
+    mote_buf_init(&b, 0);
+    mote_asn1_writer_init(&w, &b);
+    ck_assert_int_eq(mote_asn1_encode(v1_fields, &v1, &w), 0);
+    assert_der(&w, "3003020105");
+    mote_buf_free(&b);
+    free(keep);
+    mote_slice v2bad = unhex_slice("3008"
+                                   "020105"
+                                   "0603558003",
+                                   &keep);
+    ck_assert_int_eq(mote_asn1_decode(v1_fields, v2bad, &v1, &e2), 0); /* skipped, not typed */
+    free(keep);
+    v2bad = unhex_slice("3007"
+                        "020105"
+                        "06043558",
+                        &keep);
+    ck_assert_int_eq(mote_asn1_decode(v1_fields, v2bad, &v1, &e2), MOTE_EDECODE);
+    ck_assert_int_eq(e2.reason, MOTE_ASN1_R_LENGTH_PAST_END);
+    ck_assert_str_eq(e2.field, "...");
+    free(keep);
+
     /* Named bits beyond 32 and trailing zero bits. */
     uint32_t nb;
     mote_asn1_reason why;

@@ -615,6 +615,7 @@ enum mote_asn1_kind {
     MOTE_ASN1_K_SET_OF,
     MOTE_ASN1_K_CHOICE,
     MOTE_ASN1_K_TIME_TAGGED, /* UTCTime or GeneralizedTime -> mote_asn1_time */
+    MOTE_ASN1_K_REST,        /* the extension marker "...": skips what is left */
     MOTE_ASN1_K_COUNT_
 };
 
@@ -675,6 +676,10 @@ struct mote_asn1_field {
     MOTE_ASN1_F_(MOTE_ASN1_K_SEQUENCE, st, m), .sub = (fields)
 #define MOTE_ASN1_F_SET(st, m, fields)  MOTE_ASN1_F_(MOTE_ASN1_K_SET, st, m), .sub = (fields)
 #define MOTE_ASN1_F_CHOICE(st, m, alts) MOTE_ASN1_FT_(MOTE_ASN1_K_CHOICE, st, m, int), .sub = (alts)
+/* The ASN.1 extension marker ("..."), last in a field list: any further
+ * components (each still checked to be well-formed DER) are skipped, so a
+ * newer peer's additions are accepted. Nothing is stored or encoded. */
+#define MOTE_ASN1_F_REST .name = "...", .kind = MOTE_ASN1_K_REST
 /* A NULL component (nothing stored). */
 #define MOTE_ASN1_F_NULL .name = "NULL", .kind = MOTE_ASN1_K_NULL
 /* SEQUENCE OF / SET OF SEQUENCE { fields }: arr is an array member of st
