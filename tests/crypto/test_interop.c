@@ -280,6 +280,67 @@ START_TEST(test_openssl_rsa1024)
 }
 END_TEST
 
+/* Key exchange with openssl pkeyutl -derive: mote's ephemeral share and
+ * openssl's key agree on the secret, for X25519, P-256 and P-384. */
+START_TEST(test_openssl_key_exchange)
+{
+    static const struct {
+        mote_crypto_group group;
+        const char *genpkey;
+        size_t share_len;
+    } kx[] = {
+        {MOTE_CRYPTO_GROUP_X25519, "-algorithm X25519", 32},
+        {MOTE_CRYPTO_GROUP_P256, "-algorithm EC -pkeyopt ec_paramgen_curve:P-256", 65},
+        {MOTE_CRYPTO_GROUP_P384, "-algorithm EC -pkeyopt ec_paramgen_curve:P-384", 97},
+    };
+    /* RFC 8410 SubjectPublicKeyInfo prefix for an X25519 key (mote reads
+     * and writes no X25519 SPKI; the test builds one for openssl). */
+    static const uint8_t x25519_spki[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+                                          0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00};
+    const int i = _i;
+    int err;
+    size_t len, sl;
+    uint8_t secret[64];
+    ck_assert_int_eq(sh("openssl genpkey %s -out kx.pem && openssl pkey -in kx.pem -pubout "
+                        "-outform DER -out kxpub.der",
+                        kx[i].genpkey),
+                     0);
+    uint8_t *der = slurp("kxpub.der", &len);
+    ck_assert_ptr_nonnull(der);
+    ck_assert_uint_ge(len, kx[i].share_len);
+    const uint8_t *peer = der + len - kx[i].share_len; /* the key ends the SPKI */
+    mote_crypto_kx *k = mote_crypto_kx_new(kx[i].group, &rng.rng, &err);
+    ck_assert_ptr_nonnull(k);
+    ck_assert_int_eq(mote_crypto_kx_finish(k, peer, kx[i].share_len, secret, &sl), 0);
+    mote_slice share = mote_crypto_kx_share(k);
+    mote_buf out;
+    mote_buf_init(&out, 0);
+    if (kx[i].group == MOTE_CRYPTO_GROUP_X25519) {
+        mote_buf_append(&out, x25519_spki, sizeof(x25519_spki));
+        mote_buf_append(&out, share.ptr, share.len);
+    } else {
+        mote_crypto_pubkey *pk = mote_crypto_pubkey_from_ec_point(
+            kx[i].group == MOTE_CRYPTO_GROUP_P256 ? MOTE_CRYPTO_KEY_P256 : MOTE_CRYPTO_KEY_P384,
+            share.ptr, share.len, &err);
+        ck_assert_ptr_nonnull(pk);
+        ck_assert_int_eq(mote_crypto_pubkey_to_spki(pk, &out), 0);
+        mote_crypto_pubkey_free(pk);
+    }
+    spit("motekx.der", out.data, out.len);
+    ck_assert_int_eq(sh("openssl pkeyutl -derive -inkey kx.pem -peerkey motekx.der -peerform DER "
+                        "-out kxsecret.bin"),
+                     0);
+    uint8_t *theirs = slurp("kxsecret.bin", &len);
+    ck_assert_ptr_nonnull(theirs);
+    ck_assert_uint_eq(len, sl);
+    ck_assert_mem_eq(theirs, secret, sl);
+    free(theirs);
+    free(der);
+    mote_buf_free(&out);
+    mote_crypto_kx_free(k);
+}
+END_TEST
+
 int main(void)
 {
     if (!tu_have_program("openssl")) {
@@ -297,6 +358,7 @@ int main(void)
     tcase_add_loop_test(tc, test_openssl_keys_and_signatures, 0,
                         (int)(sizeof(specs) / sizeof(specs[0])));
     tcase_add_test(tc, test_openssl_encrypted_key);
+    tcase_add_loop_test(tc, test_openssl_key_exchange, 0, 3);
     tcase_add_test(tc, test_openssl_rsa1024);
     suite_add_tcase(s, tc);
     int rc = tu_run_suite(s);
