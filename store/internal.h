@@ -78,6 +78,9 @@ long st_tree_find(const st_tree *t, const char *name, size_t namelen);
  * (mode, id), or removed when mode is 0. */
 int st_tree_splice(const st_tree *t, const char *name, size_t namelen, uint32_t mode,
                    const mote_store_hash *id, mote_buf *out);
+/* As st_tree_splice, giving the new tree decoded (id not yet set). */
+int st_tree_splice_tree(const st_tree *t, const char *name, size_t namelen, uint32_t mode,
+                        const mote_store_hash *id, st_tree **out);
 /* Git's order of two entries. */
 int st_entry_cmp(const char *a, size_t alen, int atree, const char *b, size_t blen, int btree);
 
@@ -143,6 +146,8 @@ int st_write_obj(mote_store_repo *r, int type, const void *data, size_t len, mot
 int st_read_obj(mote_store_repo *r, const mote_store_hash *id, int want_type, mote_buf *out);
 /* Writes a tree (consumes content); inside a transaction it stays in memory. */
 int st_write_tree(mote_store_repo *r, mote_buf *content, mote_store_hash *id);
+/* The same for a tree already decoded (the reference is taken over). */
+int st_write_tree_decoded(mote_store_repo *r, st_tree *t, mote_store_hash *id);
 int st_commit_tree(mote_store_repo *r, const mote_store_hash *commit, mote_store_hash *tree);
 void st_notify(mote_store_repo *r, const char *branch, const mote_store_hash *old_head,
                const mote_store_hash *new_head);

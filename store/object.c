@@ -216,6 +216,21 @@ static int copy_entries(const st_tree *t, size_t a, size_t b, long skip, mote_bu
     return mote_buf_append(out, t->raw + s, e - s);
 }
 
+/* The first entry that sorts after (name, tree). */
+static size_t lower_bound(const st_tree *t, const char *name, size_t namelen, int tree)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const st_entry *e = &t->e[mid];
+        if (st_entry_cmp(e->name, e->namelen, st_mode_is_tree(e->mode), name, namelen, tree) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 int st_tree_splice(const st_tree *t, const char *name, size_t namelen, uint32_t mode,
                    const mote_store_hash *id, mote_buf *out)
 {
@@ -228,22 +243,68 @@ int st_tree_splice(const st_tree *t, const char *name, size_t namelen, uint32_t 
         return rc;
     if (!mode)
         return copy_entries(t, 0, t->n, k, out);
-    /* the first entry that sorts after the new one */
-    size_t lo = 0, hi = t->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const st_entry *e = &t->e[mid];
-        if (st_entry_cmp(e->name, e->namelen, st_mode_is_tree(e->mode), name, namelen, tree) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = lower_bound(t, name, namelen, tree);
     rc = copy_entries(t, 0, lo, k, out);
     if (!rc)
         rc = put_entry(out, mode, name, namelen, id->b);
     if (!rc)
         rc = copy_entries(t, lo, t->n, k, out);
     return rc;
+}
+
+int st_tree_splice_tree(const st_tree *t, const char *name, size_t namelen, uint32_t mode,
+                        const mote_store_hash *id, st_tree **out)
+{
+    mote_buf b;
+    mote_buf_init(&b, MOTE_STORE_MAX_OBJECT);
+    int rc = st_tree_splice(t, name, namelen, mode, id, &b);
+    size_t nold = t ? t->n : 0;
+    long k = t ? st_tree_find(t, name, namelen) : -1;
+    size_t n = nold + (mode ? 1 : 0) - (k >= 0 ? 1 : 0);
+    st_tree *nt = rc ? NULL : calloc(1, sizeof *nt);
+    if (nt)
+        nt->e = malloc((n ? n : 1) * sizeof *nt->e);
+    if (!nt || !nt->e) {
+        free(nt);
+        mote_buf_free(&b);
+        return rc ? rc : MOTE_ENOMEM;
+    }
+    size_t len = 0;
+    nt->raw = mote_buf_detach(&b, &len);
+    nt->len = len;
+    nt->refs = 1;
+    /* entries: the old ones moved by their new offsets, the new one parsed */
+    size_t lo = (t && mode) ? lower_bound(t, name, namelen, st_mode_is_tree(mode)) : 0;
+    size_t off = 0, j = 0;
+    for (size_t i = 0; i <= nold; i++) {
+        if (mode && i == lo) {
+            st_entry *e = &nt->e[j++];
+            const uint8_t *sp = memchr(nt->raw + off, ' ', 8);
+            size_t ml = (size_t)(sp - (nt->raw + off));
+            e->mode = mode;
+            e->name = (const char *)nt->raw + off + ml + 1;
+            e->namelen = (uint16_t)namelen;
+            e->id = (const uint8_t *)e->name + namelen + 1;
+            off += ml + 1 + namelen + 1 + MOTE_STORE_HASH_LEN;
+        }
+        if (i == nold)
+            break;
+        if ((long)i == k)
+            continue;
+        size_t s = entry_start(t, i), end = entry_start(t, i + 1);
+        st_entry *e = &nt->e[j++];
+        *e = t->e[i];
+        e->name = (const char *)nt->raw + off + ((const uint8_t *)t->e[i].name - (t->raw + s));
+        e->id = nt->raw + off + (t->e[i].id - (t->raw + s));
+        off += end - s;
+    }
+    nt->n = j;
+    if (j != n || off != len) { /* cannot happen; refuse rather than trust */
+        st_tree_unref(nt);
+        return MOTE_EINVAL;
+    }
+    *out = nt;
+    return 0;
 }
 
 /* ---- commits ---- */

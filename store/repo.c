@@ -157,41 +157,44 @@ int st_read_tree(mote_store_repo *r, const mote_store_hash *id, st_tree **out)
 }
 
 /* Writes a tree from its content (kept in memory inside a transaction). */
-int st_write_tree(mote_store_repo *r, mote_buf *content, mote_store_hash *id)
+int st_write_tree_decoded(mote_store_repo *r, st_tree *t, mote_store_hash *id)
 {
+    if (t->len > MOTE_STORE_MAX_OBJECT) {
+        st_tree_unref(t);
+        return MOTE_ELIMIT;
+    }
+    mote_store_object_id(MOTE_STORE_TREE, t->raw ? t->raw : (uint8_t *)"", t->len, id);
+    t->id = *id;
+    int rc = 0;
     if (r->overlay) {
         /* inside a transaction: keep the tree in memory until commit */
-        if (content->len > MOTE_STORE_MAX_OBJECT)
-            return MOTE_ELIMIT;
-        mote_store_object_id(MOTE_STORE_TREE, content->data, content->len, id);
-        if (st_map_get(r->overlay, id))
+        if (st_map_get(r->overlay, id)) {
+            st_tree_unref(t);
             return 0;
-        size_t len = 0;
-        uint8_t *raw = mote_buf_detach(content, &len);
-        st_tree *t;
-        int rc = st_tree_decode_trusted(raw, len, &t);
-        if (rc) {
-            free(raw);
-            return rc;
         }
-        t->id = *id;
         if ((rc = st_map_put(r->overlay, id, t)) != 0)
             st_tree_unref(t);
         return rc;
     }
-    int rc = st_write_obj(r, MOTE_STORE_TREE, content->data, content->len, id);
-    if (rc)
-        return rc;
+    rc = r->be.objects.write(r->be.ctx, MOTE_STORE_TREE, t->raw ? t->raw : (uint8_t *)"", t->len,
+                             id);
+    if (!rc)
+        tcache_put(r, t);
+    st_tree_unref(t);
+    return rc;
+}
+
+int st_write_tree(mote_store_repo *r, mote_buf *content, mote_store_hash *id)
+{
     size_t len = 0;
     uint8_t *raw = mote_buf_detach(content, &len);
     st_tree *t;
-    if (st_tree_decode_trusted(raw, len, &t) == 0) {
-        t->id = *id;
-        tcache_put(r, t);
-        st_tree_unref(t);
-    } else
+    int rc = st_tree_decode_trusted(raw, len, &t);
+    if (rc) {
         free(raw);
-    return 0;
+        return rc;
+    }
+    return st_write_tree_decoded(r, t, id);
 }
 
 int mote_store_commit_read(mote_store_repo *r, const mote_store_hash *id, mote_store_commit *out)
@@ -652,26 +655,23 @@ static int tree_update(mote_store_repo *r, const mote_store_hash *cur, const st_
         }
         return 0;
     }
-    mote_buf b;
-    mote_buf_init(&b, MOTE_STORE_MAX_OBJECT);
-    rc = st_tree_splice(t, name, nl, nmode, &nid, &b);
     size_t n_after = (t ? t->n : 0) + (nmode ? 1 : 0) - (k >= 0 ? 1 : 0);
-    st_tree_unref(t);
-    if (!rc && n_after > MOTE_STORE_MAX_ENTRIES)
-        rc = MOTE_ELIMIT;
-    if (rc) {
-        mote_buf_free(&b);
-        return rc;
+    if (n_after > MOTE_STORE_MAX_ENTRIES) {
+        st_tree_unref(t);
+        return MOTE_ELIMIT;
     }
     *empty = n_after == 0;
     if (*empty) {
+        st_tree_unref(t);
         *out = st_empty_tree;
-        mote_buf_free(&b);
         return 0;
     }
-    rc = st_write_tree(r, &b, out);
-    mote_buf_free(&b);
-    return rc;
+    st_tree *nt;
+    rc = st_tree_splice_tree(t, name, nl, nmode, &nid, &nt);
+    st_tree_unref(t);
+    if (rc)
+        return rc;
+    return st_write_tree_decoded(r, nt, out);
 }
 
 /* Applies one change to a root: mode 0 removes. */

@@ -44,14 +44,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 memcpy(id.b, t->e[i].id, MOTE_STORE_HASH_LEN);
                 st_tree_splice(NULL, t->e[i].name, t->e[i].namelen, t->e[i].mode, &id, &b);
             }
-            mote_buf c;
-            mote_buf_init(&c, 0);
-            if (t->n) {
+            /* the entries st_tree_splice_tree computes are those a decoder
+             * finds in its output: remove the first entry, re-add it as a
+             * value and as a tree */
+            for (int step = 0; step < 3 && t->n; step++) {
                 mote_store_hash id;
                 memcpy(id.b, t->e[0].id, MOTE_STORE_HASH_LEN);
-                st_tree_splice(t, t->e[0].name, t->e[0].namelen, 0, &id, &c);
+                uint32_t mode = step == 0 ? 0 : step == 1 ? ST_MODE_BLOB : ST_MODE_TREE;
+                st_tree *nt;
+                if (st_tree_splice_tree(t, t->e[0].name, t->e[0].namelen, mode, &id, &nt) != 0)
+                    continue;
+                uint8_t *copy = malloc(nt->len ? nt->len : 1);
+                if (copy) {
+                    if (nt->len)
+                        memcpy(copy, nt->raw, nt->len);
+                    st_tree *d;
+                    if (st_tree_decode_trusted(copy, nt->len, &d) != 0 || d->n != nt->n)
+                        abort();
+                    for (size_t i = 0; i < d->n; i++)
+                        if (d->e[i].mode != nt->e[i].mode || d->e[i].namelen != nt->e[i].namelen ||
+                            memcmp(d->e[i].name, nt->e[i].name, d->e[i].namelen) != 0 ||
+                            memcmp(d->e[i].id, nt->e[i].id, MOTE_STORE_HASH_LEN) != 0)
+                            abort();
+                    st_tree_unref(d);
+                }
+                st_tree_unref(nt);
             }
-            mote_buf_free(&c);
             if (b.len != n || (n && memcmp(b.data, p, n) != 0)) {
                 /* splicing entries one by one into an empty tree appends them;
                  * the result matches when the input was in Git order */
