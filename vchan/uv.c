@@ -64,6 +64,34 @@ static int vf_flush(struct vflow *f)
     return 0;
 }
 
+/* Delivers what the peer wrote. 1 if more may be waiting (come back
+ * after other handles ran), 0 otherwise; may close or fail the flow. */
+static int vf_deliver(struct vflow *f)
+{
+    if (!f->reading || !f->ev || !f->ev->data || f->eof_sent)
+        return 0;
+    for (int i = 0; i < READS_PER_TURN; i++) {
+        size_t got = 0;
+        int rc = mote_vchan_read(f->v, f->rbuf, READ_CHUNK, &got);
+        if (rc == MOTE_EAGAIN)
+            return 0;
+        if (rc == MOTE_ECLOSED) {
+            f->eof_sent = 1;
+            if (f->ev->eof)
+                f->ev->eof(f->arg);
+            return 0;
+        }
+        if (rc) {
+            vf_fail(f, rc);
+            return 0;
+        }
+        f->ev->data(f->arg, f->rbuf, got);
+        if (f->closed || !f->reading || !f->ev || !f->ev->data)
+            return 0;
+    }
+    return 1;
+}
+
 static void vf_pump(struct vflow *f)
 {
     if (f->closed || f->failed)
@@ -73,39 +101,28 @@ static void vf_pump(struct vflow *f)
         vf_fail(f, rc);
         return;
     }
-    rc = vf_flush(f);
+    int wrc = vf_flush(f);
     if (f->closed)
         return;
-    if (rc) {
-        vf_fail(f, rc == MOTE_ECLOSED ? MOTE_ECONNRESET : rc);
+    if (wrc && wrc != MOTE_ECLOSED) {
+        vf_fail(f, wrc);
         return;
     }
-    if (f->shutdown_req && !f->shut_done && f->out.len == 0) {
+    if (!wrc && f->shutdown_req && !f->shut_done && f->out.len == 0) {
         mote_vchan_shutdown(f->v);
         f->shut_done = 1;
     }
-    if (!f->reading || !f->ev || !f->ev->data || f->eof_sent)
+    /* Bytes the peer wrote before it went away are delivered (and eof)
+     * before the error for our undeliverable queued bytes. */
+    int more = vf_deliver(f);
+    if (f->closed || f->failed)
         return;
-    for (int i = 0; i < READS_PER_TURN; i++) {
-        size_t got = 0;
-        rc = mote_vchan_read(f->v, f->rbuf, READ_CHUNK, &got);
-        if (rc == MOTE_EAGAIN)
-            return;
-        if (rc == MOTE_ECLOSED) {
-            f->eof_sent = 1;
-            if (f->ev->eof)
-                f->ev->eof(f->arg);
-            return;
-        }
-        if (rc) {
-            vf_fail(f, rc);
-            return;
-        }
-        f->ev->data(f->arg, f->rbuf, got);
-        if (f->closed || !f->reading || !f->ev || !f->ev->data)
-            return;
+    if (more) {
+        vf_kick(f);
+        return;
     }
-    vf_kick(f); /* more may be there: come back after other handles ran */
+    if (wrc == MOTE_ECLOSED)
+        vf_fail(f, MOTE_ECONNRESET);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)

@@ -1183,7 +1183,7 @@ struct uvpeer {
     mote_flow *flow;
     uint64_t recvd, expect;
     uint64_t seed;
-    int eof, drains, errors, echo, bad;
+    int eof, drains, errors, echo, bad, last_err;
 };
 
 static void up_data(void *arg, const uint8_t *data, size_t len)
@@ -1212,8 +1212,9 @@ static void up_drain(void *arg)
 
 static void up_error(void *arg, int err)
 {
-    (void)err;
-    ((struct uvpeer *)arg)->errors++;
+    struct uvpeer *p = arg;
+    p->errors++;
+    p->last_err = err;
 }
 
 static const mote_flow_events up_events = {up_data, up_eof, up_drain, up_error};
@@ -1296,6 +1297,71 @@ static void tteardown(void)
                 (double)(t.tv_sec - tstart.tv_sec) + (double)(t.tv_nsec - tstart.tv_nsec) / 1e9);
 }
 
+struct raw_server {
+    mote_vchan *v;
+    uint64_t got;
+    uint8_t buf[65536];
+};
+
+static void on_raw_tick(uv_timer_t *t)
+{
+    struct raw_server *r = t->data;
+    if (!r->v)
+        return;
+    mote_vchan_handle_events(r->v);
+    size_t n;
+    while (r->got < 100000 && mote_vchan_read(r->v, r->buf, sizeof(r->buf), &n) == 0)
+        r->got += n;
+    if (r->got >= 100000) {
+        mote_vchan_close(r->v); /* goes away with 3 MiB still queued */
+        r->v = NULL;
+    }
+}
+
+START_TEST(test_uv_flow_peer_gone)
+{
+    uv_loop_t loop;
+    ck_assert_int_eq(uv_loop_init(&loop), 0);
+    char name[64];
+    uniq_name(name, sizeof(name));
+    int err = 0;
+    mote_vchan_opts o = opts_orders(65536, 65536);
+    struct raw_server *r = calloc(1, sizeof(*r));
+    r->v = mote_vchan_server_init(name, &o, &err);
+    ck_assert_ptr_nonnull(r->v);
+    ck_assert_int_eq(mote_vchan_write_all(r->v, "last words", 10, 0), 0);
+    mote_vchan *c = mote_vchan_client_init(name, NULL, &err);
+    ck_assert_ptr_nonnull(c);
+    struct uvpeer cl = {0};
+    cl.flow = mote_vchan_uv_flow_new(&loop, c, &err);
+    ck_assert_ptr_nonnull(cl.flow);
+    cl.echo = 0;
+    cl.seed = 1234; /* "last words" will not match: count bytes only */
+    mote_flow_set_events(cl.flow, &up_events, &cl);
+    uint8_t *buf = calloc(1, 3u << 20);
+    ck_assert_int_eq(mote_flow_write(cl.flow, buf, 3u << 20), 0);
+    free(buf);
+    uv_timer_t tick;
+    uv_timer_init(&loop, &tick);
+    tick.data = r;
+    uv_timer_start(&tick, on_raw_tick, 1, 1);
+    for (int i = 0; i < 100000 && !cl.errors; i++)
+        uv_run(&loop, UV_RUN_ONCE);
+    /* what the server wrote arrives, then end of stream, then the error
+     * for the bytes that can no longer be delivered */
+    ck_assert_uint_eq(cl.recvd, 10);
+    ck_assert_int_eq(cl.eof, 1);
+    ck_assert_int_eq(cl.errors, 1);
+    ck_assert_int_eq(cl.last_err, MOTE_ECONNRESET);
+    ck_assert_ptr_null(r->v);
+    mote_flow_close(cl.flow);
+    uv_close((uv_handle_t *)&tick, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    ck_assert_int_eq(uv_loop_close(&loop), 0);
+    free(r);
+}
+END_TEST
+
 static Suite *vchan_suite(void)
 {
     Suite *s = suite_create("vchan");
@@ -1320,6 +1386,7 @@ static Suite *vchan_suite(void)
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_leaks);
     tcase_add_test(tc, test_uv_flow);
+    tcase_add_test(tc, test_uv_flow_peer_gone);
     suite_add_tcase(s, tc);
     return s;
 }
