@@ -114,6 +114,31 @@ int mote_x509_match_ip(const mote_x509_cert *c, const uint8_t *ip, size_t ip_len
     return 0;
 }
 
+int mote_x509_match_email(const mote_x509_cert *c, const char *addr)
+{
+    if (!addr)
+        return MOTE_EINVAL;
+    const char *at = strrchr(addr, '@');
+    if (!at || at == addr || !x509_dns_name_valid(mote_slice_str(at + 1), false))
+        return MOTE_EINVAL;
+    size_t local = (size_t)(at - addr), len = strlen(addr);
+    const mote_x509_general_names *san = &c->x.san;
+    for (size_t i = 0; i < san->n; i++) {
+        const mote_x509_general_name *g = &san->v[i];
+        if (g->type != MOTE_X509_GN_EMAIL || g->value.len != len)
+            continue;
+        const uint8_t *v = g->value.ptr;
+        if (memcmp(v, addr, local + 1) != 0)
+            continue;
+        size_t k = local + 1;
+        while (k < len && lower(v[k]) == lower((unsigned char)addr[k]))
+            k++;
+        if (k == len)
+            return 1;
+    }
+    return 0;
+}
+
 int mote_x509_parse_ip(const char *text, uint8_t out[16], size_t *len)
 {
     if (!text)

@@ -934,6 +934,15 @@ static int check_leaf(struct vctx *v, const mote_x509_cert *c)
             return -1;
         }
     }
+    if (o->email) {
+        int m = mote_x509_match_email(c, o->email);
+        if (m != 1) {
+            fail(v, 1, MOTE_X509_CHECK_PEER_NAME, 0, c, "%s \"%s\"",
+                 m < 0 ? "invalid reference mailbox" : "no subjectAltName rfc822Name matches",
+                 o->email);
+            return -1;
+        }
+    }
     if (o->ip) {
         int m = mote_x509_match_ip(c, o->ip, o->ip_len);
         if (m != 1) {

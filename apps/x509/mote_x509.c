@@ -3,6 +3,7 @@
  *
  *   mote-x509 show FILE
  *   mote-x509 verify --roots FILE|DIR [--untrusted FILE] [--host NAME | --ip ADDR]
+ *                    [--email MAILBOX]
  *                    [--time RFC3339] [--profile webpki|rfc5280] [--purpose server|client|any]
  *                    [--max-intermediates N] [--policy OID]... LEAF
  *   mote-x509 key gen ed25519|p256|p384|rsa2048|rsa3072 -o KEY.pem
@@ -34,8 +35,9 @@ static int usage(void)
         stderr,
         "usage: mote-x509 show FILE\n"
         "       mote-x509 verify --roots FILE|DIR [--untrusted FILE] [--host NAME | --ip ADDR]\n"
-        "                        [--time RFC3339] [--profile webpki|rfc5280]\n"
-        "                        [--purpose server|client|any] [--max-intermediates N] LEAF\n"
+        "                        [--email MAILBOX] [--time RFC3339] [--profile webpki|rfc5280]\n"
+        "                        [--purpose server|client|any] [--max-intermediates N]\n"
+        "                        [--policy OID]... LEAF\n"
         "       mote-x509 key gen ed25519|p256|p384|rsa2048|rsa3072 -o KEY.pem\n"
         "       mote-x509 selfsign --key KEY.pem [--subject DN] [--host NAME]... [--ip ADDR]...\n"
         "                          [--days N] [--ca [--pathlen N]] -o CERT.pem\n"
@@ -199,7 +201,7 @@ static int load_roots(mote_x509_store *s, const char *path, size_t *added, size_
 static int cmd_verify(int argc, char **argv)
 {
     const char *roots = NULL, *untrusted = NULL, *host = NULL, *ip = NULL, *when = NULL;
-    const char *leaf = NULL, *profile = "webpki", *purpose = "server";
+    const char *leaf = NULL, *profile = "webpki", *purpose = "server", *email = NULL;
     int max_inter = -1;
     uint8_t pol_bytes[8][MOTE_ASN1_OID_MAX];
     mote_slice pols[8];
@@ -220,6 +222,8 @@ static int cmd_verify(int argc, char **argv)
             host = argv[++i];
         else if (strcmp(argv[i], "--ip") == 0 && i + 1 < argc)
             ip = argv[++i];
+        else if (strcmp(argv[i], "--email") == 0 && i + 1 < argc)
+            email = argv[++i];
         else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc)
             when = argv[++i];
         else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
@@ -273,6 +277,7 @@ static int cmd_verify(int argc, char **argv)
         o.ip = ipb;
     }
     o.dns_name = host;
+    o.email = email;
 
     int err = 0;
     mote_x509_store *store = mote_x509_store_new(&err);

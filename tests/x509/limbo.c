@@ -224,6 +224,9 @@ static int run_case(json_t *tc, mote_x509_profile profile, char *why, size_t wn)
             }
             o.ip = ip;
             o.ip_len = ip_len;
+        } else if (strcmp(k, "RFC822") == 0) {
+            snprintf(name, sizeof(name), "%s", val);
+            o.email = name;
         } else {
             snprintf(why, wn, "peer name kind %s not supported", k);
             return -1;

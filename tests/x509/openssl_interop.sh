@@ -108,7 +108,7 @@ keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-subjectAltName = DNS:www.example.com, DNS:*.api.example.com, IP:192.0.2.10
+subjectAltName = DNS:www.example.com, DNS:*.api.example.com, IP:192.0.2.10, email:Ops@Example.com
 [leafbad]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -216,6 +216,7 @@ check() {
     if [ -n "$untrusted" ]; then oargs+=(-untrusted "$untrusted"); margs+=(--untrusted "$untrusted"); fi
     case "$host" in
         IP:*) oargs+=(-verify_ip "${host#IP:}"); margs+=(--ip "${host#IP:}") ;;
+        EMAIL:*) oargs+=(-verify_email "${host#EMAIL:}"); margs+=(--email "${host#EMAIL:}") ;;
         ?*) oargs+=(-verify_hostname "$host"); margs+=(--host "$host") ;;
     esac
     local o m
@@ -236,6 +237,8 @@ check ec-chain ok root-ec.pem ica-ec.pem leaf-ec.pem www.example.com
 check ec-chain-wildcard ok root-ec.pem ica-ec.pem leaf-ec.pem v2.api.example.com
 check ec-chain-ip ok root-ec.pem ica-ec.pem leaf-ec.pem IP:192.0.2.10
 check ec-chain-wrong-ip fail root-ec.pem ica-ec.pem leaf-ec.pem IP:192.0.2.11 "peer name"
+check ec-chain-email ok root-ec.pem ica-ec.pem leaf-ec.pem EMAIL:Ops@example.COM
+check ec-chain-wrong-email fail root-ec.pem ica-ec.pem leaf-ec.pem EMAIL:ops@example.com "peer name"
 check ec-chain-wrong-name fail root-ec.pem ica-ec.pem leaf-ec.pem other.example.com "peer name"
 check ec-wildcard-two-labels fail root-ec.pem ica-ec.pem leaf-ec.pem a.b.api.example.com "peer name"
 check rsa-root-chain ok root-rsa.pem ica-rsa.pem leaf-rsa.pem www.example.com

@@ -392,6 +392,8 @@ START_TEST(test_dns_matching)
     ck_assert_int_eq(mote_x509_match_dns(p.leaf, "x.y.api.example.com"), 0);
     ck_assert_int_eq(mote_x509_match_dns(p.leaf, "bad..name"), MOTE_EINVAL);
     ck_assert_int_eq(mote_x509_match_dns(p.leaf, "*.api.example.com"), MOTE_EINVAL);
+    ck_assert_int_eq(mote_x509_match_email(p.leaf, "nobody@example.com"), 0);
+    ck_assert_int_eq(mote_x509_match_email(p.leaf, "not-a-mailbox"), MOTE_EINVAL);
     uint8_t ip[16];
     size_t len;
     ck_assert_int_eq(mote_x509_parse_ip("192.0.2.7", ip, &len), 0);

@@ -389,6 +389,7 @@ typedef struct mote_x509_verify_opts {
     const char *dns_name;      /* expected peer DNS name (A-labels), or NULL */
     const uint8_t *ip;         /* expected peer IP (4 or 16 bytes), or NULL */
     size_t ip_len;
+    const char *email;      /* expected peer mailbox (rfc822Name), or NULL */
     const mote_slice *ekus; /* EKU OIDs the peer must allow; NULL: serverAuth */
     size_t n_ekus;          /* with ekus == NULL and n_ekus == 0: serverAuth */
     bool any_eku;           /* skip the EKU check entirely */
@@ -440,6 +441,11 @@ const char *mote_x509_check_name(mote_x509_check c);
 int mote_x509_match_dns(const mote_x509_cert *c, const char *name);
 /* 1 if the SAN has an iPAddress equal to ip (4 or 16 bytes). */
 int mote_x509_match_ip(const mote_x509_cert *c, const uint8_t *ip, size_t ip_len);
+
+/* 1 if the SAN has an rfc822Name equal to the mailbox `addr`: the local
+ * part compared exactly, the domain without regard to ASCII case (RFC 5280
+ * 7.5); 0 if not; MOTE_EINVAL if addr is not local@domain. */
+int mote_x509_match_email(const mote_x509_cert *c, const char *addr);
 
 /* Parses textual IPv4 ("192.0.2.1") or IPv6 into 4 or 16 bytes; *len set.
  * MOTE_EINVAL for bad text. */
