@@ -1,11 +1,12 @@
-/* serve.c - mote-serve: serves a directory over HTTP/1.1 on kernel sockets
- * (libmote-posix), with libmote-http doing all parsing and writing.
+/* serve.c - mote-serve: serves a directory over HTTP/1.1 or HTTPS.
  *
- *   mote-serve [-p PORT] [-b ADDR] [--access-log FILE] [--idle-timeout S] DIR
+ *   mote-serve [-c CERT -k KEY | --self-signed NAME [--cert-out FILE]]
+ *              [-p PORT] [-b ADDR] [--stack socket|direct]
+ *              [--access-log FILE] [--idle-timeout S] DIR
  *
- * TLS (-c/-k, --self-signed) and mote's own TCP/IP stack (--stack direct)
- * are named in the usage and refused with a clear message until libmote-tls
- * and libmote-net can carry them. */
+ * libmote-conduit gives the listening endpoint (the stack that carries TCP
+ * is configuration), libmote-tls wraps each connection when a certificate
+ * is given, and libmote-http does all parsing and writing (conn.c). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,13 +16,21 @@
 #include <uv.h>
 
 #include "conn.h"
+#include "mote/conduit.h"
 #include "mote/posix.h"
+#ifdef MOTE_SERVE_HAVE_TLS
+#include "tlssetup.h"
+#endif
 
 struct app {
     uv_loop_t *loop;
     serve_server srv;
     mote_posix_clock *clock;
-    mote_posix_listener *listener;
+    mote_rng rng;
+    mote_conduit_listener *listener;
+#ifdef MOTE_SERVE_HAVE_TLS
+    mote_tls_config *tls;
+#endif
     uv_signal_t sigint, sigterm;
     uv_timer_t grace;
     uv_timer_t flush; /* flushes the access log every 200 ms */
@@ -31,21 +40,38 @@ struct app {
 static void usage(FILE *f)
 {
     fprintf(
-        f,
-        "usage: mote-serve [-c CERT -k KEY | --self-signed NAME] [-p PORT] [-b ADDR]\n"
-        "                  [--stack socket|direct] [--access-log FILE] [--idle-timeout S] DIR\n"
-        "\n"
-        "Serves DIR over HTTP/1.1: GET and HEAD, one Range, ETag/If-None-Match,\n"
-        "Last-Modified/If-Modified-Since, index.html and directory listings.\n"
-        "  -p, --port PORT       port to listen on (default 8080; 0 picks one)\n"
-        "  -b, --bind ADDR       address to listen on (default ::, all)\n"
-        "  --access-log FILE     common log format lines to FILE (default stdout; - for stdout)\n"
-        "  --idle-timeout S      close connections idle this many seconds (default 30)\n"
-        "  -c, -k, --self-signed TLS: not available yet (libmote-tls is not built)\n"
-        "  --stack direct        mote's own TCP/IP on a TAP device: not available yet\n");
+        f, "usage: mote-serve [-c CERT -k KEY | --self-signed NAME [--cert-out FILE]]\n"
+           "                  [-p PORT] [-b ADDR] [--stack socket|direct]\n"
+           "                  [--access-log FILE] [--idle-timeout S] DIR\n"
+           "\n"
+           "Serves DIR over HTTP/1.1, or HTTPS (TLS 1.3, ALPN http/1.1) with a certificate:\n"
+           "GET and HEAD, one Range, ETag/If-None-Match, Last-Modified/If-Modified-Since,\n"
+           "index.html and directory listings.\n"
+           "  -c, --cert FILE        certificate chain (PEM, leaf first)\n"
+           "  -k, --key FILE         its private key (PEM: PKCS#8, PKCS#1 or SEC1)\n"
+           "  --self-signed NAME     make a P-256 certificate for NAME (DNS name or IP)\n"
+           "  --cert-out FILE        write that certificate to FILE (for clients to trust)\n"
+           "  -p, --port PORT        port to listen on (default 8080, 8443 with TLS; 0 picks one)\n"
+           "  -b, --bind ADDR        numeric address to listen on (default ::, all)\n"
+           "  --stack socket|direct  the kernel's TCP/IP (default) or mote's own on a TAP\n"
+           "                         device (--tap IF --ip ADDR/LEN [--gw ADDR] | --dhcp);\n"
+           "                         direct is not available yet\n"
+           "  --access-log FILE      Common Log Format lines to FILE (default stdout)\n"
+           "  --idle-timeout S       close connections idle this many seconds (default 30)\n");
 }
 
-static void on_accept(void *arg, mote_flow *flow, int err)
+#ifdef MOTE_SERVE_HAVE_TLS
+static void on_handshake(void *arg, int err)
+{
+    mote_flow *flow = arg;
+    if (err) {
+        mote_tls *t = mote_tls_flow_tls(flow);
+        fprintf(stderr, "mote-serve: TLS handshake failed: %s\n", t ? mote_tls_reason(t) : "");
+    }
+}
+#endif
+
+static void on_accept(void *arg, mote_flow *flow, const char *peer, int err)
 {
     struct app *a = arg;
     if (err || !flow)
@@ -54,9 +80,20 @@ static void on_accept(void *arg, mote_flow *flow, int err)
         mote_flow_close(flow);
         return;
     }
-    char peer[64] = "-";
-    uint16_t port;
-    mote_posix_flow_address(flow, 0, peer, sizeof peer, &port);
+#ifdef MOTE_SERVE_HAVE_TLS
+    if (a->tls) {
+        mote_tls *t = mote_tls_server_new(a->tls, &err);
+        mote_flow *tf = t ? mote_tls_flow_new(t, flow, &err) : NULL;
+        if (!tf) {
+            if (t)
+                mote_tls_free(t);
+            mote_flow_close(flow);
+            return;
+        }
+        mote_tls_flow_on_handshake(tf, on_handshake, tf);
+        flow = tf;
+    }
+#endif
     serve_conn_start(&a->srv, flow, peer);
 }
 
@@ -103,7 +140,7 @@ static void on_signal(uv_signal_t *s, int signum)
     fprintf(stderr, "mote-serve: %s, finishing open responses\n",
             signum == SIGINT ? "SIGINT" : "SIGTERM");
     a->stopping = 1;
-    mote_posix_listener_close(a->listener);
+    mote_conduit_listener_close(a->listener);
     a->listener = NULL;
     uv_timer_start(&a->grace, on_grace, 5000, 0);
     serve_server_stop(&a->srv);
@@ -116,6 +153,7 @@ int main(int argc, char **argv)
                                          {"cert", required_argument, 0, 'c'},
                                          {"key", required_argument, 0, 'k'},
                                          {"self-signed", required_argument, 0, 'S'},
+                                         {"cert-out", required_argument, 0, 'O'},
                                          {"stack", required_argument, 0, 's'},
                                          {"tap", required_argument, 0, 'T'},
                                          {"ip", required_argument, 0, 'I'},
@@ -125,9 +163,10 @@ int main(int argc, char **argv)
                                          {"idle-timeout", required_argument, 0, 'i'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    long port = 8080, idle = 30;
+    long port = -1, idle = 30;
     const char *bind_addr = "::", *log_path = "-";
-    int want_tls = 0, want_direct = 0;
+    const char *cert = NULL, *key = NULL, *self_name = NULL, *cert_out = NULL;
+    int stack = MOTE_CONDUIT_STACK_SOCKET;
     int ch;
     while ((ch = getopt_long(argc, argv, "p:b:c:k:h", opts, NULL)) != -1) {
         char *end;
@@ -143,13 +182,20 @@ int main(int argc, char **argv)
             bind_addr = optarg;
             break;
         case 'c':
+            cert = optarg;
+            break;
         case 'k':
+            key = optarg;
+            break;
         case 'S':
-            want_tls = 1;
+            self_name = optarg;
+            break;
+        case 'O':
+            cert_out = optarg;
             break;
         case 's':
             if (strcmp(optarg, "direct") == 0)
-                want_direct = 1;
+                stack = MOTE_CONDUIT_STACK_DIRECT;
             else if (strcmp(optarg, "socket") != 0) {
                 fprintf(stderr, "mote-serve: --stack is socket or direct\n");
                 return 2;
@@ -159,7 +205,7 @@ int main(int argc, char **argv)
         case 'I':
         case 'G':
         case 'D':
-            want_direct = 1;
+            stack = MOTE_CONDUIT_STACK_DIRECT;
             break;
         case 'L':
             log_path = optarg;
@@ -183,16 +229,32 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    int want_tls = cert || key || self_name;
+    if (want_tls && !self_name && (!cert || !key)) {
+        fprintf(stderr, "mote-serve: -c CERT and -k KEY go together\n");
+        return 2;
+    }
+    if (self_name && (cert || key)) {
+        fprintf(stderr, "mote-serve: --self-signed replaces -c and -k\n");
+        return 2;
+    }
+    if (cert_out && !self_name) {
+        fprintf(stderr, "mote-serve: --cert-out needs --self-signed\n");
+        return 2;
+    }
+#ifndef MOTE_SERVE_HAVE_TLS
     if (want_tls) {
-        fprintf(stderr, "mote-serve: TLS is not available in this build yet (libmote-tls is "
-                        "not built); serve plain HTTP without -c/-k/--self-signed\n");
+        fprintf(stderr, "mote-serve: this build has no TLS (libmote-tls was not built)\n");
         return 2;
     }
-    if (want_direct) {
+#endif
+    if (!mote_conduit_supported(MOTE_CONDUIT_TCP, stack)) {
         fprintf(stderr, "mote-serve: --stack direct is not available yet (libmote-net has no "
-                        "TCP flow yet); use --stack socket\n");
+                        "TCP flow for conduit yet); use --stack socket\n");
         return 2;
     }
+    if (port < 0)
+        port = want_tls ? 8443 : 8080;
 
     struct app a;
     memset(&a, 0, sizeof a);
@@ -213,22 +275,41 @@ int main(int argc, char **argv)
     a.srv.on_idle = on_all_closed;
     a.loop = uv_default_loop();
     signal(SIGPIPE, SIG_IGN);
+    mote_posix_rng_init(&a.rng);
     a.clock = mote_posix_clock_new(a.loop, &rc);
     if (!a.clock) {
         fprintf(stderr, "mote-serve: %s\n", mote_strerror(rc));
         return 1;
     }
     a.srv.clock = mote_posix_clock_clock(a.clock);
+
+#ifdef MOTE_SERVE_HAVE_TLS
+    if (want_tls) {
+        char why[512];
+        a.tls = self_name ? serve_tls_self_signed(&a.rng, a.srv.clock, self_name, cert_out, why,
+                                                  sizeof why)
+                          : serve_tls_from_files(&a.rng, a.srv.clock, cert, key, why, sizeof why);
+        if (!a.tls) {
+            fprintf(stderr, "mote-serve: %s\n", why);
+            return 1;
+        }
+    }
+#endif
+
     /* Responses go out in a few writes (head, body pieces): without
      * TCP_NODELAY, Nagle's algorithm would hold the last piece back until
      * the client's delayed ACK. */
-    mote_posix_tcp_options topts = {0};
-    topts.nodelay = 1;
-    a.listener =
-        mote_posix_tcp_listen(a.loop, bind_addr, (uint16_t)port, 0, &topts, on_accept, &a, &rc);
+    mote_conduit_config ccfg;
+    memset(&ccfg, 0, sizeof ccfg);
+    ccfg.loop = a.loop;
+    ccfg.stack = stack;
+    ccfg.tcp.nodelay = 1;
+    char uri[300];
+    snprintf(uri, sizeof uri, strchr(bind_addr, ':') ? "tcp://[%s]:%ld" : "tcp://%s:%ld", bind_addr,
+             port);
+    a.listener = mote_conduit_listen(&ccfg, uri, on_accept, &a, &rc);
     if (!a.listener) {
-        fprintf(stderr, "mote-serve: cannot listen on [%s]:%ld: %s\n", bind_addr, port,
-                mote_strerror(rc));
+        fprintf(stderr, "mote-serve: cannot listen on %s: %s\n", uri, mote_strerror(rc));
         return 1;
     }
     uv_signal_init(a.loop, &a.sigint);
@@ -236,15 +317,19 @@ int main(int argc, char **argv)
     uv_timer_init(a.loop, &a.grace);
     uv_timer_init(a.loop, &a.flush);
     a.sigint.data = a.sigterm.data = a.grace.data = a.flush.data = &a;
-    uv_timer_start(&a.flush, on_flush, 200, 200);
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
-    fprintf(stderr, "mote-serve: serving %s on http://[%s]:%u/\n", a.srv.root.realpath, bind_addr,
-            mote_posix_listener_port(a.listener));
+    uv_timer_start(&a.flush, on_flush, 200, 200);
+    fprintf(stderr, "mote-serve: serving %s on %s://%s%s%s:%u/\n", a.srv.root.realpath,
+            want_tls ? "https" : "http", strchr(bind_addr, ':') ? "[" : "", bind_addr,
+            strchr(bind_addr, ':') ? "]" : "", mote_conduit_listener_port(a.listener));
     fflush(stderr);
     uv_run(a.loop, UV_RUN_DEFAULT);
     uv_loop_close(a.loop);
     serve_root_close(&a.srv.root);
+#ifdef MOTE_SERVE_HAVE_TLS
+    mote_tls_config_free(a.tls);
+#endif
     fflush(a.srv.access_log);
     if (a.srv.access_log != stdout)
         fclose(a.srv.access_log);
