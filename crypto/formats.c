@@ -394,12 +394,52 @@ static mote_crypto_privkey *ec_priv_from_der(mote_slice der, mote_crypto_key_typ
     return k;
 }
 
+/* 1 if the raw public key (the BIT STRING content of an SPKI: RSAPublicKey
+ * DER, an EC point in either encoding, 32 Ed25519 bytes) is k's. */
+static int public_matches(const mote_crypto_privkey *k, mote_slice theirs)
+{
+    int err, ok = 0;
+    mote_buf spki;
+    mote_asn1_reader r;
+    mote_asn1_tlv alg;
+    mote_asn1_bits mine;
+    mote_crypto_pubkey *p = mote_crypto_privkey_public(k, &err);
+    if (!p)
+        return 0;
+    if ((k->type == MOTE_CRYPTO_KEY_P256 || k->type == MOTE_CRYPTO_KEY_P384) && theirs.len &&
+        theirs.ptr[0] != 0x04) {
+        /* a compressed point: compare as points */
+        mote_crypto_pubkey *q =
+            mote_crypto_pubkey_from_ec_point(k->type, theirs.ptr, theirs.len, &err);
+        if (q) {
+            uint8_t a[1 + 2 * 48], b[1 + 2 * 48];
+            mc_ec_point_encode(k->type, &p->ec, a);
+            mc_ec_point_encode(k->type, &q->ec, b);
+            ok = memcmp(a, b, 1 + 2 * mc_curve_bytes(k->type)) == 0;
+            mote_crypto_pubkey_free(q);
+        }
+        mote_crypto_pubkey_free(p);
+        return ok;
+    }
+    mote_buf_init(&spki, KEY_DER_MAX);
+    if (mote_crypto_pubkey_to_spki(p, &spki) == 0) {
+        mote_asn1_reader_init(&r, spki.data, spki.len);
+        mote_asn1_enter(&r, MOTE_ASN1_SEQUENCE, NULL);
+        mote_asn1_next(&r, &alg);
+        mote_asn1_read_bits(&r, &mine);
+        ok = r.err == 0 && mine.bytes.len == theirs.len &&
+             memcmp(mine.bytes.ptr, theirs.ptr, theirs.len) == 0;
+    }
+    mote_buf_free(&spki);
+    mote_crypto_pubkey_free(p);
+    return ok;
+}
+
 /* PrivateKeyInfo / OneAsymmetricKey (RFC 5958). */
 static mote_crypto_privkey *pkcs8_from_der(mote_slice der, int *err)
 {
     mote_asn1_reader r;
     mote_slice inner;
-    mote_asn1_tag tag;
     mote_crypto_key_type type = 0;
     int64_t version = -1;
     int rc;
@@ -410,23 +450,30 @@ static mote_crypto_privkey *pkcs8_from_der(mote_slice der, int *err)
     if (rc == MOTE_EUNSUPPORTED)
         return fail(err, rc);
     mote_asn1_read_octets(&r, &inner);
-    /* attributes [0] and publicKey [1] (v2) are allowed and ignored; a
-     * v2 public key is not checked against the private key. */
-    while (r.err == 0 && mote_asn1_peek(&r, &tag) == 0) {
-        mote_asn1_tlv skip;
-        if (tag != MOTE_ASN1_CONTEXT_CONS(0) && tag != MOTE_ASN1_CONTEXT(1))
-            return fail(err, MOTE_EDECODE);
-        mote_asn1_next(&r, &skip);
-    }
+    /* attributes [0] IMPLICIT (ignored) and, in version 2 (v1 on the
+     * wire), publicKey [1] IMPLICIT BIT STRING, checked below. */
+    mote_asn1_tlv attrs, pubtlv;
+    bool has_attrs = false, has_pub = false;
+    mote_asn1_optional(&r, MOTE_ASN1_CONTEXT_CONS(0), &attrs, &has_attrs);
+    mote_asn1_optional(&r, MOTE_ASN1_CONTEXT(1), &pubtlv, &has_pub);
     mote_asn1_leave(&r);
-    if (mote_asn1_reader_finish(&r) != 0 || (version != 0 && version != 1))
+    if (mote_asn1_reader_finish(&r) != 0 || (version != 0 && version != 1) ||
+        (has_pub && version != 1))
         return fail(err, MOTE_EDECODE);
+    mote_asn1_bits pub = {{NULL, 0}, 0};
+    if (has_pub && mote_asn1_decode_bits(pubtlv.value, &pub, NULL) != 0)
+        return fail(err, MOTE_EDECODE);
+    if (has_pub && pub.unused)
+        return fail(err, MOTE_EDECODE);
+    mote_crypto_privkey *k;
     switch (type) {
     case MOTE_CRYPTO_KEY_RSA:
-        return rsa_priv_from_der(inner, err);
+        k = rsa_priv_from_der(inner, err);
+        break;
     case MOTE_CRYPTO_KEY_P256:
     case MOTE_CRYPTO_KEY_P384:
-        return ec_priv_from_der(inner, type, err);
+        k = ec_priv_from_der(inner, type, err);
+        break;
     default: {
         /* CurvePrivateKey ::= OCTET STRING (32 bytes) */
         mote_asn1_reader ir;
@@ -435,9 +482,15 @@ static mote_crypto_privkey *pkcs8_from_der(mote_slice der, int *err)
         mote_asn1_read_octets(&ir, &seed);
         if (mote_asn1_reader_finish(&ir) != 0 || seed.len != 32)
             return fail(err, MOTE_EDECODE);
-        return mote_crypto_privkey_from_ed25519_seed(seed.ptr, err);
+        k = mote_crypto_privkey_from_ed25519_seed(seed.ptr, err);
+        break;
     }
     }
+    if (k && has_pub && !public_matches(k, pub.bytes)) {
+        mote_crypto_privkey_free(k);
+        return fail(err, MOTE_EVERIFY);
+    }
+    return k;
 }
 
 enum { FMT_ANY, FMT_PKCS8, FMT_PKCS1, FMT_SEC1 };

@@ -11,6 +11,7 @@
 #include <nettle/aes.h>
 #include <nettle/sha2.h>
 
+#include "mote/asn1.h"
 #include "mote/crypto.h"
 
 static mote_seeded_rng rng;
@@ -584,6 +585,59 @@ START_TEST(test_key_formats_hostile)
 }
 END_TEST
 
+/* PKCS#8 v2 (OneAsymmetricKey) with publicKey [1]: the public key must be
+ * the private key's. */
+static void write_v2(mote_buf *out, int version, const uint8_t *seed, const uint8_t *pub)
+{
+    static const uint8_t ed_oid[] = {0x2b, 0x65, 0x70};
+    uint8_t inner[34] = {0x04, 0x20};
+    mote_asn1_writer w;
+    memcpy(inner + 2, seed, 32);
+    mote_buf_reset(out);
+    mote_asn1_writer_init(&w, out);
+    mote_asn1_begin(&w, MOTE_ASN1_SEQUENCE);
+    mote_asn1_write_int64(&w, version);
+    mote_asn1_begin(&w, MOTE_ASN1_SEQUENCE);
+    mote_asn1_write_oid(&w, mote_slice_make(ed_oid, 3));
+    mote_asn1_end(&w);
+    mote_asn1_write_octets(&w, mote_slice_make(inner, sizeof(inner)));
+    mote_asn1_implicit(&w, MOTE_ASN1_CONTEXT(1));
+    mote_asn1_write_bits(&w, mote_slice_make(pub, 32), 0);
+    mote_asn1_end(&w);
+    ck_assert_int_eq(mote_asn1_writer_finish(&w), 0);
+}
+
+START_TEST(test_pkcs8_v2_public_key)
+{
+    uint8_t seed[32], pub[32];
+    mote_buf der, spki;
+    int err;
+    memset(seed, 0x11, sizeof(seed));
+    mote_crypto_privkey *k = mote_crypto_privkey_from_ed25519_seed(seed, &err);
+    mote_crypto_pubkey *pk = mote_crypto_privkey_public(k, &err);
+    mote_buf_init(&spki, 0);
+    mote_crypto_pubkey_to_spki(pk, &spki);
+    memcpy(pub, spki.data + spki.len - 32, 32);
+    mote_buf_init_secret(&der, 0);
+    write_v2(&der, 1, seed, pub);
+    mote_crypto_privkey *k2 = mote_crypto_privkey_from_der(der.data, der.len, &err);
+    ck_assert_ptr_nonnull(k2);
+    mote_crypto_privkey_free(k2);
+    pub[7] ^= 1;
+    write_v2(&der, 1, seed, pub);
+    ck_assert_ptr_null(mote_crypto_privkey_from_der(der.data, der.len, &err));
+    ck_assert_int_eq(err, MOTE_EVERIFY);
+    pub[7] ^= 1;
+    write_v2(&der, 0, seed, pub); /* a public key needs version 2 */
+    ck_assert_ptr_null(mote_crypto_privkey_from_der(der.data, der.len, &err));
+    ck_assert_int_eq(err, MOTE_EDECODE);
+    mote_buf_free(&der);
+    mote_buf_free(&spki);
+    mote_crypto_pubkey_free(pk);
+    mote_crypto_privkey_free(k);
+}
+END_TEST
+
 static Suite *crypto_suite(void)
 {
     Suite *s = suite_create("crypto");
@@ -602,6 +656,7 @@ static Suite *crypto_suite(void)
     tcase_add_test(tc, test_mlkem_roundtrip_and_rejection);
     tcase_add_test(tc, test_sign_ec_ed);
     tcase_add_test(tc, test_key_formats_hostile);
+    tcase_add_test(tc, test_pkcs8_v2_public_key);
     suite_add_tcase(s, tc);
     TCase *rsa = tcase_create("rsa");
     tcase_add_unchecked_fixture(rsa, rsa_setup, NULL);
