@@ -13,9 +13,12 @@ test_pkgs=(clang libclang-rt-14-dev llvm libjansson-dev openssl gnutls-bin curl
            python3 iputils-ping valgrind)
 bench_pkgs=(libssl-dev iperf3 wrk nginx-light hyperfine)
 
+# The demonstration fetches a page with curl and shows the certificate with openssl.
+run_pkgs=(curl openssl)
+
 want=("${build_pkgs[@]}")
 case "${1:-run}" in
-    run) ;;
+    run) want+=("${run_pkgs[@]}") ;;
     test) want+=("${test_pkgs[@]}") ;;
     bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
     *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
