@@ -512,8 +512,30 @@ int mote_crypto_ecdsa_verify_digest(const mote_crypto_pubkey *k, const uint8_t *
 
 /* ---- verify ------------------------------------------------------------------------ */
 
+static int rsa_verify_salt(const mote_crypto_pubkey *k, int kind, mote_crypto_hash_id h,
+                           size_t salt_len, const uint8_t *digest, const uint8_t *sig,
+                           size_t sig_len, unsigned flags);
+
 static int rsa_verify(const mote_crypto_pubkey *k, int kind, mote_crypto_hash_id h,
                       const uint8_t *digest, const uint8_t *sig, size_t sig_len, unsigned flags)
+{
+    return rsa_verify_salt(k, kind, h, mote_crypto_hash_len(h), digest, sig, sig_len, flags);
+}
+
+int mote_crypto_rsa_pss_verify_digest(const mote_crypto_pubkey *k, mote_crypto_hash_id hash,
+                                      size_t salt_len, const uint8_t *digest, size_t digest_len,
+                                      const uint8_t *sig, size_t sig_len, unsigned flags)
+{
+    size_t hl = mote_crypto_hash_len(hash);
+    if (!k || k->type != MOTE_CRYPTO_KEY_RSA || !hl || !digest || digest_len != hl ||
+        (!sig && sig_len) || salt_len > MOTE_CRYPTO_RSA_VERIFY_MAX_BITS / 8)
+        return MOTE_EINVAL;
+    return rsa_verify_salt(k, KIND_PSS, hash, salt_len, digest, sig, sig_len, flags);
+}
+
+static int rsa_verify_salt(const mote_crypto_pubkey *k, int kind, mote_crypto_hash_id h,
+                           size_t salt_len, const uint8_t *digest, const uint8_t *sig,
+                           size_t sig_len, unsigned flags)
 {
     unsigned min = (flags & MOTE_CRYPTO_VERIFY_RSA1024) ? MOTE_CRYPTO_RSA_VERIFY_MIN_BITS
                                                         : MOTE_CRYPTO_RSA_MIN_BITS;
@@ -531,11 +553,11 @@ static int rsa_verify(const mote_crypto_pubkey *k, int kind, mote_crypto_hash_id
             size_t n = digest_info(h, digest, di);
             ok = rsa_pkcs1_verify(&k->rsa, n, di, s);
         } else if (h == MOTE_CRYPTO_HASH_SHA256) {
-            ok = rsa_pss_sha256_verify_digest(&k->rsa, 32, digest, s);
+            ok = rsa_pss_sha256_verify_digest(&k->rsa, salt_len, digest, s);
         } else if (h == MOTE_CRYPTO_HASH_SHA384) {
-            ok = rsa_pss_sha384_verify_digest(&k->rsa, 48, digest, s);
+            ok = rsa_pss_sha384_verify_digest(&k->rsa, salt_len, digest, s);
         } else {
-            ok = rsa_pss_sha512_verify_digest(&k->rsa, 64, digest, s);
+            ok = rsa_pss_sha512_verify_digest(&k->rsa, salt_len, digest, s);
         }
     }
     mpz_clear(s);

@@ -280,6 +280,47 @@ START_TEST(test_openssl_rsa1024)
 }
 END_TEST
 
+/* RSA-PSS with a salt length other than the hash's (as X.509's
+ * RSASSA-PSS-params may say): openssl signs with 20 and with 0 bytes of
+ * salt; mote verifies with the explicit length and rejects the others. */
+START_TEST(test_openssl_pss_salt_lengths)
+{
+    int err;
+    size_t len, sig_len;
+    uint8_t digest[32];
+    static const char msg[] = "salt lengths";
+    ck_assert_int_eq(
+        sh("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out pk.pem && "
+           "openssl pkey -in pk.pem -pubout -out pp.pem"),
+        0);
+    spit("pm.bin", msg, sizeof(msg) - 1);
+    uint8_t *pem = slurp("pp.pem", &len);
+    mote_crypto_pubkey *pk = mote_crypto_pubkey_from_pem((const char *)pem, len, &err);
+    ck_assert_ptr_nonnull(pk);
+    free(pem);
+    mote_crypto_hash(MOTE_CRYPTO_HASH_SHA256, msg, sizeof(msg) - 1, digest);
+    static const int salts[] = {20, 0, 32};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(sh("openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt "
+                            "rsa_pss_saltlen:%d -sign pk.pem -out ps.bin pm.bin",
+                            salts[i]),
+                         0);
+        uint8_t *sig = slurp("ps.bin", &sig_len);
+        for (int j = 0; j < 3; j++)
+            ck_assert_int_eq(mote_crypto_rsa_pss_verify_digest(pk, MOTE_CRYPTO_HASH_SHA256,
+                                                               (size_t)salts[j], digest, 32, sig,
+                                                               sig_len, 0),
+                             i == j ? 0 : MOTE_EVERIFY);
+        /* mote_crypto_verify's PSS is salt = hash length */
+        ck_assert_int_eq(mote_crypto_verify(pk, MOTE_CRYPTO_SIG_RSA_PSS_SHA256, msg,
+                                            sizeof(msg) - 1, sig, sig_len, 0),
+                         salts[i] == 32 ? 0 : MOTE_EVERIFY);
+        free(sig);
+    }
+    mote_crypto_pubkey_free(pk);
+}
+END_TEST
+
 /* Key exchange with openssl pkeyutl -derive: mote's ephemeral share and
  * openssl's key agree on the secret, for X25519, P-256 and P-384. */
 START_TEST(test_openssl_key_exchange)
@@ -358,6 +399,7 @@ int main(void)
     tcase_add_loop_test(tc, test_openssl_keys_and_signatures, 0,
                         (int)(sizeof(specs) / sizeof(specs[0])));
     tcase_add_test(tc, test_openssl_encrypted_key);
+    tcase_add_test(tc, test_openssl_pss_salt_lengths);
     tcase_add_loop_test(tc, test_openssl_key_exchange, 0, 3);
     tcase_add_test(tc, test_openssl_rsa1024);
     suite_add_tcase(s, tc);

@@ -345,6 +345,14 @@ int mote_crypto_ecdsa_verify_digest(const mote_crypto_pubkey *k, const uint8_t *
                                     size_t digest_len, const uint8_t *sig, size_t sig_len,
                                     unsigned flags);
 
+/* RSA-PSS over a digest with an explicit salt length (X.509's
+ * RSASSA-PSS-params may name one other than the hash length); MGF1 uses
+ * the same hash. digest_len must be the hash's length. 0, MOTE_EVERIFY,
+ * MOTE_ERANGE (key too small, as mote_crypto_verify), MOTE_EINVAL. */
+int mote_crypto_rsa_pss_verify_digest(const mote_crypto_pubkey *k, mote_crypto_hash_id hash,
+                                      size_t salt_len, const uint8_t *digest, size_t digest_len,
+                                      const uint8_t *sig, size_t sig_len, unsigned flags);
+
 /* Signs msg with the caller's rng (ECDSA nonces, RSA blinding, PSS salts).
  * Writes at most sig_cap bytes; *sig_len set. MOTE_ENOSPC if sig_cap is too
  * small (MOTE_CRYPTO_SIG_MAX_LEN always suffices), MOTE_EUNSUPPORTED if alg
