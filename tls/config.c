@@ -213,6 +213,19 @@ mote_tls_config *mote_tls_config_new(mote_rng *rng, int *err)
     memcpy(cfg->sigalgs, default_sigalgs, sizeof(default_sigalgs));
     cfg->n_sigalgs = sizeof(default_sigalgs) / sizeof(default_sigalgs[0]);
     mote_buf_init(&cfg->alpn_wire, 2048);
+    {
+        uint8_t k[32];
+        if (mote_rng_fill(rng, k, sizeof(k)) == 0)
+            cfg->ticket_aead = mote_crypto_aead_new(MOTE_CRYPTO_AEAD_AES_256_GCM, k, 32, &e);
+        mote_wipe(k, sizeof(k));
+        if (!cfg->ticket_aead) {
+            free(cfg);
+            e = e ? e : MOTE_EIO;
+            goto fail;
+        }
+        cfg->n_tickets = 1;
+        cfg->ticket_lifetime = 7200;
+    }
     for (size_t i = 0; i < TLS_MAX_PINS; i++)
         mote_buf_init(&cfg->pins[i], 1u << 20);
     if (err)
@@ -245,6 +258,7 @@ void mote_tls_config_free(mote_tls_config *cfg)
         mote_buf_free(&cfg->pins[i]);
     mote_buf_free(&cfg->alpn_wire);
     tls_trust_free(cfg);
+    mote_crypto_aead_free(cfg->ticket_aead);
     mote_wipe(cfg, sizeof(*cfg));
     free(cfg);
 }
@@ -567,6 +581,14 @@ int mote_tls_config_add_pins_pem(mote_tls_config *cfg, const char *pem, size_t l
     if (added)
         *added = n;
     return 0;
+}
+
+void mote_tls_config_set_tickets(mote_tls_config *cfg, unsigned count, uint32_t lifetime_s)
+{
+    if (cfg) {
+        cfg->n_tickets = count > 4 ? 4 : count;
+        cfg->ticket_lifetime = lifetime_s > 604800 ? 604800 : lifetime_s;
+    }
 }
 
 void mote_tls_config_set_insecure(mote_tls_config *cfg, int on)

@@ -132,6 +132,19 @@ struct mote_tls {
 
     int we_closed, peer_closed;
     unsigned ku_recv;
+
+    /* resumption */
+    int resumed;      /* the handshake used a PSK from a ticket */
+    int offer_psk;    /* client: a session was given */
+    int psk_modes_ok; /* server: the client offered psk_dhe_ke */
+    uint8_t psk[MOTE_CRYPTO_HASH_MAX_LEN];
+    uint16_t psk_suite;
+    mote_buf ticket; /* client: the ticket to offer, or the last received */
+    uint32_t ticket_age_add, ticket_lifetime;
+    int64_t ticket_ms; /* when the ticket was received (ms, wall clock) */
+    uint8_t res_master[MOTE_CRYPTO_HASH_MAX_LEN];
+    int have_session; /* client: a NewSessionTicket arrived */
+    mote_buf session; /* client: the last session, serialised */
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -288,15 +301,34 @@ int tls_hkdf_expand_label(mote_crypto_hash_id h, const uint8_t *secret, size_t s
     return hkdf_expand_label(h, secret, secret_len, label, ctx, ctx_len, out, out_len);
 }
 
-int tls_ks_handshake(mote_crypto_hash_id h, const uint8_t *shared, size_t shared_len,
-                     const uint8_t *th, uint8_t *hs_secret, uint8_t *c_hs, uint8_t *s_hs,
-                     uint8_t *master)
+int tls_ks_early(mote_crypto_hash_id h, const uint8_t *psk, uint8_t *early)
+{
+    uint8_t zeros[MOTE_CRYPTO_HASH_MAX_LEN] = {0};
+    size_t hl = mote_crypto_hash_len(h);
+    return mote_crypto_hkdf_extract(h, zeros, hl, psk ? psk : zeros, hl, early);
+}
+
+int tls_ks_binder_key(mote_crypto_hash_id h, const uint8_t *psk, uint8_t *out)
+{
+    uint8_t early[MOTE_CRYPTO_HASH_MAX_LEN], empty[MOTE_CRYPTO_HASH_MAX_LEN];
+    int rc = tls_ks_early(h, psk, early);
+    if (!rc)
+        rc = mote_crypto_hash(h, "", 0, empty);
+    if (!rc)
+        rc = ds(h, early, "res binder", empty, out);
+    mote_wipe(early, sizeof(early));
+    return rc;
+}
+
+int tls_ks_handshake(mote_crypto_hash_id h, const uint8_t *psk, const uint8_t *shared,
+                     size_t shared_len, const uint8_t *th, uint8_t *hs_secret, uint8_t *c_hs,
+                     uint8_t *s_hs, uint8_t *master)
 {
     uint8_t zeros[MOTE_CRYPTO_HASH_MAX_LEN] = {0};
     uint8_t early[MOTE_CRYPTO_HASH_MAX_LEN], derived[MOTE_CRYPTO_HASH_MAX_LEN];
     uint8_t empty[MOTE_CRYPTO_HASH_MAX_LEN];
     size_t hl = mote_crypto_hash_len(h);
-    int rc = mote_crypto_hkdf_extract(h, zeros, hl, zeros, hl, early);
+    int rc = tls_ks_early(h, psk, early);
     if (!rc)
         rc = mote_crypto_hash(h, "", 0, empty);
     if (!rc)
@@ -362,8 +394,8 @@ static int derive_handshake_secrets(mote_tls *t, const uint8_t *shared, size_t s
 {
     uint8_t th[MOTE_CRYPTO_HASH_MAX_LEN];
     transcript_hash(t, th);
-    return tls_ks_handshake(t->hash, shared, shared_len, th, t->hs_secret, t->c_hs, t->s_hs,
-                            t->master);
+    return tls_ks_handshake(t->hash, t->resumed ? t->psk : NULL, shared, shared_len, th,
+                            t->hs_secret, t->c_hs, t->s_hs, t->master);
 }
 
 /* Application secrets from the transcript through the server Finished. */
@@ -546,6 +578,8 @@ static mote_tls *tls_alloc(const mote_tls_config *cfg, int server, int *err)
     mote_buf_init(&t->pending, 4 * TLS_MAX_HS_MSG);
     mote_buf_init(&t->cookie, 0xffff);
     mote_buf_init(&t->peer_chain, TLS_MAX_HS_MSG);
+    mote_buf_init(&t->ticket, 0xffff);
+    mote_buf_init_secret(&t->session, 0x10000 + 128);
     return t;
 }
 
@@ -566,6 +600,8 @@ void mote_tls_free(mote_tls *t)
     mote_buf_free(&t->pending);
     mote_buf_free(&t->cookie);
     mote_buf_free(&t->peer_chain);
+    mote_buf_free(&t->ticket);
+    mote_buf_free(&t->session);
     mote_crypto_aead_free(t->rd.aead);
     mote_crypto_aead_free(t->wr.aead);
     mote_crypto_kx_free(t->kx);
@@ -582,6 +618,34 @@ static int looks_like_ip(const char *s)
         if (!((*s >= '0' && *s <= '9') || *s == '.'))
             return 0;
     return 1;
+}
+
+static int64_t wall_ms(const mote_tls_config *cfg)
+{
+    mote_time w = cfg->clock ? mote_clock_wall(cfg->clock) : cfg->fixed_time;
+    return w.sec * 1000 + (int64_t)(w.nsec / 1000000);
+}
+
+/* The PSK binder over a (truncated) ClientHello: the transcript so far
+ * (after an HRR), the handshake header, then body[0..trunc). */
+static int psk_binder(const mote_tls *t, mote_crypto_hash_id h, const uint8_t *hdr,
+                      const uint8_t *body, size_t trunc, uint8_t *out)
+{
+    mote_crypto_hash_ctx c;
+    uint8_t th[MOTE_CRYPTO_HASH_MAX_LEN], bk[MOTE_CRYPTO_HASH_MAX_LEN];
+    if (t->th_ready)
+        c = t->th;
+    else if (mote_crypto_hash_init(&c, h))
+        return MOTE_EINVAL;
+    if (hdr)
+        mote_crypto_hash_update(&c, hdr, 4);
+    mote_crypto_hash_update(&c, body, trunc);
+    mote_crypto_hash_final(&c, th);
+    int rc = tls_ks_binder_key(h, t->psk, bk);
+    if (!rc)
+        rc = tls_ks_finished(h, bk, th, out);
+    mote_wipe(bk, sizeof(bk));
+    return rc;
 }
 
 /* Writes and sends the ClientHello (the first, or the second after HRR). */
@@ -669,8 +733,44 @@ static int send_client_hello(mote_tls *t)
         w_close(&w, l, 2);
         w_close(&w, e, 2);
     }
+    /* psk_key_exchange_modes: psk_dhe_ke, so servers may send tickets. */
+    w_u16(&w, EXT_PSK_MODES);
+    w_u16(&w, 2);
+    w_u8(&w, 1);
+    w_u8(&w, 1);
+    mote_crypto_hash_id ph = 0;
+    mote_crypto_aead_id pa;
+    if (t->offer_psk && suite_params(t->psk_suite, &ph, &pa) == 0 && t->th_ready && ph != t->hash)
+        t->offer_psk = 0; /* after an HRR for a suite of another hash */
+    size_t binders_at = 0, hl = ph ? mote_crypto_hash_len(ph) : 0;
+    if (t->offer_psk) {
+        /* pre_shared_key, last: one identity, its binder filled in below. */
+        uint32_t age = (uint32_t)(wall_ms(cfg) - t->ticket_ms) + t->ticket_age_add;
+        w_u16(&w, EXT_PRE_SHARED_KEY);
+        e = w_open(&w, 2);
+        l = w_open(&w, 2);
+        size_t id = w_open(&w, 2);
+        w_bytes(&w, t->ticket.data, t->ticket.len);
+        w_close(&w, id, 2);
+        w_u16(&w, (uint16_t)(age >> 16));
+        w_u16(&w, (uint16_t)age);
+        w_close(&w, l, 2);
+        binders_at = body.len;
+        size_t bl = w_open(&w, 2);
+        size_t b1 = w_open(&w, 1);
+        static const uint8_t z[MOTE_CRYPTO_HASH_MAX_LEN];
+        w_bytes(&w, z, hl);
+        w_close(&w, b1, 1);
+        w_close(&w, bl, 2);
+        w_close(&w, e, 2);
+    }
     w_close(&w, exts, 2);
     rc = w.err;
+    if (!rc && t->offer_psk) {
+        uint8_t hdr[4] = {HS_CLIENT_HELLO};
+        mote_store_be24(hdr + 1, (uint32_t)body.len);
+        rc = psk_binder(t, ph, hdr, body.data, binders_at, body.data + binders_at + 3);
+    }
     if (!rc)
         rc = send_hs(t, HS_CLIENT_HELLO, body.data, body.len);
     mote_buf_free(&body);
@@ -990,6 +1090,7 @@ typedef struct sh_info {
     uint16_t ks_group;
     mote_slice ks;
     int hrr;
+    int psk_selected;
 } sh_info;
 
 static int sh_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
@@ -1012,6 +1113,19 @@ static int sh_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
             return FAIL_DECODE(t, "key_share");
         s->have_ks = 1;
         return 0;
+    case EXT_PRE_SHARED_KEY: {
+        uint16_t sel;
+        if (!t->offer_psk || s->hrr)
+            break;
+        mote_reader_u16(&r, &sel);
+        if (mote_reader_finish(&r))
+            return FAIL_DECODE(t, "pre_shared_key");
+        if (sel != 0)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "server selected PSK identity %u", sel);
+        s->psk_selected = 1;
+        return 0;
+    }
     case EXT_COOKIE:
         if (!s->hrr)
             break;
@@ -1103,6 +1217,14 @@ static int client_recv_server_hello(mote_tls *t, mote_reader *r, const uint8_t *
     if (s.ks_group != t->kx_group)
         return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
                     "key_share for a group not offered");
+    if (s.psk_selected) {
+        mote_crypto_hash_id ph;
+        mote_crypto_aead_id pa;
+        if (suite_params(t->psk_suite, &ph, &pa) || ph != t->hash)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "PSK accepted with a suite of another hash");
+        t->resumed = 1;
+    }
     if (!t->th_ready)
         transcript_start(t, 0);
     transcript_add(t, raw, raw_len);
@@ -1229,6 +1351,11 @@ static int client_send_second_flight(mote_tls *t)
     }
     if (!rc)
         rc = send_finished(t);
+    if (!rc) {
+        uint8_t th[MOTE_CRYPTO_HASH_MAX_LEN];
+        transcript_hash(t, th);
+        rc = ds(t->hash, t->master, "res master", th, t->res_master);
+    }
     if (!rc)
         rc = set_dir_keys(t, &t->wr, t->c_ap);
     if (rc)
@@ -1261,7 +1388,7 @@ static int client_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
         if (t->cfg->n_alpn && !t->have_alpn)
             mote_logf(t->cfg->log, MOTE_LOG_DEBUG, "tls", "server chose no ALPN protocol");
         transcript_add(t, raw, raw_len);
-        t->hs = ST_C_WAIT_CERT_CR;
+        t->hs = t->resumed ? ST_C_WAIT_FIN : ST_C_WAIT_CERT_CR;
         return 0;
     }
     case ST_C_WAIT_CERT_CR:
@@ -1348,6 +1475,11 @@ typedef struct ch_info {
     int have_sni;
     char sni[256];
     int psk;
+    int psk_dhe;
+    mote_slice psk_ticket;
+    uint32_t psk_age;
+    mote_slice psk_binder;
+    const uint8_t *binders_at; /* the binders vector (its length bytes) */
 } ch_info;
 
 static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
@@ -1447,12 +1579,142 @@ static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
         }
         return 0;
     }
-    case EXT_PRE_SHARED_KEY:
+    case EXT_PSK_MODES:
+        mote_reader_vec8(&r, &l);
+        if (mote_reader_finish(&r) || l.len == 0)
+            return FAIL_DECODE(t, "psk_key_exchange_modes");
+        for (size_t i = 0; i < l.len; i++)
+            if (l.ptr[i] == 1)
+                c->psk_dhe = 1;
+        return 0;
+    case EXT_PRE_SHARED_KEY: {
+        mote_slice ids, binders;
+        mote_reader_vec16(&r, &ids);
+        c->binders_at = r.ptr + r.off;
+        mote_reader_vec16(&r, &binders);
+        if (mote_reader_finish(&r) || ids.len == 0 || binders.len == 0)
+            return FAIL_DECODE(t, "pre_shared_key");
+        size_t n_ids = 0, n_binders = 0;
+        mote_reader ir;
+        mote_reader_init(&ir, ids.ptr, ids.len);
+        while (mote_reader_left(&ir)) {
+            mote_slice id;
+            uint32_t age;
+            mote_reader_vec16(&ir, &id);
+            mote_reader_u32(&ir, &age);
+            if (ir.err || id.len == 0)
+                return FAIL_DECODE(t, "PskIdentity");
+            if (n_ids++ == 0) {
+                c->psk_ticket = id;
+                c->psk_age = age;
+            }
+        }
+        mote_reader br;
+        mote_reader_init(&br, binders.ptr, binders.len);
+        while (mote_reader_left(&br)) {
+            mote_slice b;
+            mote_reader_vec8(&br, &b);
+            if (br.err || b.len < 32)
+                return FAIL_DECODE(t, "PskBinderEntry");
+            if (n_binders++ == 0)
+                c->psk_binder = b;
+        }
+        if (n_ids != n_binders)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "%zu PSK identities but %zu binders", n_ids, n_binders);
         c->psk = 1;
         return 0;
+    }
     default:
         return 0; /* unknown extensions in ClientHello are ignored */
     }
+}
+
+/* Opens a ticket this config sealed; 1 with t->psk set if it is good for
+ * this handshake (same hash, not expired), 0 to ignore it. */
+static int open_ticket(mote_tls *t, mote_slice ticket)
+{
+    uint8_t buf[128];
+    if (ticket.len < 12 + 16 + 1 || ticket.len - 28 > sizeof(buf))
+        return 0;
+    size_t n = ticket.len - 28;
+    memcpy(buf, ticket.ptr + 12, n);
+    if (mote_crypto_aead_open(t->cfg->ticket_aead, ticket.ptr, 12, "mote-tls ticket", 15, buf, n,
+                              ticket.ptr + 12 + n))
+        return 0;
+    mote_reader r;
+    uint8_t ver, hl;
+    uint16_t suite;
+    uint64_t issued;
+    mote_slice psk;
+    mote_reader_init(&r, buf, n);
+    mote_reader_u8(&r, &ver);
+    mote_reader_u16(&r, &suite);
+    mote_reader_u8(&r, &hl);
+    mote_reader_bytes(&r, hl, &psk);
+    mote_reader_u64(&r, &issued);
+    int ok = mote_reader_finish(&r) == 0 && ver == 1 && hl == t->hash_len;
+    mote_crypto_hash_id h;
+    mote_crypto_aead_id a;
+    ok = ok && suite_params(suite, &h, &a) == 0 && h == t->hash;
+    int64_t age = wall_ms(t->cfg) - (int64_t)issued;
+    ok = ok && age >= -60000 && age <= (int64_t)t->cfg->ticket_lifetime * 1000;
+    if (ok)
+        memcpy(t->psk, psk.ptr, hl);
+    mote_wipe(buf, sizeof(buf));
+    return ok;
+}
+
+/* Sends the configured number of NewSessionTickets (server, after the
+ * client's Finished). */
+static int send_tickets(mote_tls *t)
+{
+    const mote_tls_config *cfg = t->cfg;
+    for (unsigned i = 0; i < cfg->n_tickets; i++) {
+        uint8_t nonce = (uint8_t)i, psk[MOTE_CRYPTO_HASH_MAX_LEN], pt[128], msg[256];
+        uint8_t rnd[16];
+        int rc = tls_hkdf_expand_label(t->hash, t->res_master, t->hash_len, "resumption", &nonce, 1,
+                                       psk, t->hash_len);
+        if (!rc)
+            rc = mote_rng_fill(cfg->rng, rnd, sizeof(rnd));
+        if (rc)
+            return rc;
+        size_t n = 0;
+        pt[n++] = 1;
+        mote_store_be16(pt + n, t->suite);
+        n += 2;
+        pt[n++] = (uint8_t)t->hash_len;
+        memcpy(pt + n, psk, t->hash_len);
+        n += t->hash_len;
+        mote_store_be64(pt + n, (uint64_t)wall_ms(cfg));
+        n += 8;
+        /* NewSessionTicket: lifetime, age_add, nonce, ticket, extensions */
+        size_t m = 4;
+        msg[0] = HS_NEW_SESSION_TICKET;
+        mote_store_be32(msg + m, cfg->ticket_lifetime);
+        memcpy(msg + m + 4, rnd, 4); /* ticket_age_add */
+        m += 8;
+        msg[m++] = 1;
+        msg[m++] = nonce;
+        mote_store_be16(msg + m, (uint16_t)(12 + n + 16));
+        m += 2;
+        memcpy(msg + m, rnd + 4, 12); /* the ticket's AEAD nonce */
+        memcpy(msg + m + 12, pt, n);
+        rc = mote_crypto_aead_seal(cfg->ticket_aead, msg + m, 12, "mote-tls ticket", 15,
+                                   msg + m + 12, n, msg + m + 12 + n);
+        mote_wipe(pt, sizeof(pt));
+        mote_wipe(psk, sizeof(psk));
+        if (rc)
+            return rc;
+        m += 12 + n + 16;
+        mote_store_be16(msg + m, 0);
+        m += 2;
+        mote_store_be24(msg + 1, (uint32_t)(m - 4));
+        rc = emit(t, CT_HANDSHAKE, msg, m);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer_share,
@@ -1490,6 +1752,11 @@ static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer
     w_bytes(&w, share, share_len);
     w_close(&w, s, 2);
     w_close(&w, e, 2);
+    if (t->resumed) {
+        w_u16(&w, EXT_PRE_SHARED_KEY);
+        w_u16(&w, 2);
+        w_u16(&w, 0);
+    }
     w_close(&w, exts, 2);
     rc = w.err;
     if (!rc) {
@@ -1533,7 +1800,7 @@ static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer
     if (!rc)
         rc = send_hs(t, HS_ENCRYPTED_EXTENSIONS, body.data, body.len);
     mote_buf_free(&body);
-    if (!rc && cfg->client_auth) {
+    if (!rc && cfg->client_auth && !t->resumed) {
         mote_buf_init(&body, 0);
         w.b = &body;
         w_u8(&w, 0);
@@ -1552,9 +1819,9 @@ static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer
         mote_buf_free(&body);
         t->cert_requested = 1;
     }
-    if (!rc)
+    if (!rc && !t->resumed)
         rc = send_certificate(t, t->cert);
-    if (!rc)
+    if (!rc && !t->resumed)
         rc = send_certificate_verify(t, t->cert, t->sigalg);
     if (!rc)
         rc = send_finished(t);
@@ -1565,7 +1832,7 @@ static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer
     if (rc)
         return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write server flight");
     (void)c;
-    t->hs = cfg->client_auth ? ST_S_WAIT_CERT : ST_S_WAIT_FIN;
+    t->hs = cfg->client_auth && !t->resumed ? ST_S_WAIT_CERT : ST_S_WAIT_FIN;
     return 0;
 }
 
@@ -1759,6 +2026,22 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
             goto out;
         }
     }
+    if (c->psk && !c->psk_dhe) {
+        rc = fail(t, MOTE_TLS_ALERT_MISSING_EXTENSION, MOTE_EPROTO,
+                  "pre_shared_key without psk_key_exchange_modes");
+        goto out;
+    }
+    t->psk_modes_ok = c->psk_dhe;
+    if (c->psk && cfg->n_tickets && open_ticket(t, c->psk_ticket)) {
+        uint8_t want[MOTE_CRYPTO_HASH_MAX_LEN];
+        size_t trunc = (size_t)(c->binders_at - raw);
+        if (c->psk_binder.len != t->hash_len || psk_binder(t, t->hash, NULL, raw, trunc, want) ||
+            !mote_ct_equal(want, c->psk_binder.ptr, t->hash_len)) {
+            rc = fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY, "PSK binder mismatch");
+            goto out;
+        }
+        t->resumed = 1;
+    }
     transcript_add(t, raw, raw_len);
     if (t->hs_in.len) {
         rc = fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
@@ -1811,6 +2094,13 @@ static int server_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
             return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
                         "handshake data across a key change");
         rc = set_dir_keys(t, &t->rd, t->c_ap);
+        if (!rc) {
+            uint8_t th[MOTE_CRYPTO_HASH_MAX_LEN];
+            transcript_hash(t, th);
+            rc = ds(t->hash, t->master, "res master", th, t->res_master);
+        }
+        if (!rc && t->psk_modes_ok && !t->resumed)
+            rc = send_tickets(t);
         if (rc)
             return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key schedule failed");
         t->rd_app = 1;
@@ -1860,6 +2150,44 @@ static int post_handshake(mote_tls *t, uint8_t type, mote_reader *r)
         mote_reader_vec16(r, &exts);
         if (mote_reader_finish(r) || ticket.len == 0)
             return FAIL_DECODE(t, "NewSessionTicket");
+        mote_reader er;
+        mote_reader_init(&er, exts.ptr, exts.len);
+        while (mote_reader_left(&er)) {
+            uint16_t et;
+            mote_slice ed;
+            mote_reader_u16(&er, &et);
+            mote_reader_vec16(&er, &ed);
+        }
+        if (mote_reader_finish(&er))
+            return FAIL_DECODE(t, "NewSessionTicket extensions");
+        if (lifetime > 604800)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "ticket lifetime over 7 days");
+        if (lifetime == 0)
+            return 0;
+        /* The session: version, suite, PSK, lifetime, age_add, time, ticket. */
+        uint8_t psk[MOTE_CRYPTO_HASH_MAX_LEN];
+        if (tls_hkdf_expand_label(t->hash, t->res_master, t->hash_len, "resumption", nonce.ptr,
+                                  nonce.len, psk, t->hash_len))
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_EPROTO, "key schedule failed");
+        mote_buf_reset(&t->session);
+        wb w = {&t->session, 0};
+        w_u8(&w, 1);
+        w_u16(&w, t->suite);
+        w_u8(&w, (uint8_t)t->hash_len);
+        w_bytes(&w, psk, t->hash_len);
+        w_u16(&w, (uint16_t)(lifetime >> 16));
+        w_u16(&w, (uint16_t)lifetime);
+        w_u16(&w, (uint16_t)(age_add >> 16));
+        w_u16(&w, (uint16_t)age_add);
+        uint8_t ms[8];
+        mote_store_be64(ms, (uint64_t)wall_ms(t->cfg));
+        w_bytes(&w, ms, 8);
+        size_t v = w_open(&w, 2);
+        w_bytes(&w, ticket.ptr, ticket.len);
+        w_close(&w, v, 2);
+        mote_wipe(psk, sizeof(psk));
+        t->have_session = w.err == 0;
         return 0;
     }
     return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
@@ -2223,4 +2551,94 @@ mote_slice mote_tls_peer_cert(const mote_tls *t, size_t i)
 unsigned mote_tls_key_updates_received(const mote_tls *t)
 {
     return t ? t->ku_recv : 0;
+}
+
+int mote_tls_session_save(const mote_tls *t, mote_buf *out)
+{
+    if (!t || !out)
+        return MOTE_EINVAL;
+    if (!t->have_session)
+        return MOTE_ENOTFOUND;
+    return mote_buf_append(out, t->session.data, t->session.len);
+}
+
+int mote_tls_resumed(const mote_tls *t)
+{
+    return t ? t->resumed : 0;
+}
+
+mote_tls *mote_tls_client_new_resume(const mote_tls_config *cfg, const char *server_name,
+                                     const uint8_t *session, size_t len, int *err)
+{
+    int e = 0;
+    if (!err)
+        err = &e;
+    if (!cfg || !session) {
+        *err = MOTE_EINVAL;
+        return NULL;
+    }
+    mote_reader r;
+    uint8_t ver, hl;
+    uint16_t suite;
+    uint32_t lifetime, age_add;
+    uint64_t ms;
+    mote_slice psk, ticket;
+    mote_reader_init(&r, session, len);
+    mote_reader_u8(&r, &ver);
+    mote_reader_u16(&r, &suite);
+    mote_reader_u8(&r, &hl);
+    mote_reader_bytes(&r, hl, &psk);
+    mote_reader_u32(&r, &lifetime);
+    mote_reader_u32(&r, &age_add);
+    mote_reader_u64(&r, &ms);
+    mote_reader_vec16(&r, &ticket);
+    mote_crypto_hash_id h;
+    mote_crypto_aead_id a;
+    if (mote_reader_finish(&r) || ver != 1 || suite_params(suite, &h, &a) ||
+        hl != mote_crypto_hash_len(h) || ticket.len == 0) {
+        *err = MOTE_EDECODE;
+        return NULL;
+    }
+    int64_t age = wall_ms(cfg) - (int64_t)ms;
+    if (age < 0 || age > (int64_t)lifetime * 1000) {
+        *err = MOTE_ETIMEDOUT;
+        return NULL;
+    }
+    mote_tls *t = tls_alloc(cfg, 0, err);
+    if (!t)
+        return NULL;
+    memcpy(t->psk, psk.ptr, hl);
+    t->psk_suite = suite;
+    t->ticket_age_add = age_add;
+    t->ticket_lifetime = lifetime;
+    t->ticket_ms = (int64_t)ms;
+    if (mote_buf_append(&t->ticket, ticket.ptr, ticket.len)) {
+        *err = MOTE_ENOMEM;
+        goto fail;
+    }
+    t->offer_psk = 1;
+    if (server_name && *server_name) {
+        if (strlen(server_name) > 253) {
+            *err = MOTE_EINVAL;
+            goto fail;
+        }
+        t->sni = strdup(server_name);
+        if (!t->sni) {
+            *err = MOTE_ENOMEM;
+            goto fail;
+        }
+    }
+    t->sid_len = 32;
+    if ((*err = mote_rng_fill(cfg->rng, t->session_id, 32)) != 0)
+        goto fail;
+    t->kx_group = cfg->groups[0];
+    if ((*err = send_client_hello(t)) != 0)
+        goto fail;
+    t->hs = ST_C_WAIT_SH;
+    t->ccs_ok = 1;
+    *err = 0;
+    return t;
+fail:
+    mote_tls_free(t);
+    return NULL;
 }

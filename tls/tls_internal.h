@@ -52,6 +52,9 @@ struct mote_tls_config {
     mote_clock *clock;             /* wall time for validation (borrowed) */
     mote_time fixed_time;          /* used when clock is NULL */
     char verify_reason[400];
+    mote_crypto_aead *ticket_aead; /* seals the server's tickets */
+    unsigned n_tickets;            /* tickets sent after each handshake */
+    uint32_t ticket_lifetime;      /* seconds */
 };
 
 /* Helpers shared between files. */
@@ -71,9 +74,11 @@ void tls_config_clear_pins(mote_tls_config *cfg);
 int tls_hkdf_expand_label(mote_crypto_hash_id h, const uint8_t *secret, size_t secret_len,
                           const char *label, const uint8_t *ctx, size_t ctx_len, uint8_t *out,
                           size_t out_len);
-int tls_ks_handshake(mote_crypto_hash_id h, const uint8_t *shared, size_t shared_len,
-                     const uint8_t *th, uint8_t *hs_secret, uint8_t *c_hs, uint8_t *s_hs,
-                     uint8_t *master);
+int tls_ks_early(mote_crypto_hash_id h, const uint8_t *psk, uint8_t *early);
+int tls_ks_binder_key(mote_crypto_hash_id h, const uint8_t *psk, uint8_t *out);
+int tls_ks_handshake(mote_crypto_hash_id h, const uint8_t *psk, const uint8_t *shared,
+                     size_t shared_len, const uint8_t *th, uint8_t *hs_secret, uint8_t *c_hs,
+                     uint8_t *s_hs, uint8_t *master);
 int tls_ks_app(mote_crypto_hash_id h, const uint8_t *master, const uint8_t *th, uint8_t *c_ap,
                uint8_t *s_ap);
 int tls_ks_finished(mote_crypto_hash_id h, const uint8_t *base, const uint8_t *th, uint8_t *out);

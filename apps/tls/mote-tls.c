@@ -52,7 +52,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: mote-tls client [--cafile F] [--insecure] [--alpn P,...] [--tls1.3]\n"
                     "                       [--groups G,...] [--servername N] [--cert C --key K]\n"
-                    "                       [--key-update] [--rfc5280] HOST:PORT\n"
+                    "                       [--key-update] [--rfc5280] [--session FILE] HOST:PORT\n"
                     "       mote-tls server --cert C --key K [--cert C --key K --names N,...]\n"
                     "                       [--addr A] [--port N] [--alpn P,...] [--groups G,...]\n"
                     "                       [--verify-client CAFILE] [--stdin] [--once]\n");
@@ -86,13 +86,14 @@ static char *read_file(const char *path, size_t *len)
 
 static void print_session(mote_tls *t, int server)
 {
-    fprintf(stderr, "mote-tls: %s TLS 1.3, suite %s, group %s, signature %s, ALPN %s, SNI %s%s\n",
+    fprintf(stderr, "mote-tls: %s TLS 1.3, suite %s, group %s, signature %s, ALPN %s, SNI %s%s%s\n",
             server ? "accepted" : "connected", mote_tls_suite_name(mote_tls_suite(t)),
             mote_tls_group_name(mote_tls_group(t)),
             server ? "-" : mote_tls_sigalg_name(mote_tls_sigalg(t)),
             mote_tls_alpn(t) ? mote_tls_alpn(t) : "-",
             mote_tls_server_name(t) ? mote_tls_server_name(t) : "-",
-            mote_tls_did_hrr(t) ? ", after HelloRetryRequest" : "");
+            mote_tls_did_hrr(t) ? ", after HelloRetryRequest" : "",
+            mote_tls_resumed(t) ? ", resumed" : "");
     if (mote_tls_peer_cert_count(t)) {
         int err = 0;
         mote_slice der = mote_tls_peer_cert(t, 0);
@@ -118,10 +119,31 @@ static void fail_reason(mote_tls *t, int err)
 
 /* ---- client ---- */
 
+typedef struct client_opts {
+    const char *host;
+    const char *sni;
+    const char *session; /* --session FILE: resume from it, save to it */
+} client_opts;
+
+static client_opts copts;
+
 static void client_read_stdin(app *a);
 
 static void client_stop(app *a)
 {
+    if (a->flow && copts.session) {
+        mote_buf b;
+        mote_buf_init_secret(&b, 0);
+        if (mote_tls_session_save(mote_tls_flow_tls(a->flow), &b) == 0) {
+            FILE *f = fopen(copts.session, "wb");
+            if (f) {
+                if (fwrite(b.data, 1, b.len, f) != b.len)
+                    fprintf(stderr, "mote-tls: cannot write %s\n", copts.session);
+                fclose(f);
+            }
+        }
+        mote_buf_free(&b);
+    }
     if (a->flow) {
         mote_flow_close(a->flow);
         a->flow = NULL;
@@ -220,13 +242,6 @@ static void client_handshake(void *arg, int err)
     client_read_stdin(a);
 }
 
-typedef struct client_opts {
-    const char *host;
-    const char *sni;
-} client_opts;
-
-static client_opts copts;
-
 static void on_connect(void *arg, mote_flow *lower, int err)
 {
     app *a = arg;
@@ -236,7 +251,21 @@ static void on_connect(void *arg, mote_flow *lower, int err)
         uv_stop(a->loop);
         return;
     }
-    mote_tls *t = mote_tls_client_new(a->cfg, copts.sni ? copts.sni : copts.host, &err);
+    mote_tls *t = NULL;
+    const char *name = copts.sni ? copts.sni : copts.host;
+    if (copts.session) {
+        FILE *f = fopen(copts.session, "rb");
+        if (f) {
+            static uint8_t sess[70000];
+            size_t n = fread(sess, 1, sizeof(sess), f);
+            fclose(f);
+            t = mote_tls_client_new_resume(a->cfg, name, sess, n, &err);
+            if (!t)
+                fprintf(stderr, "mote-tls: not resuming: %s\n", mote_strerror(err));
+        }
+    }
+    if (!t)
+        t = mote_tls_client_new(a->cfg, name, &err);
     if (!t) {
         fprintf(stderr, "mote-tls: %s\n", mote_strerror(err));
         mote_flow_close(lower);
@@ -414,7 +443,9 @@ int main(int argc, char **argv)
         else if (!strcmp(o, "--tls1.2")) {
             fprintf(stderr, "mote-tls: TLS 1.2 is not implemented yet\n");
             return 2;
-        } else if (!strcmp(o, "--servername"))
+        } else if (!strcmp(o, "--session"))
+            copts.session = ARG();
+        else if (!strcmp(o, "--servername"))
             copts.sni = ARG();
         else if (!strcmp(o, "--cert") && n_certs < 8)
             certs[n_certs++] = ARG();

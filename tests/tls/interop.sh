@@ -149,6 +149,24 @@ s_server $port p256 -rev
 client_case "client KeyUpdate vs openssl" "connected" --key-update localhost:$port
 stop $SPID
 
+# Resumption with a ticket from s_server (psk_dhe_ke).
+port=$(free_port)
+s_server $port p256 -rev
+rm -f mote.sess
+out1=$( (
+    echo "first"
+    sleep 0.3
+) | timeout 10 $MOTE client --cafile ca.crt --session mote.sess localhost:$port 2>&1)
+out2=$( (
+    echo "second"
+    sleep 0.3
+) | timeout 10 $MOTE client --cafile ca.crt --session mote.sess localhost:$port 2>&1)
+if [ -s mote.sess ] && ! echo "$out1" | grep -q resumed && echo "$out2" | grep -q "resumed" &&
+    echo "$out2" | grep -q "dnoces"; then
+    ok
+else bad "client resumption vs openssl: $out1 / $out2"; fi
+stop $SPID
+
 # Refusals: wrong name, untrusted, expired, TLS 1.2-only server.
 refuse_case() { # refuse_case NAME CERT ALERT-REGEX MOTE-ARGS... (server: s_server CERT)
     local name=$1 cert=$2 want=$3
@@ -204,6 +222,7 @@ done
 
 # ---- openssl s_client, gnutls-cli and curl against the mote server ------------
 m_server() { # m_server CERT EXTRA... ; sets MPID and MPORT
+    rm -f m_server.log # else the old port may be read before the new log starts
     $MOTE server --cert $1.crt --key $1.key --addr 127.0.0.1 --port 0 "${@:2}" \
         <"${MSTDIN:-/dev/null}" >m_server.out 2>m_server.log &
     MPID=$!
@@ -261,6 +280,23 @@ if echo "$out" | grep -q "^retry" && grep -q "after HelloRetryRequest" m_server.
 else bad "s_client HRR vs mote server: $(tail -3 m_server.log)"; fi
 stop $MPID
 
+# Resumption: s_client keeps the mote server's ticket and comes back.
+m_server p256
+(
+    echo "one"
+    sleep 0.3
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -sess_out ossl.sess \
+    >/dev/null 2>&1
+out=$( (
+    echo "two"
+    sleep 0.3
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -sess_in ossl.sess 2>&1)
+if echo "$out" | grep -q "^Reused, TLSv1.3" && echo "$out" | grep -q "^two" &&
+    [ "$(grep -c ', resumed' m_server.log)" = 1 ]; then
+    ok
+else bad "s_client resumption vs mote server: $(echo "$out" | grep -E 'Reused|New' | head -2) / $(cat m_server.log)"; fi
+stop $MPID
+
 # KeyUpdate from s_client ("K": update and ask for one back), data after it.
 m_server p256
 out=$( (
@@ -279,6 +315,7 @@ else bad "s_client KeyUpdate vs mote server: $(echo "$out" | tail -4) / $(tail -
 stop $MPID
 
 # SNI: two certificates, chosen by name.
+rm -f m_server.log
 $MOTE server --cert p256.crt --key p256.key --cert alt.crt --key alt.key --names alt.test \
     --addr 127.0.0.1 --port 0 >m_server.out 2>m_server.log &
 MPID=$!

@@ -108,6 +108,12 @@ static void need_certs(void)
         ck_abort_msg("openssl could not make test certificates");
 }
 
+static int feed_bytes(mote_tls *t, const void *data, size_t len)
+{
+    size_t used;
+    return mote_tls_feed(t, data, len, &used);
+}
+
 /* ---- handshakes ---- */
 
 static const tc_cert *matrix_cert(int i)
@@ -479,12 +485,6 @@ END_TEST
 
 /* ---- hostile input ---- */
 
-static int feed_bytes(mote_tls *t, const void *data, size_t len)
-{
-    size_t used;
-    return mote_tls_feed(t, data, len, &used);
-}
-
 START_TEST(t_garbage)
 {
     need_certs();
@@ -632,7 +632,8 @@ START_TEST(t_rfc8448)
         tu_unhex("9608102a0f1ccc6db6250b7b7e417b1a000eaada3daae4777a7686c9ff83df13", &n);
     uint8_t hs[32], c_hs[32], s_hs[32], master[32], c_ap[32], s_ap[32], key[16], iv[12], fin[32];
     ck_assert_int_eq(
-        tls_ks_handshake(MOTE_CRYPTO_HASH_SHA256, shared, 32, th_sh, hs, c_hs, s_hs, master), 0);
+        tls_ks_handshake(MOTE_CRYPTO_HASH_SHA256, NULL, shared, 32, th_sh, hs, c_hs, s_hs, master),
+        0);
     expect_hex(hs, "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac");
     expect_hex(c_hs, "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21");
     expect_hex(s_hs, "b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38");
@@ -667,6 +668,116 @@ START_TEST(t_rfc8448)
 }
 END_TEST
 
+/* ---- resumption with tickets ---- */
+
+static void full_then_save(pair *p, mote_buf *sess)
+{
+    pair_start(p, "r.test");
+    pump(p);
+    ck_assert_int_eq(mote_tls_state(p->c), MOTE_TLS_OPEN);
+    ck_assert_int_eq(mote_tls_resumed(p->c), 0);
+    mote_buf_init(sess, 0);
+    ck_assert_int_eq(mote_tls_session_save(p->c, sess), 0);
+    mote_tls_free(p->c);
+    mote_tls_free(p->s);
+    p->c = p->s = NULL;
+}
+
+START_TEST(t_resume)
+{
+    need_certs();
+    pair p;
+    mote_buf sess;
+    int err;
+    pair_init(&p, &c_p256);
+    full_then_save(&p, &sess);
+    p.c = mote_tls_client_new_resume(p.ccfg, "r.test", sess.data, sess.len, &err);
+    ck_assert_int_eq(err, 0);
+    p.s = mote_tls_server_new(p.scfg, &err);
+    pump(&p);
+    ck_assert_msg(mote_tls_state(p.c) == MOTE_TLS_OPEN, "%s / %s", mote_tls_reason(p.c),
+                  mote_tls_reason(p.s));
+    ck_assert_int_eq(mote_tls_resumed(p.c), 1);
+    ck_assert_int_eq(mote_tls_resumed(p.s), 1);
+    ck_assert_uint_eq(mote_tls_peer_cert_count(p.c), 0);
+    expect_echo(&p, "resumed");
+    mote_tls_free(p.c);
+    mote_tls_free(p.s);
+
+    /* Another server config (another ticket key): a full handshake. */
+    mote_tls_config *other = mote_tls_config_new(&p.rng.rng, &err);
+    mote_tls_config_add_cert_pem(other, c_p256.cert_pem, c_p256.cert_len, c_p256.key_pem,
+                                 c_p256.key_len, NULL);
+    p.c = mote_tls_client_new_resume(p.ccfg, "r.test", sess.data, sess.len, &err);
+    p.s = mote_tls_server_new(other, &err);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    ck_assert_int_eq(mote_tls_resumed(p.c), 0);
+    ck_assert_uint_eq(mote_tls_peer_cert_count(p.c), 1);
+    mote_tls_free(p.c);
+    mote_tls_free(p.s);
+    mote_tls_config_free(other);
+
+    /* A binder that does not match: decrypt_error. */
+    p.c = mote_tls_client_new_resume(p.ccfg, "r.test", sess.data, sess.len, &err);
+    p.s = mote_tls_server_new(p.scfg, &err);
+    mote_slice ch = mote_tls_out(p.c);
+    uint8_t *m = malloc(ch.len);
+    memcpy(m, ch.ptr, ch.len);
+    m[ch.len - 1] ^= 1;
+    ck_assert_int_eq(feed_bytes(p.s, m, ch.len), MOTE_EVERIFY);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_DECRYPT_ERROR);
+    free(m);
+    mote_tls_free(p.c);
+    mote_tls_free(p.s);
+    p.c = p.s = NULL;
+
+    /* Garbage sessions are refused before anything is sent. */
+    ck_assert_ptr_null(mote_tls_client_new_resume(p.ccfg, NULL, sess.data, sess.len - 1, &err));
+    ck_assert_int_eq(err, MOTE_EDECODE);
+    mote_buf_free(&sess);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_resume_hrr)
+{
+    need_certs();
+    pair p;
+    mote_buf sess;
+    int err;
+    pair_init(&p, &c_ed);
+    mote_tls_config_set_groups_str(p.ccfg, "x25519,secp384r1");
+    full_then_save(&p, &sess);
+    mote_tls_config_set_groups_str(p.scfg, "secp384r1");
+    p.c = mote_tls_client_new_resume(p.ccfg, "r.test", sess.data, sess.len, &err);
+    p.s = mote_tls_server_new(p.scfg, &err);
+    pump(&p);
+    ck_assert_msg(mote_tls_state(p.c) == MOTE_TLS_OPEN, "%s / %s", mote_tls_reason(p.c),
+                  mote_tls_reason(p.s));
+    ck_assert_int_eq(mote_tls_did_hrr(p.c), 1);
+    ck_assert_int_eq(mote_tls_resumed(p.c), 1);
+    expect_echo(&p, "resumed after retry");
+    mote_buf_free(&sess);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_no_tickets)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    mote_tls_config_set_tickets(p.scfg, 0, 0);
+    pair_start(&p, NULL);
+    pump(&p);
+    mote_buf b;
+    mote_buf_init(&b, 0);
+    ck_assert_int_eq(mote_tls_session_save(p.c, &b), MOTE_ENOTFOUND);
+    pair_free(&p);
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
@@ -692,6 +803,9 @@ static Suite *tls_suite(void)
     tc = tcase_create("open");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, t_key_update);
+    tcase_add_test(tc, t_resume);
+    tcase_add_test(tc, t_resume_hrr);
+    tcase_add_test(tc, t_no_tickets);
     tcase_add_test(tc, t_close);
     tcase_add_test(tc, t_bulk);
     suite_add_tcase(s, tc);

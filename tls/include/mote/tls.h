@@ -195,6 +195,14 @@ void mote_tls_config_set_client_auth(mote_tls_config *cfg, int mode);
 /* Sets a record-padding hook (NULL for none). */
 void mote_tls_config_set_padding(mote_tls_config *cfg, mote_tls_pad_fn fn, void *ctx);
 
+/* Server: sends `count` session tickets (0..4, default 1) after each full
+ * handshake, valid lifetime_s seconds (default 7200, at most 7 days).
+ * Tickets are sealed with a key made at config creation and accepted
+ * only by the same config (psk_dhe_ke: every resumption still does a
+ * fresh (EC)DHE). Ticket ages use the config's clock (set_clock/set_time).
+ * count 0 turns tickets and resumption off. */
+void mote_tls_config_set_tickets(mote_tls_config *cfg, unsigned count, uint32_t lifetime_s);
+
 /* Sets the logger (borrowed; NULL for silence). */
 void mote_tls_config_set_log(mote_tls_config *cfg, const mote_log *log);
 
@@ -215,6 +223,20 @@ enum mote_tls_state {
  * the connection. The ClientHello is ready in mote_tls_out at once. NULL
  * with *err (MOTE_ENOMEM, MOTE_EIO from the rng, MOTE_EINVAL). */
 mote_tls *mote_tls_client_new(const mote_tls_config *cfg, const char *server_name, int *err);
+
+/* As mote_tls_client_new, offering to resume the session saved by
+ * mote_tls_session_save (a NewSessionTicket's PSK, psk_dhe_ke). A server
+ * that declines gets a full handshake. MOTE_EDECODE for a malformed
+ * session, MOTE_ETIMEDOUT for an expired one (no connection is made). */
+mote_tls *mote_tls_client_new_resume(const mote_tls_config *cfg, const char *server_name,
+                                     const uint8_t *session, size_t len, int *err);
+
+/* Appends the client's last received session (ticket and secret; treat it
+ * as a secret) to out. MOTE_ENOTFOUND if no ticket has arrived yet. */
+int mote_tls_session_save(const mote_tls *t, mote_buf *out);
+
+/* 1 if the handshake resumed a session. */
+int mote_tls_resumed(const mote_tls *t);
 
 /* A new server connection (it waits for a ClientHello). The config must
  * hold at least one certificate (MOTE_EINVAL otherwise). */
