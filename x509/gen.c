@@ -28,8 +28,8 @@ struct mote_x509_builder {
     uint32_t ku;
     mote_asn1_oid_id eku[16];
     size_t n_eku;
-    struct item san[MAX_ITEMS], nc[MAX_ITEMS];
-    size_t n_san, n_nc;
+    struct item san[MAX_ITEMS], nc[MAX_ITEMS], pol[16];
+    size_t n_san, n_nc, n_pol;
     mote_buf pool; /* bytes of SAN and NC values */
 };
 
@@ -230,6 +230,19 @@ int mote_x509_builder_add_ip(mote_x509_builder *b, const char *ip)
     return add_item(b, b->san, &b->n_san, MOTE_X509_GN_IP, a, len, false);
 }
 
+int mote_x509_builder_add_policy(mote_x509_builder *b, const char *dotted)
+{
+    uint8_t oid[MOTE_ASN1_OID_MAX];
+    size_t len;
+    if (!dotted || b->n_pol == sizeof(b->pol) / sizeof(b->pol[0]) ||
+        mote_asn1_oid_from_text(dotted, oid, sizeof(oid), &len) != 0)
+        return MOTE_EINVAL;
+    for (size_t i = 0; i < b->n_pol; i++)
+        if (b->pol[i].len == len && memcmp(b->pool.data + b->pol[i].off, oid, len) == 0)
+            return MOTE_EEXIST; /* RFC 5280 4.2.1.4: no policy twice */
+    return add_item(b, b->pol, &b->n_pol, MOTE_X509_GN_RID, oid, len, false);
+}
+
 int mote_x509_builder_add_nc_dns(mote_x509_builder *b, const char *name, bool excluded)
 {
     if (!name || !x509_dns_name_valid(mote_slice_str(name), false))
@@ -380,6 +393,18 @@ static void write_exts(mote_asn1_writer *w, const mote_x509_builder *b, bool cer
         mote_asn1_begin(v, MOTE_ASN1_SEQUENCE);
         for (size_t i = 0; i < b->n_san; i++)
             write_gn(v, b, &b->san[i]);
+        mote_asn1_end(v);
+        ext_end(&e);
+    }
+    if (cert && b->n_pol) {
+        struct extw e;
+        mote_asn1_writer *v = ext_begin(&e, w, MOTE_ASN1_OID_CERTIFICATE_POLICIES, false);
+        mote_asn1_begin(v, MOTE_ASN1_SEQUENCE);
+        for (size_t i = 0; i < b->n_pol; i++) {
+            mote_asn1_begin(v, MOTE_ASN1_SEQUENCE);
+            mote_asn1_write_oid(v, mote_slice_make(b->pool.data + b->pol[i].off, b->pol[i].len));
+            mote_asn1_end(v);
+        }
         mote_asn1_end(v);
         ext_end(&e);
     }

@@ -12,6 +12,7 @@
  *   mote-x509 csr --key KEY.pem --subject DN [--host NAME]... [--ip ADDR]... -o REQ.pem
  *   mote-x509 sign --ca-cert C --ca-key K --csr REQ.pem [--days N] [--ca [--pathlen N]]
  *                  [--eku server|client]... [--nc-permit NAME]... [--nc-exclude NAME]...
+ *                  [--policy OID]...
  *                  -o CERT.pem
  *
  * verify exits 0 for a valid path, 1 with the reason for an invalid one,
@@ -47,7 +48,8 @@ static int usage(void)
         "N]]\n"
         "                      [--eku server|client]... [--nc-permit NAME]... [--nc-exclude "
         "NAME]...\n"
-        "                      -o CERT.pem\n");
+        "                      [--policy OID]... -o CERT.pem\n"
+        "       (selfsign also takes --eku, --nc-permit, --nc-exclude and --policy)\n");
     return 2;
 }
 
@@ -401,8 +403,8 @@ static int cmd_key(int argc, char **argv)
 
 struct gen_args {
     const char *key, *subject, *out, *ca_cert, *ca_key, *csr;
-    const char *hosts[32], *ips[32], *nc_permit[32], *nc_exclude[32], *ekus[8];
-    int n_hosts, n_ips, n_permit, n_exclude, n_ekus;
+    const char *hosts[32], *ips[32], *nc_permit[32], *nc_exclude[32], *ekus[8], *policies[32];
+    int n_hosts, n_ips, n_permit, n_exclude, n_ekus, n_policies;
     int days, ca, pathlen;
 };
 
@@ -438,6 +440,7 @@ static int parse_gen(int argc, char **argv, struct gen_args *a)
         LIST("--ip", ips, n_ips)
         LIST("--nc-permit", nc_permit, n_permit)
         LIST("--nc-exclude", nc_exclude, n_exclude)
+        LIST("--policy", policies, n_policies)
         if (strcmp(o, "--eku") == 0 && v && a->n_ekus < 8) {
             a->ekus[a->n_ekus++] = v;
             i++;
@@ -494,6 +497,11 @@ static int fill_builder(mote_x509_builder *b, const struct gen_args *a, int with
     for (int i = 0; i < a->n_exclude; i++)
         if (mote_x509_builder_add_nc_dns(b, a->nc_exclude[i], true) != 0)
             return -1;
+    for (int i = 0; i < a->n_policies; i++)
+        if (mote_x509_builder_add_policy(b, a->policies[i]) != 0) {
+            fprintf(stderr, "mote-x509: bad policy %s\n", a->policies[i]);
+            return -1;
+        }
     for (int i = 0; i < a->n_ekus; i++) {
         mote_asn1_oid_id id = strcmp(a->ekus[i], "server") == 0   ? MOTE_ASN1_OID_KP_SERVER_AUTH
                               : strcmp(a->ekus[i], "client") == 0 ? MOTE_ASN1_OID_KP_CLIENT_AUTH

@@ -284,9 +284,10 @@ OPOL=""
 "$MOTE" selfsign --key m-root.key --subject "CN=Mote Root,O=mote" --ca --days 30 -o m-root.pem && \
 "$MOTE" csr --key m-ica.key --subject "CN=Mote Intermediate,O=mote" -o m-ica.csr && \
 "$MOTE" sign --ca-cert m-root.pem --ca-key m-root.key --csr m-ica.csr --ca --pathlen 0 \
-    --nc-permit example.com -o m-ica.pem && \
+    --nc-permit example.com --policy 2.23.140.1.2.1 -o m-ica.pem && \
 "$MOTE" csr --key m-leaf.key --subject "CN=www.example.com" --host www.example.com -o m-leaf.csr && \
-"$MOTE" sign --ca-cert m-ica.pem --ca-key m-ica.key --csr m-leaf.csr --eku server -o m-leaf.pem && \
+"$MOTE" sign --ca-cert m-ica.pem --ca-key m-ica.key --csr m-leaf.csr --eku server \
+    --policy 2.23.140.1.2.1 -o m-leaf.pem && \
 "$MOTE" csr --key m-ed.key --subject "CN=ed.example.com" --host ed.example.com -o m-ed.csr && \
 "$MOTE" sign --ca-cert m-ica.pem --ca-key m-ica.key --csr m-ed.csr --eku server -o m-ed.pem && \
 "$MOTE" csr --key m-ed.key --subject "CN=ed.example.org" --host ed.example.org -o m-out.csr && \
@@ -296,6 +297,13 @@ if [ $? -ne 0 ]; then
 else
     openssl req -in m-ica.csr -verify -noout >/dev/null 2>&1 || { fail=$((fail + 1)); echo "FAIL openssl rejects mote CSR"; }
     check mote-made-chain ok m-root.pem m-ica.pem m-leaf.pem www.example.com
+    OPOL="-policy 2.23.140.1.2.1 -explicit_policy"
+    check mote-made-chain-policy ok m-root.pem m-ica.pem m-leaf.pem www.example.com "" \
+        --policy 2.23.140.1.2.1
+    OPOL="-policy 2.23.140.1.2.2 -explicit_policy"
+    check mote-made-chain-other-policy fail m-root.pem m-ica.pem m-leaf.pem www.example.com \
+        policy --policy 2.23.140.1.2.2
+    OPOL=""
     # A request made by openssl (RSA key), signed by mote.
     openssl req -new -key root-rsa.key -subj "/CN=rsa.example.com/O=interop" \
         -addext "subjectAltName=DNS:rsa.example.com" -out o-rsa.csr 2>/dev/null

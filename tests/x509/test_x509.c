@@ -621,6 +621,52 @@ START_TEST(test_pinned_self_signed)
 }
 END_TEST
 
+static void tw_ca_pol(mote_x509_builder *b)
+{
+    ck_assert_int_eq(mote_x509_builder_set_ca(b, true, -1), 0);
+    ck_assert_int_eq(mote_x509_builder_add_policy(b, "1.3.6.1.4.1.55555.1"), 0);
+    ck_assert_int_eq(mote_x509_builder_add_policy(b, "1.3.6.1.4.1.55555.1"), MOTE_EEXIST);
+}
+static void tw_leaf_pol(mote_x509_builder *b)
+{
+    tw_leaf(b);
+    ck_assert_int_eq(mote_x509_builder_add_policy(b, "1.3.6.1.4.1.55555.1"), 0);
+    ck_assert_int_eq(mote_x509_builder_add_policy(b, "2.23.140.1.2.1"), 0);
+}
+
+/* RFC 5280 6.1 policy processing with builder-made policies. */
+START_TEST(test_policies)
+{
+    struct pki p;
+    pki_init(&p, NULL, tw_ca_pol, tw_leaf_pol);
+    uint8_t b1[MOTE_ASN1_OID_MAX], b2[MOTE_ASN1_OID_MAX];
+    size_t l1, l2;
+    ck_assert_int_eq(mote_asn1_oid_from_text("1.3.6.1.4.1.55555.1", b1, sizeof(b1), &l1), 0);
+    ck_assert_int_eq(mote_asn1_oid_from_text("2.23.140.1.2.1", b2, sizeof(b2), &l2), 0);
+    mote_slice p1 = mote_slice_make(b1, l1), p2 = mote_slice_make(b2, l2);
+    ck_assert_int_eq(mote_x509_cert_exts(p.leaf)->n_policies, 2);
+    mote_x509_verify_opts o;
+    mote_x509_verify_result res;
+    mote_x509_verify_opts_init(&o, (mote_time){T0, 0});
+    o.policies = &p1;
+    o.n_policies = 1;
+    o.explicit_policy = true;
+    ck_assert_msg(verify(&p, &o, &res) == 0, "%s", res.reason);
+    mote_x509_verify_result_clear(&res);
+    /* The leaf's second policy is not in the intermediate's: no path. */
+    o.policies = &p2;
+    ck_assert_int_eq(verify(&p, &o, &res), MOTE_EVERIFY);
+    ck_assert_int_eq(res.check, MOTE_X509_CHECK_POLICY);
+    mote_x509_verify_result_clear(&res);
+    /* Without an explicit policy the same path is valid (6.1.5 (g) leaves
+     * an empty tree acceptable). */
+    o.explicit_policy = false;
+    ck_assert_msg(verify(&p, &o, &res) == 0, "%s", res.reason);
+    mote_x509_verify_result_clear(&res);
+    pki_free(&p);
+}
+END_TEST
+
 /* A directory as a key-value device: every file under the prefix loads,
  * duplicates and non-certificates are counted, not fatal. */
 START_TEST(test_store_from_kv)
@@ -769,6 +815,7 @@ static Suite *x509_suite(void)
     tcase_add_test(tc, test_pem_bundle_and_store);
     tcase_add_test(tc, test_system_roots_parse);
     tcase_add_test(tc, test_store_from_kv);
+    tcase_add_test(tc, test_policies);
     tcase_add_test(tc, test_pinned_self_signed);
     tcase_add_test(tc, test_cross_sign_mesh_bounded);
     tcase_add_test(tc, test_limbo_dn_constraints);

@@ -484,6 +484,9 @@ int mote_x509_builder_add_eku(mote_x509_builder *b, mote_asn1_oid_id id);
 /* Adds a subjectAltName dNSName, or an iPAddress given as text. */
 int mote_x509_builder_add_dns(mote_x509_builder *b, const char *name);
 int mote_x509_builder_add_ip(mote_x509_builder *b, const char *ip);
+/* Adds a certificatePolicies (non-critical) policy OID in dotted text
+ * ("2.23.140.1.2.1"; "2.5.29.32.0" is anyPolicy), without qualifiers. */
+int mote_x509_builder_add_policy(mote_x509_builder *b, const char *dotted);
 /* Adds a nameConstraints (critical) dNSName subtree: permitted, or
  * excluded when `excluded`. */
 int mote_x509_builder_add_nc_dns(mote_x509_builder *b, const char *name, bool excluded);
