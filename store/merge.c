@@ -995,15 +995,15 @@ static int merge_dirs(mote_store_repo *r, mote_buf *path, const side *a, const s
     int rc = 0;
     if (a->present && st_mode_is_tree(a->mode))
         rc = st_read_tree(r, &a->id, &ta);
-    if (!rc)
+    if (!rc && o->present)
         rc = st_read_tree(r, &o->id, &to);
-    if (!rc)
+    if (!rc && t->present)
         rc = st_read_tree(r, &t->id, &tt);
     st_entry **names = NULL;
     ment *out = NULL;
     size_t nn = 0, no = 0;
     if (!rc) {
-        size_t total = (ta ? ta->n : 0) + to->n + tt->n;
+        size_t total = (ta ? ta->n : 0) + (to ? to->n : 0) + (tt ? tt->n : 0);
         names = malloc((total + 1) * sizeof *names);
         out = malloc((total + 1) * sizeof *out);
         if (!names || !out)
@@ -1022,7 +1022,9 @@ static int merge_dirs(mote_store_repo *r, mote_buf *path, const side *a, const s
         const char *nm = names[i]->name;
         size_t nl = names[i]->namelen;
         side sa = ta ? side_at(ta, nm, nl) : (side){0, 0, {{0}}};
-        side so = side_at(to, nm, nl), sT = side_at(tt, nm, nl), sr;
+        side so = to ? side_at(to, nm, nl) : (side){0, 0, {{0}}};
+        side sT = tt ? side_at(tt, nm, nl) : (side){0, 0, {{0}}};
+        side sr;
         if ((rc = mote_buf_appendf(path, "%s%.*s", plen ? "/" : "", (int)nl, nm)) != 0)
             break;
         rc = merge_node(r, path, &sa, &so, &sT, &sr, cf, nconf, depth + 1);
@@ -1085,7 +1087,10 @@ static int merge_node(mote_store_repo *r, mote_buf *path, const side *a, const s
     const char *p = path->data ? (const char *)path->data : "";
     int otree = o->present && st_mode_is_tree(o->mode);
     int ttree = t->present && st_mode_is_tree(t->mode);
-    if (otree && ttree)
+    int atree = a->present && st_mode_is_tree(a->mode);
+    /* trees merge as maps: a tree removed on one side is a removal of each
+     * of its values, merged one by one against the other side's changes */
+    if ((otree || !o->present) && (ttree || !t->present) && (atree || !a->present))
         return merge_dirs(r, path, a, o, t, res, cf, nconf, depth);
     res->present = 0;
     const char *reason = NULL;

@@ -478,6 +478,30 @@ START_TEST(t_merge_values)
     ck_assert_int_eq(merge3(&f, "o.json", "{}", "{\"a\":1", "{\"b\":1}", out, sizeof out, &cf),
                      MOTE_ECONFLICT);
     mote_store_conflicts_clear(&cf);
+    /* a tree removed on one side merges value by value with the other */
+    {
+        mote_store *m = mote_store_of_branch(f.r, "tm", NULL);
+        set(m, "dir/x", "1");
+        set(m, "keep", "k");
+        mote_store_hash base;
+        mote_store_head(m, &base);
+        ck_assert_int_eq(mote_store_branch_create(f.r, "tt", &base), 0);
+        mote_store *o = mote_store_of_branch(f.r, "tt", NULL);
+        mote_store_remove(m, "dir/x", &info, NULL); /* "dir" disappears */
+        set(o, "dir/y", "2");
+        ck_assert_int_eq(mote_store_merge_into(m, "tt", &info, &cf, NULL), 0);
+        ck_assert_int_eq(mote_store_mem(m, "dir/x"), 0);
+        CK_VAL(m, "dir/y", "2");
+        /* removed against changed, under a removed tree: the value's path */
+        set(o, "dir/y", "3");
+        mote_store_remove(m, "dir/y", &info, NULL);
+        ck_assert_int_eq(mote_store_merge_into(m, "tt", &info, &cf, NULL), MOTE_ECONFLICT);
+        ck_assert_uint_eq(cf.n, 1);
+        ck_assert_str_eq(cf.items[0].path, "dir/y");
+        mote_store_conflicts_clear(&cf);
+        mote_store_free(o);
+        mote_store_free(m);
+    }
     /* a value against a tree */
     ck_assert_int_eq(merge3(&f, "t", "v", "w", NULL, out, sizeof out, &cf), MOTE_ECONFLICT);
     mote_store_conflicts_clear(&cf);
@@ -888,6 +912,76 @@ START_TEST(t_model)
 }
 END_TEST
 
+/* Two branches, each owning half of the keys (a even, b odd), with
+ * random writes and merges in both directions; the model of a merge is
+ * "the destination takes the source's keys". Merges never conflict, so
+ * every one must succeed, on both backends, with the same trees. */
+START_TEST(t_model_branches)
+{
+    const char *soak = getenv("MOTE_STORE_SOAK");
+    int steps = soak ? atoi(soak) / 2 : 150;
+    fx f[2] = {open_fx(0), open_fx(1)};
+    mote_store *br[2][2];
+    for (int b = 0; b < 2; b++) {
+        br[b][0] = mote_store_of_branch(f[b].r, "a", NULL);
+        set(br[b][0], "seed", "s");
+        mote_store_hash h;
+        mote_store_head(br[b][0], &h);
+        ck_assert_int_eq(mote_store_branch_create(f[b].r, "b", &h), 0);
+        br[b][1] = mote_store_of_branch(f[b].r, "b", NULL);
+    }
+    model m[2] = {{{0}}, {{0}}};
+    uint64_t seed = 0x1234567u ^ (uint64_t)steps;
+    for (int step = 0; step < steps; step++) {
+        int side = (int)(rnd(&seed) % 2), op = (int)(rnd(&seed) % 6);
+        if (op < 4) {
+            int k = (int)(rnd(&seed) % (MKEYS / 2)) * 2 + side; /* a key this side owns */
+            char name[64], val[32];
+            key_name(k, name, sizeof name);
+            snprintf(val, sizeof val, "%c%d", side ? 'b' : 'a', step);
+            for (int b = 0; b < 2; b++) {
+                if (op == 3)
+                    ck_assert_int_eq(mote_store_remove(br[b][side], name, &info, NULL), 0);
+                else
+                    set(br[b][side], name, val);
+            }
+            free(m[side].v[k]);
+            m[side].v[k] = op == 3 ? NULL : strdup(val);
+        } else {
+            int dst = side, src = 1 - side;
+            mote_store_conflicts cf = {0};
+            for (int b = 0; b < 2; b++) {
+                int rc = mote_store_merge_into(br[b][dst], src ? "b" : "a", &info, &cf, NULL);
+                ck_assert_msg(rc == 0, "step %d backend %d merge: %s (%zu conflicts%s%s)", step, b,
+                              mote_strerror(rc), cf.n, cf.n ? ", first " : "",
+                              cf.n ? cf.items[0].path : "");
+            }
+            for (int k = src; k < MKEYS; k += 2) {
+                free(m[dst].v[k]);
+                m[dst].v[k] = m[src].v[k] ? strdup(m[src].v[k]) : NULL;
+            }
+        }
+        for (int b = 0; b < 2; b++)
+            for (int s2 = 0; s2 < 2; s2++)
+                check_model(br[b][s2], &m[s2], step);
+        for (int s2 = 0; s2 < 2; s2++) {
+            mote_store_hash t0, t1;
+            ck_assert_int_eq(mote_store_hash_at(br[0][s2], "", &t0), 0);
+            ck_assert_int_eq(mote_store_hash_at(br[1][s2], "", &t1), 0);
+            ck_assert(mote_store_hash_eq(&t0, &t1));
+        }
+    }
+    for (int s2 = 0; s2 < 2; s2++)
+        for (int k = 0; k < MKEYS; k++)
+            free(m[s2].v[k]);
+    for (int b = 0; b < 2; b++) {
+        mote_store_free(br[b][0]);
+        mote_store_free(br[b][1]);
+        close_fx(&f[b]);
+    }
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -906,6 +1000,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, t_sync, 0, 4);
     tcase_add_loop_test(tc, t_snapshot_gc, 0, NBACKENDS);
     tcase_add_test(tc, t_model);
+    tcase_add_test(tc, t_model_branches);
     suite_add_tcase(s, tc);
     return s;
 }
