@@ -462,6 +462,18 @@ mote_x509_sig_alg mote_x509_cert_sig_alg(const mote_x509_cert *c)
 {
     return c->sig_alg;
 }
+mote_asn1_tlv mote_x509_cert_sig_alg_params(const mote_x509_cert *c)
+{
+    return c->sig_alg_params;
+}
+mote_asn1_tlv mote_x509_cert_key_alg_params(const mote_x509_cert *c)
+{
+    return c->spki_params;
+}
+mote_slice mote_x509_cert_key_alg_oid(const mote_x509_cert *c)
+{
+    return c->spki_alg_oid;
+}
 mote_slice mote_x509_cert_signature(const mote_x509_cert *c)
 {
     return c->signature;

@@ -130,6 +130,13 @@ START_TEST(test_generated_chain_verifies)
     ck_assert_int_eq(mote_x509_cert_version(p.leaf), 3);
     ck_assert_int_eq(mote_x509_cert_sig_alg(p.leaf), MOTE_X509_SIG_ECDSA_SHA256);
     ck_assert_int_eq(mote_x509_cert_key_alg(p.leaf), MOTE_X509_KEY_EC_P256);
+    ck_assert(mote_asn1_oid_is(mote_x509_cert_key_alg_oid(p.leaf), MOTE_ASN1_OID_EC_PUBLIC_KEY));
+    ck_assert(mote_asn1_oid_is(mote_x509_cert_key_alg_params(p.leaf).value, MOTE_ASN1_OID_P256));
+    ck_assert_int_eq(mote_x509_cert_sig_alg_params(p.leaf).tag, 0);
+    ck_assert(
+        mote_asn1_oid_is(mote_x509_cert_sig_alg_oid(p.leaf), MOTE_ASN1_OID_ECDSA_WITH_SHA256));
+    ck_assert_int_eq(mote_x509_cert_serial(p.leaf).len, 16);
+    ck_assert_int_eq(mote_x509_cert_not_after(p.leaf).sec, T0 + 86400 * 30);
     const mote_x509_exts *x = mote_x509_cert_exts(p.leaf);
     ck_assert_int_eq(x->san.n, 4);
     ck_assert(!x->ca);

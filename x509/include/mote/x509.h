@@ -287,6 +287,11 @@ mote_x509_key_alg mote_x509_cert_key_alg(const mote_x509_cert *c);
 mote_slice mote_x509_cert_public_key(const mote_x509_cert *c);  /* subjectPublicKey bits */
 mote_slice mote_x509_cert_sig_alg_oid(const mote_x509_cert *c); /* outer signatureAlgorithm */
 mote_x509_sig_alg mote_x509_cert_sig_alg(const mote_x509_cert *c);
+/* The parameters of signatureAlgorithm and of the SPKI's algorithm (tag 0
+ * when absent). */
+mote_asn1_tlv mote_x509_cert_sig_alg_params(const mote_x509_cert *c);
+mote_asn1_tlv mote_x509_cert_key_alg_params(const mote_x509_cert *c);
+mote_slice mote_x509_cert_key_alg_oid(const mote_x509_cert *c);
 mote_slice mote_x509_cert_signature(const mote_x509_cert *c);
 mote_slice mote_x509_cert_issuer_uid(const mote_x509_cert *c); /* empty if absent */
 mote_slice mote_x509_cert_subject_uid(const mote_x509_cert *c);
