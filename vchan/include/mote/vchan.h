@@ -116,7 +116,10 @@ typedef struct mote_vchan_opts {
     size_t read_min, write_min;
     /* Nanoseconds mote_vchan_wait polls the indices before it blocks on
      * the event channel; 0 never spins. Wake-ups through the kernel cost
-     * tens of microseconds; a short spin answers within one. */
+     * microseconds to tens of them; a spin answers within one when the
+     * peer runs on another core. The budget adapts: a spin that finds
+     * nothing halves the next one (down to none, with a full probe every
+     * 32 waits), one that succeeds restores it. */
     uint64_t spin_ns;
     /* Starting value of the free-running 32-bit indices (server only).
      * 0 normally; a value near 2^32 makes the counters wrap early. */
