@@ -538,6 +538,14 @@ mote_store_repo *mote_store_git_open(const char *path, int create, const mote_st
     return mote_store_repo_new(&be, cfg, err);
 }
 
+const char *mote_store_git_dir(mote_store_repo *r)
+{
+    if (!st_git_backend(r))
+        return NULL;
+    git_be *g = r->be.ctx;
+    return git_repository_path(g->repo);
+}
+
 int st_git_backend(mote_store_repo *r)
 {
     return r && r->be.close == g_close;

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <uv.h>
+
 #include "mote/store.h"
 
 static const char *cmdname = "?";
@@ -40,7 +42,8 @@ static int usage(void)
                     "  merge FROM           merge branch FROM into the branch\n"
                     "  push REMOTE          push the branch to a Git remote (path or git:// URL)\n"
                     "  pull REMOTE          fetch the remote's branch and merge it\n"
-                    "  watch [PATH] [-n N]  print changes: CHANGE<TAB>BRANCH<TAB>PATH (N events)\n"
+                    "  watch [PATH] [-n N]  print changes: CHANGE<TAB>BRANCH<TAB>PATH (N events;\n"
+                    "                       follows the refs with file-system events)\n"
                     "  snapshot             write a snapshot of the head to stdout\n"
                     "  import FILE          read a snapshot; print its commit id\n");
     return 2;
@@ -113,11 +116,90 @@ static int on_change(void *arg, const char *branch, int change, const char *path
     return 0;
 }
 
-static volatile sig_atomic_t stop;
-static void on_signal(int sig)
+/* ---- watch: libuv file-system events on the branch's ref, its
+ * directory and packed-refs, with a slow timer as a safety net; each
+ * event polls the repository for moved branches ---- */
+
+typedef struct watch_loop_ctx {
+    mote_store_repo *r;
+    watch_state *ws;
+    int status;
+    uv_loop_t *loop;
+} watch_loop_ctx;
+
+static void poll_now(watch_loop_ctx *c)
 {
-    (void)sig;
-    stop = 1;
+    int rc = mote_store_watch_poll(c->r);
+    if (rc < 0) {
+        c->status = fail(rc, NULL);
+        uv_stop(c->loop);
+    } else if (c->ws->left == 0)
+        uv_stop(c->loop);
+}
+
+static void on_fs(uv_fs_event_t *h, const char *file, int events, int status)
+{
+    (void)file;
+    (void)events;
+    (void)status;
+    poll_now(h->data);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    poll_now(t->data);
+}
+
+static void on_sig(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    uv_stop(((watch_loop_ctx *)s->data)->loop);
+}
+
+static int watch_loop(mote_store_repo *r, const char *branch, watch_state *ws)
+{
+    uv_loop_t loop;
+    if (uv_loop_init(&loop) != 0)
+        return fail(MOTE_EIO, "libuv");
+    watch_loop_ctx c = {r, ws, 0, &loop};
+    const char *gd = mote_store_git_dir(r);
+    char refdir[4200];
+    snprintf(refdir, sizeof refdir, "%srefs/heads/%s", gd, branch);
+    char *slash = strrchr(refdir, '/');
+    *slash = 0; /* the directory that holds the branch's ref file */
+    uv_fs_event_t ev[2];
+    const char *dirs[2] = {refdir, gd};
+    int nev = 0;
+    for (int i = 0; i < 2; i++) {
+        uv_fs_event_init(&loop, &ev[nev]);
+        ev[nev].data = &c;
+        if (uv_fs_event_start(&ev[nev], on_fs, dirs[i], 0) == 0)
+            nev++;
+        else
+            uv_close((uv_handle_t *)&ev[nev], NULL);
+    }
+    uv_timer_t timer;
+    uv_timer_init(&loop, &timer);
+    timer.data = &c;
+    uv_timer_start(&timer, on_timer, 1000, 1000);
+    uv_signal_t sig[2];
+    int signums[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+        uv_signal_init(&loop, &sig[i]);
+        sig[i].data = &c;
+        uv_signal_start(&sig[i], on_sig, signums[i]);
+    }
+    poll_now(&c);
+    if (ws->left != 0 && !c.status)
+        uv_run(&loop, UV_RUN_DEFAULT);
+    for (int i = 0; i < nev; i++)
+        uv_close((uv_handle_t *)&ev[i], NULL);
+    uv_close((uv_handle_t *)&timer, NULL);
+    for (int i = 0; i < 2; i++)
+        uv_close((uv_handle_t *)&sig[i], NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return c.status;
 }
 
 static int is_git_url(const char *s)
@@ -312,19 +394,11 @@ int main(int argc, char **argv)
         mote_store_watch *w = mote_store_watch_new(r, branch, prefix, on_change, &ws, &rc);
         if (!w)
             status = fail(rc, prefix);
-        else {
-            signal(SIGINT, on_signal);
-            signal(SIGTERM, on_signal);
-            /* poll the refs: other processes move them */
-            while (!stop && ws.left != 0) {
-                rc = mote_store_watch_poll(r);
-                if (rc < 0) {
-                    status = fail(rc, NULL);
-                    break;
-                }
-                struct timespec ts = {0, 100000000};
-                nanosleep(&ts, NULL);
-            }
+        else if (!mote_store_git_dir(r)) {
+            status = fail(MOTE_EUNSUPPORTED, "watch needs a Git repository");
+            mote_store_watch_free(w);
+        } else {
+            status = watch_loop(r, branch, &ws);
             mote_store_watch_free(w);
         }
     } else if (strcmp(cmd, "snapshot") == 0 && nargs == 0) {

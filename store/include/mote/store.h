@@ -239,6 +239,11 @@ mote_store_repo *mote_store_git_open(const char *path, int create, const mote_st
 
 void mote_store_repo_free(mote_store_repo *r);
 
+/* The Git directory of a Git-backed repository (ending in '/'; its refs
+ * live under refs/heads/, for a file-system watch), or NULL for another
+ * backend. Valid while the repository is open. */
+const char *mote_store_git_dir(mote_store_repo *r);
+
 /* The backend's name ("mem", "git"). */
 const char *mote_store_repo_backend(const mote_store_repo *r);
 
