@@ -46,6 +46,11 @@ typedef struct mc_provider {
     const mc_aead_impl *(*aead)(mote_crypto_aead_id id);
     int (*x25519)(uint8_t out[32], const uint8_t scalar[32], const uint8_t point[32]);
     int (*x25519_base)(uint8_t out[32], const uint8_t scalar[32]);
+    /* ML-KEM-768 internals (FIPS 203 KeyGen/Encaps/Decaps_internal); the
+     * public functions check lengths, ek's modulus and dk's hash first. */
+    void (*mlkem768_keygen)(const uint8_t seed[64], uint8_t *ek, uint8_t *dk);
+    void (*mlkem768_encaps)(const uint8_t *ek, const uint8_t m[32], uint8_t *ct, uint8_t ss[32]);
+    void (*mlkem768_decaps)(const uint8_t *dk, const uint8_t *ct, uint8_t ss[32]);
 } mc_provider;
 
 /* The provider table in use. */
@@ -60,6 +65,9 @@ const mc_aead_impl *mc_aead_nettle_gcm(mote_crypto_aead_id id);
 const mc_aead_impl *mc_aead_sodium_chacha20poly1305(void);
 int mc_sodium_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t point[32]);
 int mc_sodium_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
+void mc_mlkem768_keygen_mote(const uint8_t seed[64], uint8_t *ek, uint8_t *dk);
+void mc_mlkem768_encaps_mote(const uint8_t *ek, const uint8_t m[32], uint8_t *ct, uint8_t ss[32]);
+void mc_mlkem768_decaps_mote(const uint8_t *dk, const uint8_t *ct, uint8_t ss[32]);
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -420,14 +420,56 @@ static void pke_decrypt(const uint8_t dk[POLYB * KK], const uint8_t c[CT_LEN], u
 
 /* ---- ML-KEM (Algorithms 16, 17, 18) ------------------------------------------------------ */
 
-int mote_crypto_mlkem768_keygen_seed(const uint8_t *seed, size_t seed_len, uint8_t *ek, uint8_t *dk)
+/* The implementation entries (the provider table points here). Inputs are
+ * checked by the public functions below before they are called. */
+
+void mc_mlkem768_keygen_mote(const uint8_t seed[64], uint8_t *ek, uint8_t *dk)
 {
-    if (!seed || seed_len != 64 || !ek || !dk)
-        return MOTE_EINVAL;
     pke_keygen(seed, ek, dk);
     memcpy(dk + POLYB * KK, ek, EK_LEN);
     hash_h(ek, EK_LEN, dk + POLYB * KK + EK_LEN);
     memcpy(dk + POLYB * KK + EK_LEN + 32, seed + 32, 32);
+}
+
+void mc_mlkem768_encaps_mote(const uint8_t *ek, const uint8_t m[32], uint8_t *ct, uint8_t ss[32])
+{
+    uint8_t h[32], kr[64];
+    hash_h(ek, EK_LEN, h);
+    hash_g(m, 32, h, 32, kr);
+    pke_encrypt(ek, m, kr + 32, ct);
+    memcpy(ss, kr, 32);
+    mote_wipe(kr, sizeof(kr));
+}
+
+void mc_mlkem768_decaps_mote(const uint8_t *dk, const uint8_t *ct, uint8_t ss[32])
+{
+    uint8_t m[32], kr[64], kbar[32], c2[CT_LEN];
+    const uint8_t *dk_pke = dk;
+    const uint8_t *ek = dk + POLYB * KK;
+    const uint8_t *hek = ek + EK_LEN;
+    const uint8_t *z = hek + 32;
+    pke_decrypt(dk_pke, ct, m);
+    hash_g(m, 32, hek, 32, kr);
+    hash_j(z, ct, CT_LEN, kbar);
+    pke_encrypt(ek, m, kr + 32, c2);
+    /* Implicit rejection: K' if c re-encrypts, else J(z || c); chosen with
+     * a mask, not a branch. */
+    uint8_t reject = (uint8_t)(mote_ct_equal(ct, c2, CT_LEN) - 1); /* 0xff if different */
+    mote_ct_select(reject, kr, kbar, 32);
+    memcpy(ss, kr, 32);
+    mote_wipe(m, sizeof(m));
+    mote_wipe(kr, sizeof(kr));
+    mote_wipe(kbar, sizeof(kbar));
+    mote_wipe(c2, sizeof(c2));
+}
+
+/* ---- public functions: input checks, then the provider ---------------------------------- */
+
+int mote_crypto_mlkem768_keygen_seed(const uint8_t *seed, size_t seed_len, uint8_t *ek, uint8_t *dk)
+{
+    if (!seed || seed_len != 64 || !ek || !dk)
+        return MOTE_EINVAL;
+    mc_provider_get()->mlkem768_keygen(seed, ek, dk);
     return 0;
 }
 
@@ -461,17 +503,12 @@ static int ek_check(const uint8_t *ek, size_t ek_len)
 int mote_crypto_mlkem768_encaps_seed(const uint8_t *ek, size_t ek_len, const uint8_t m[32],
                                      uint8_t *ct, uint8_t ss[32])
 {
-    uint8_t h[32], kr[64];
     if (!m || !ct || !ss)
         return MOTE_EINVAL;
     int rc = ek_check(ek, ek_len);
     if (rc)
         return rc;
-    hash_h(ek, EK_LEN, h);
-    hash_g(m, 32, h, 32, kr);
-    pke_encrypt(ek, m, kr + 32, ct);
-    memcpy(ss, kr, 32);
-    mote_wipe(kr, sizeof(kr));
+    mc_provider_get()->mlkem768_encaps(ek, m, ct, ss);
     return 0;
 }
 
@@ -493,31 +530,16 @@ int mote_crypto_mlkem768_encaps(const uint8_t *ek, size_t ek_len, mote_rng *rng,
 int mote_crypto_mlkem768_decaps(const uint8_t *dk, size_t dk_len, const uint8_t *ct, size_t ct_len,
                                 uint8_t ss[32])
 {
-    uint8_t m[32], kr[64], kbar[32], h[32], c2[CT_LEN];
+    uint8_t h[32];
     if (!dk || !ct || !ss)
         return MOTE_EINVAL;
     if (dk_len != DK_LEN || ct_len != CT_LEN)
         return MOTE_EDECODE;
-    const uint8_t *dk_pke = dk;
-    const uint8_t *ek = dk + POLYB * KK;
-    const uint8_t *hek = ek + EK_LEN;
-    const uint8_t *z = hek + 32;
-    /* Hash check: H(ek) must be the h stored in dk (public values). */
-    hash_h(ek, EK_LEN, h);
-    if (!mote_ct_equal(h, hek, 32))
+    /* Hash check (FIPS 203, 7.3): H(ek) must be the h stored in dk (public
+     * values). */
+    hash_h(dk + POLYB * KK, EK_LEN, h);
+    if (!mote_ct_equal(h, dk + POLYB * KK + EK_LEN, 32))
         return MOTE_EDECODE;
-    pke_decrypt(dk_pke, ct, m);
-    hash_g(m, 32, hek, 32, kr);
-    hash_j(z, ct, CT_LEN, kbar);
-    pke_encrypt(ek, m, kr + 32, c2);
-    /* Implicit rejection: K' if c re-encrypts, else J(z || c); chosen with
-     * a mask, not a branch. */
-    uint8_t reject = (uint8_t)(mote_ct_equal(ct, c2, CT_LEN) - 1); /* 0xff if different */
-    mote_ct_select(reject, kr, kbar, 32);
-    memcpy(ss, kr, 32);
-    mote_wipe(m, sizeof(m));
-    mote_wipe(kr, sizeof(kr));
-    mote_wipe(kbar, sizeof(kbar));
-    mote_wipe(c2, sizeof(c2));
+    mc_provider_get()->mlkem768_decaps(dk, ct, ss);
     return 0;
 }

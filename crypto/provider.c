@@ -45,6 +45,9 @@ static const mc_provider default_provider = {
     aead_for,
     mc_sodium_x25519,
     mc_sodium_x25519_base,
+    mc_mlkem768_keygen_mote,
+    mc_mlkem768_encaps_mote,
+    mc_mlkem768_decaps_mote,
 };
 
 const mc_provider *mc_provider_get(void)
