@@ -51,6 +51,11 @@ typedef struct mc_provider {
     void (*mlkem768_keygen)(const uint8_t seed[64], uint8_t *ek, uint8_t *dk);
     void (*mlkem768_encaps)(const uint8_t *ek, const uint8_t m[32], uint8_t *ct, uint8_t ss[32]);
     void (*mlkem768_decaps)(const uint8_t *dk, const uint8_t *ct, uint8_t ss[32]);
+    /* Ed25519 (RFC 8032): key pair from a seed, sign, verify. */
+    int (*ed25519_keypair)(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32]);
+    void (*ed25519_sign)(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[64]);
+    int (*ed25519_verify)(const uint8_t sig[64], const uint8_t *msg, size_t len,
+                          const uint8_t pk[32]);
 } mc_provider;
 
 /* The provider table in use. */
@@ -65,6 +70,10 @@ const mc_aead_impl *mc_aead_nettle_gcm(mote_crypto_aead_id id);
 const mc_aead_impl *mc_aead_sodium_chacha20poly1305(void);
 int mc_sodium_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t point[32]);
 int mc_sodium_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
+int mc_sodium_ed25519_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32]);
+void mc_sodium_ed25519_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[64]);
+int mc_sodium_ed25519_verify(const uint8_t sig[64], const uint8_t *msg, size_t len,
+                             const uint8_t pk[32]);
 void mc_mlkem768_keygen_mote(const uint8_t seed[64], uint8_t *ek, uint8_t *dk);
 void mc_mlkem768_encaps_mote(const uint8_t *ek, const uint8_t m[32], uint8_t *ct, uint8_t ss[32]);
 void mc_mlkem768_decaps_mote(const uint8_t *dk, const uint8_t *ct, uint8_t ss[32]);

@@ -190,7 +190,7 @@ static int ed25519_from_seed(mote_crypto_privkey *k, const uint8_t seed[32])
     if (sodium_init() < 0)
         return MOTE_EIO;
     memcpy(k->ed_seed, seed, 32);
-    if (crypto_sign_seed_keypair(pk, k->ed_sk, seed) != 0)
+    if (mc_provider_get()->ed25519_keypair(pk, k->ed_sk, seed) != 0)
         return MOTE_EINVAL;
     return 0;
 }
@@ -578,7 +578,7 @@ int mote_crypto_verify(const mote_crypto_pubkey *k, mote_crypto_sig_alg alg, con
             return MOTE_EVERIFY;
         if (sodium_init() < 0)
             return MOTE_EIO;
-        return crypto_sign_verify_detached(sig, msg, msg_len, k->ed) == 0 ? 0 : MOTE_EVERIFY;
+        return mc_provider_get()->ed25519_verify(sig, msg, msg_len, k->ed);
     }
     mote_crypto_hash_id h = mote_crypto_sig_alg_hash(alg);
     mote_crypto_hash(h, msg, msg_len, digest);
@@ -676,7 +676,7 @@ int mote_crypto_sign(const mote_crypto_privkey *k, mote_crypto_sig_alg alg, mote
     if (kind == KIND_ED25519) {
         if (sig_cap < crypto_sign_BYTES)
             return MOTE_ENOSPC;
-        crypto_sign_detached(sig, NULL, msg, msg_len, k->ed_sk);
+        mc_provider_get()->ed25519_sign(sig, msg, msg_len, k->ed_sk);
         *sig_len = crypto_sign_BYTES;
         return 0;
     }

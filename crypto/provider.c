@@ -48,6 +48,9 @@ static const mc_provider default_provider = {
     mc_mlkem768_keygen_mote,
     mc_mlkem768_encaps_mote,
     mc_mlkem768_decaps_mote,
+    mc_sodium_ed25519_keypair,
+    mc_sodium_ed25519_sign,
+    mc_sodium_ed25519_verify,
 };
 
 const mc_provider *mc_provider_get(void)

@@ -1,5 +1,5 @@
 /*
- * sodium.c - X25519 through libsodium, for the provider table.
+ * sodium.c - X25519 and Ed25519 through libsodium, for the provider table.
  */
 #include <sodium.h>
 
@@ -37,4 +37,22 @@ int mote_crypto_x25519_base(uint8_t pub[32], const uint8_t scalar[32])
     if (sodium_init() < 0)
         return MOTE_EIO;
     return mc_provider_get()->x25519_base(pub, scalar);
+}
+
+int mc_sodium_ed25519_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32])
+{
+    return crypto_sign_seed_keypair(pk, sk, seed) == 0 ? 0 : MOTE_EINVAL;
+}
+
+void mc_sodium_ed25519_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[64])
+{
+    crypto_sign_detached(sig, NULL, msg, len, sk);
+}
+
+/* libsodium rejects non-canonical S and small-order or non-canonical
+ * public keys and R, as the Wycheproof Ed25519 vectors require. */
+int mc_sodium_ed25519_verify(const uint8_t sig[64], const uint8_t *msg, size_t len,
+                             const uint8_t pk[32])
+{
+    return crypto_sign_verify_detached(sig, msg, len, pk) == 0 ? 0 : MOTE_EVERIFY;
 }
