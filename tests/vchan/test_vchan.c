@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1090,6 +1091,69 @@ START_TEST(test_hostile_handshake)
 }
 END_TEST
 
+START_TEST(test_scattered_pages)
+{
+    /* A server whose ring pages are not in file order: the left ring
+     * (8 KiB, two pages) is pages 2 then 1 of the memory file. The client
+     * must map each page where the references say. */
+    char name[64];
+    uniq_name(name, sizeof(name));
+    int lfd = fake_listen(name);
+    int before = count_fds();
+    int err = 0;
+    mote_vchan *c = mote_vchan_client_init(name, NULL, &err);
+    ck_assert_ptr_nonnull(c);
+    int conn = accept(lfd, NULL, NULL);
+    int mfd = memfd_create("t", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+    ck_assert_int_eq(ftruncate(mfd, 3 * 4096), 0);
+    ck_assert_int_eq(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+    uint8_t *pg = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+    ck_assert_ptr_ne(pg, MAP_FAILED);
+    uint16_t lo = 13, ro = 11;
+    memcpy(pg + 16, &lo, 2);
+    memcpy(pg + 18, &ro, 2);
+    pg[20] = 2; /* cli_live: not yet */
+    pg[21] = 1; /* srv_live */
+    uint32_t g[2] = {2, 1};
+    memcpy(pg + 24, g, sizeof(g));
+    int e1 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), e2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    uint8_t msg[16] = {'M', 'V', 'C', '1', 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0};
+    int fds[3] = {mfd, e1, e2};
+    fake_send(conn, msg, 16, fds, 3);
+    while (mote_vchan_state(c) == MOTE_VCHAN_CONNECTING)
+        ck_assert_int_eq(mote_vchan_wait(c, 2000), 0);
+    ck_assert_int_eq(mote_vchan_state(c), MOTE_VCHAN_OPEN);
+    ck_assert_uint_eq(pg[20], 1);
+    ck_assert_uint_eq(mote_vchan_write_size(c), 8192);
+    static uint8_t data[6000];
+    fill_pat(data, sizeof(data), 3, 0);
+    ck_assert_int_eq(mote_vchan_write_all(c, data, sizeof(data), 0), 0);
+    ck_assert_mem_eq(pg + 2 * 4096, data, 4096);        /* ring page 0 = file page 2 */
+    ck_assert_mem_eq(pg + 1 * 4096, data + 4096, 1904); /* ring page 1 = file page 1 */
+    uint32_t lprod;
+    memcpy(&lprod, pg + 4, 4);
+    ck_assert_uint_eq(lprod, 6000);
+    /* the server's ring (order 11) lives at offset 2048 of the page */
+    memcpy(pg + 2048, "from server", 11);
+    uint32_t rprod = 11;
+    memcpy(pg + 12, &rprod, 4);
+    char buf[16];
+    size_t got;
+    ck_assert_int_eq(mote_vchan_read(c, buf, sizeof(buf), &got), 0);
+    ck_assert_uint_eq(got, 11);
+    ck_assert_mem_eq(buf, "from server", 11);
+    mote_vchan_close(c);
+    ck_assert_uint_eq(pg[20], 0);
+    munmap(pg, 3 * 4096);
+    close(mfd);
+    close(e1);
+    close(e2);
+    close(conn);
+    ck_assert_int_eq(count_fds(), before);
+    close(lfd);
+}
+END_TEST
+
 START_TEST(test_names)
 {
     int err = 0;
@@ -1461,6 +1525,7 @@ static Suite *vchan_suite(void)
     tcase_add_test(tc, test_hostile_server_page);
     tcase_add_test(tc, test_hostile_scribbler);
     tcase_add_test(tc, test_hostile_handshake);
+    tcase_add_test(tc, test_scattered_pages);
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_leaks);
     tcase_add_test(tc, test_uv_flow);
