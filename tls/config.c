@@ -224,6 +224,7 @@ mote_tls_config *mote_tls_config_new(mote_rng *rng, int *err)
             goto fail;
         }
         cfg->n_tickets = 1;
+        cfg->record_size_limit = TLS_MAX_PLAIN + 1;
         cfg->ticket_lifetime = 7200;
     }
     for (size_t i = 0; i < TLS_MAX_PINS; i++)
@@ -589,6 +590,14 @@ void mote_tls_config_set_tickets(mote_tls_config *cfg, unsigned count, uint32_t 
         cfg->n_tickets = count > 4 ? 4 : count;
         cfg->ticket_lifetime = lifetime_s > 604800 ? 604800 : lifetime_s;
     }
+}
+
+int mote_tls_config_set_record_size_limit(mote_tls_config *cfg, size_t limit)
+{
+    if (!cfg || limit < 64 || limit > TLS_MAX_PLAIN + 1)
+        return MOTE_ERANGE;
+    cfg->record_size_limit = limit;
+    return 0;
 }
 
 void mote_tls_config_set_insecure(mote_tls_config *cfg, int on)

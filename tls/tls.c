@@ -132,6 +132,9 @@ struct mote_tls {
 
     int we_closed, peer_closed;
     unsigned ku_recv;
+    size_t send_max; /* largest plaintext per protected record we send */
+    int rsl_agreed;  /* record_size_limit (RFC 8449) is in force */
+    int rsl_offered; /* server: the client sent record_size_limit */
 
     /* resumption */
     int resumed;      /* the handshake used a PSK from a ticket */
@@ -458,12 +461,13 @@ static int emit(mote_tls *t, uint8_t type, const uint8_t *data, size_t len)
     if (!t->wr.aead)
         return emit_plain(t, type, 0x0303, data, len);
     do {
-        size_t n = len > TLS_MAX_PLAIN ? TLS_MAX_PLAIN : len;
+        size_t max = t->send_max;
+        size_t n = len > max ? max : len;
         size_t pad = 0;
         if (t->cfg->pad) {
-            pad = t->cfg->pad(t->cfg->pad_ctx, type, n, TLS_MAX_PLAIN - n);
-            if (pad > TLS_MAX_PLAIN - n)
-                pad = TLS_MAX_PLAIN - n;
+            pad = t->cfg->pad(t->cfg->pad_ctx, type, n, max - n);
+            if (pad > max - n)
+                pad = max - n;
         }
         size_t ct = n + 1 + pad + MOTE_CRYPTO_AEAD_TAG_LEN;
         int err = 0;
@@ -570,6 +574,7 @@ static mote_tls *tls_alloc(const mote_tls_config *cfg, int server, int *err)
     t->server = server;
     t->state = MOTE_TLS_HANDSHAKING;
     t->alert = -1;
+    t->send_max = TLS_MAX_PLAIN;
     mote_buf_init(&t->in, 5 + TLS_MAX_CIPHER);
     mote_buf_init(&t->out, 0);
     mote_buf_init(&t->app_in, 0); /* plaintext: wiped at free */
@@ -733,6 +738,10 @@ static int send_client_hello(mote_tls *t)
         w_close(&w, l, 2);
         w_close(&w, e, 2);
     }
+    /* record_size_limit (RFC 8449): the largest inner plaintext we take. */
+    w_u16(&w, EXT_RECORD_SIZE_LIMIT);
+    w_u16(&w, 2);
+    w_u16(&w, (uint16_t)cfg->record_size_limit);
     /* psk_key_exchange_modes: psk_dhe_ke, so servers may send tickets. */
     w_u16(&w, EXT_PSK_MODES);
     w_u16(&w, 2);
@@ -1301,6 +1310,18 @@ static int ee_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
         t->have_alpn = 1;
         return 0;
     }
+    case EXT_RECORD_SIZE_LIMIT: {
+        uint16_t v;
+        mote_reader_u16(&r, &v);
+        if (mote_reader_finish(&r))
+            return FAIL_DECODE(t, "record_size_limit");
+        if (v < 64)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "record_size_limit %u",
+                        v);
+        t->send_max = v - 1u < TLS_MAX_PLAIN ? v - 1u : TLS_MAX_PLAIN;
+        t->rsl_agreed = 1;
+        return 0;
+    }
     case EXT_SUPPORTED_VERSIONS:
     case EXT_KEY_SHARE:
     case EXT_SIGNATURE_ALGORITHMS:
@@ -1579,6 +1600,18 @@ static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
         }
         return 0;
     }
+    case EXT_RECORD_SIZE_LIMIT: {
+        uint16_t v;
+        mote_reader_u16(&r, &v);
+        if (mote_reader_finish(&r))
+            return FAIL_DECODE(t, "record_size_limit");
+        if (v < 64)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "record_size_limit %u",
+                        v);
+        t->send_max = v - 1u < TLS_MAX_PLAIN ? v - 1u : TLS_MAX_PLAIN;
+        t->rsl_offered = 1;
+        return 0;
+    }
     case EXT_PSK_MODES:
         mote_reader_vec8(&r, &l);
         if (mote_reader_finish(&r) || l.len == 0)
@@ -1794,6 +1827,11 @@ static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer
     if (t->sni_acked) {
         w_u16(&w, EXT_SERVER_NAME);
         w_u16(&w, 0);
+    }
+    if (t->rsl_offered) {
+        w_u16(&w, EXT_RECORD_SIZE_LIMIT);
+        w_u16(&w, 2);
+        w_u16(&w, (uint16_t)cfg->record_size_limit);
     }
     w_close(&w, exts, 2);
     rc = w.err;
@@ -2032,6 +2070,7 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
         goto out;
     }
     t->psk_modes_ok = c->psk_dhe;
+    t->rsl_agreed = t->rsl_offered;
     if (c->psk && cfg->n_tickets && open_ticket(t, c->psk_ticket)) {
         uint8_t want[MOTE_CRYPTO_HASH_MAX_LEN];
         size_t trunc = (size_t)(c->binders_at - raw);
@@ -2298,6 +2337,9 @@ static int handle_record(mote_tls *t, uint8_t type, uint8_t *hdr, uint8_t *body,
             return fail(t, MOTE_TLS_ALERT_BAD_RECORD_MAC, MOTE_EVERIFY,
                         "record failed authentication");
         t->rd.seq++;
+        if (t->rsl_agreed && clen > t->cfg->record_size_limit)
+            return fail(t, MOTE_TLS_ALERT_RECORD_OVERFLOW, MOTE_ELIMIT,
+                        "record of %zu bytes over our record_size_limit", clen);
         size_t n = clen;
         while (n > 0 && body[n - 1] == 0)
             n--;

@@ -55,6 +55,7 @@ struct mote_tls_config {
     mote_crypto_aead *ticket_aead; /* seals the server's tickets */
     unsigned n_tickets;            /* tickets sent after each handshake */
     uint32_t ticket_lifetime;      /* seconds */
+    size_t record_size_limit;      /* RFC 8449: what we accept, 64..16385 */
 };
 
 /* Helpers shared between files. */

@@ -778,6 +778,40 @@ START_TEST(t_no_tickets)
 }
 END_TEST
 
+START_TEST(t_record_size_limit)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    ck_assert_int_eq(mote_tls_config_set_record_size_limit(p.ccfg, 63), MOTE_ERANGE);
+    ck_assert_int_eq(mote_tls_config_set_record_size_limit(p.ccfg, 256), 0);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    static uint8_t big[4000], got_buf[4096];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 7);
+    ck_assert_int_eq(mote_tls_write(p.s, big, sizeof(big)), 0);
+    /* Every record the server sends fits the client's limit. */
+    mote_slice o = mote_tls_out(p.s);
+    size_t records = 0;
+    for (size_t off = 0; off < o.len; records++) {
+        size_t rl = mote_load_be16(o.ptr + off + 3);
+        ck_assert_uint_le(rl, 256 + 16);
+        off += 5 + rl;
+    }
+    ck_assert_uint_ge(records, 16);
+    pump(&p);
+    size_t total = 0, got;
+    while (mote_tls_read(p.c, got_buf + total, sizeof(got_buf) - total, &got) == 0)
+        total += got;
+    ck_assert_uint_eq(total, sizeof(big));
+    ck_assert(memcmp(got_buf, big, sizeof(big)) == 0);
+    expect_echo(&p, "small records");
+    pair_free(&p);
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
@@ -806,6 +840,7 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, t_resume);
     tcase_add_test(tc, t_resume_hrr);
     tcase_add_test(tc, t_no_tickets);
+    tcase_add_test(tc, t_record_size_limit);
     tcase_add_test(tc, t_close);
     tcase_add_test(tc, t_bulk);
     suite_add_tcase(s, tc);

@@ -203,6 +203,13 @@ void mote_tls_config_set_padding(mote_tls_config *cfg, mote_tls_pad_fn fn, void 
  * count 0 turns tickets and resumption off. */
 void mote_tls_config_set_tickets(mote_tls_config *cfg, unsigned count, uint32_t lifetime_s);
 
+/* The record_size_limit (RFC 8449) to announce: the largest protected
+ * record's inner plaintext we accept (64..16385, default 16385). Always
+ * sent; once the peer answers, records over it are refused with
+ * record_overflow, and records we send respect the peer's limit.
+ * MOTE_ERANGE outside the bounds. */
+int mote_tls_config_set_record_size_limit(mote_tls_config *cfg, size_t limit);
+
 /* Sets the logger (borrowed; NULL for silence). */
 void mote_tls_config_set_log(mote_tls_config *cfg, const mote_log *log);
 
