@@ -150,8 +150,9 @@ static int g_read(void *ctx, const mote_store_hash *id, int *type, mote_buf *out
     oid_of(&oid, id);
     size_t before = out->len;
     int rc = read_once(g, &oid, type, out);
-    if (rc == MOTE_EIO && g_reopen(g) == 0) {
-        /* a pack went away under us (merged by a writer): look again */
+    if ((rc == MOTE_EIO || rc == MOTE_ENOTFOUND) && g_reopen(g) == 0) {
+        /* a pack went away under us (merged by another writer) before we
+         * saw the pack that replaced it: look again with fresh packs */
         mote_buf_truncate(out, before);
         rc = read_once(g, &oid, type, out);
     }

@@ -141,6 +141,37 @@ START_TEST(t_basic)
 }
 END_TEST
 
+START_TEST(t_set_tree)
+{
+    fx f = open_fx(_i);
+    mote_store *s = mote_store_of_branch(f.r, "main", NULL);
+    set(s, "a/x", "1");
+    set(s, "a/y/z", "2");
+    mote_store_hash t;
+    ck_assert_int_eq(mote_store_hash_at(s, "a", &t), 0);
+    ck_assert_int_eq(mote_store_set_tree(s, "b/c", &t, &info, NULL), 0);
+    CK_VAL(s, "b/c/x", "1");
+    CK_VAL(s, "b/c/y/z", "2");
+    mote_store_hash t2;
+    ck_assert_int_eq(mote_store_hash_at(s, "b/c", &t2), 0);
+    ck_assert(mote_store_hash_eq(&t, &t2));
+    /* a value's id is not a tree */
+    mote_store_hash v;
+    ck_assert_int_eq(mote_store_hash_at(s, "a/x", &v), 0);
+    ck_assert_int_eq(mote_store_set_tree(s, "d", &v, &info, NULL), MOTE_EDECODE);
+    /* an unknown id */
+    mote_store_hash unknown;
+    memset(&unknown, 0x42, sizeof unknown);
+    ck_assert_int_eq(mote_store_set_tree(s, "d", &unknown, &info, NULL), MOTE_ENOTFOUND);
+    /* NULL removes */
+    ck_assert_int_eq(mote_store_set_tree(s, "a", NULL, &info, NULL), 0);
+    ck_assert_int_eq(mote_store_kind(s, "a"), MOTE_STORE_KIND_NONE);
+    CK_VAL(s, "b/c/x", "1");
+    mote_store_free(s);
+    close_fx(&f);
+}
+END_TEST
+
 START_TEST(t_bad_input)
 {
     fx f = open_fx(_i);
@@ -989,6 +1020,7 @@ static Suite *store_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, t_basic, 0, NBACKENDS);
     tcase_add_loop_test(tc, t_bad_input, 0, NBACKENDS);
+    tcase_add_loop_test(tc, t_set_tree, 0, NBACKENDS);
     tcase_add_loop_test(tc, t_test_and_set, 0, NBACKENDS);
     tcase_add_loop_test(tc, t_tx, 0, NBACKENDS);
     tcase_add_loop_test(tc, t_branches, 0, NBACKENDS);

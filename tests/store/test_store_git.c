@@ -121,6 +121,59 @@ START_TEST(t_mote_reads_git)
 }
 END_TEST
 
+/* Objects git accepts with --literally but the store must refuse: they
+ * give an error, never a crash. */
+START_TEST(t_hostile_repo)
+{
+    char *dir = st_tmpdir(), out[4096];
+    struct {
+        const char *name, *tree;
+    } cases[] = {
+        /* entries out of order */
+        {"unsorted", "printf '100644 b\\0%%s100644 a\\0%%s' \"$B\" \"$B\""},
+        /* a name with a slash-free but forbidden step */
+        {"dotdot", "printf '100644 ..\\0%%s' \"$B\""},
+        /* a truncated id */
+        {"short", "printf '100644 a\\0abc'"},
+        /* a bad mode */
+        {"mode", "printf '100600 a\\0%%s' \"$B\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_int_eq(
+            st_sh(
+                out, sizeof out,
+                "cd %s && rm -rf h && git init -q --bare h && cd h && "
+                "b=$(printf v | git hash-object -w --stdin) && "
+                "B=$(printf '%%s' $b | sed 's/../\\\\x&/g' | xargs -0 printf) && "
+                "t=$(%s | git hash-object -t tree -w --literally --stdin) && "
+                "c=$(git -c user.name=G -c user.email=g@x commit-tree -m m $t 2>/dev/null || "
+                "printf 'tree %%s\\nauthor G <g@x> 1 +0000\\ncommitter G <g@x> 1 +0000\\n\\nm\\n' "
+                "$t | git hash-object -t commit -w --literally --stdin) && "
+                "git update-ref refs/heads/main $c",
+                dir, cases[i].tree),
+            0);
+        char repo[600];
+        snprintf(repo, sizeof repo, "%s/h", dir);
+        int err;
+        mote_store_repo *r = mote_store_git_open(repo, 0, NULL, &err);
+        ck_assert_ptr_nonnull(r);
+        mote_store *s = mote_store_of_branch(r, "main", NULL);
+        mote_buf b;
+        mote_buf_init(&b, 0);
+        int rc = mote_store_get(s, "a", &b);
+        ck_assert_msg(rc == MOTE_EDECODE, "%s: %s", cases[i].name, mote_strerror(rc));
+        mote_store_entry *e;
+        size_t n;
+        ck_assert_int_eq(mote_store_list(s, "", &e, &n), MOTE_EDECODE);
+        mote_buf_free(&b);
+        mote_store_free(s);
+        mote_store_repo_free(r);
+    }
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 static int free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -257,15 +310,21 @@ static void writer(const char *repo, int id)
     for (int i = 0; i < NWRITES; i++) {
         char k[64];
         snprintf(k, sizeof k, "p%d/k%d", id, i);
-        if (mote_store_set(s, k, "v", 1, &info, NULL))
+        int src = mote_store_set(s, k, "v", 1, &info, NULL);
+        if (src) {
+            fprintf(stderr, "writer %d: set %s: %s\n", id, k, mote_strerror(src));
             _exit(11);
+        }
         /* a shared counter, incremented with test-and-set */
         for (int tries = 0;; tries++) {
             mote_buf b;
             mote_buf_init(&b, 64);
             int found = 0;
-            if (mote_store_find(s, "counter", &b, &found))
+            int frc = mote_store_find(s, "counter", &b, &found);
+            if (frc) {
+                fprintf(stderr, "writer %d: find: %s\n", id, mote_strerror(frc));
                 _exit(12);
+            }
             char cur[32] = "0", next[32];
             if (found)
                 snprintf(cur, sizeof cur, "%.*s", (int)b.len, (char *)b.data);
@@ -276,8 +335,10 @@ static void writer(const char *repo, int id)
             mote_buf_free(&b);
             if (rc == 0)
                 break;
-            if (rc != MOTE_ECONFLICT || tries > 10000)
+            if (rc != MOTE_ECONFLICT || tries > 10000) {
+                fprintf(stderr, "writer %d: test_and_set: %s\n", id, mote_strerror(rc));
                 _exit(13);
+            }
         }
     }
     mote_store_free(s);
@@ -426,6 +487,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, t_git_reads_mote);
     tcase_add_test(tc, t_mote_reads_git);
+    tcase_add_test(tc, t_hostile_repo);
     tcase_add_test(tc, t_remote_path);
     tcase_add_test(tc, t_remote_daemon);
     tcase_add_test(tc, t_concurrent_writers);
