@@ -498,7 +498,9 @@ int mote_store_export(mote_store_repo *r, const mote_store_hash *commit, mote_bu
 int mote_store_import(mote_store_repo *r, mote_slice snap, mote_store_hash *commit);
 
 /* Memory backend only: deletes every object not reachable from a branch or
- * from one of the extra roots. *freed (may be NULL) gets the count. */
+ * from one of the extra roots. *freed (may be NULL) gets the count. The
+ * values an open transaction wrote are not reachable yet: commit or free
+ * transactions (and detached handles' heads: pass them as roots) first. */
 int mote_store_mem_gc(mote_store_repo *r, const mote_store_hash *roots, size_t nroots,
                       size_t *freed);
 
