@@ -8,6 +8,10 @@
 #include "mote/vchan.h"
 #include "mote/vchan_uv.h"
 #endif
+#ifdef MOTE_CONDUIT_HAVE_NET
+#include "mote/net.h"
+#include "mote/net_tcp.h"
+#endif
 
 /* ---- names ---- */
 
@@ -112,7 +116,11 @@ int mote_conduit_supported(int scheme, int stack)
 {
     switch (scheme) {
     case MOTE_CONDUIT_TCP:
+#ifdef MOTE_CONDUIT_HAVE_NET
+        return stack == MOTE_CONDUIT_STACK_SOCKET || stack == MOTE_CONDUIT_STACK_DIRECT;
+#else
         return stack == MOTE_CONDUIT_STACK_SOCKET;
+#endif
     case MOTE_CONDUIT_UNIX:
         return 1;
     case MOTE_CONDUIT_VCHAN:
@@ -166,6 +174,50 @@ static struct deferred *defer(uv_loop_t *loop, mote_conduit_connect_fn cb, void 
     return d;
 }
 
+#ifdef MOTE_CONDUIT_HAVE_NET
+/* ---- the direct stack (libmote-net) ---- */
+
+struct direct_pending {
+    mote_conduit_connect_fn cb;
+    void *arg;
+};
+
+static void direct_connected(void *arg, mote_flow *flow, int err)
+{
+    struct direct_pending *d = arg;
+    mote_conduit_connect_fn cb = d->cb;
+    void *cb_arg = d->arg;
+    free(d);
+    if (err) {
+        mote_flow_close(flow); /* net: the owner closes a failed flow */
+        cb(cb_arg, NULL, err);
+    } else {
+        cb(cb_arg, flow, 0);
+    }
+}
+
+static int direct_connect(const mote_conduit_config *cfg, const mote_conduit_endpoint *e,
+                          mote_conduit_connect_fn cb, void *arg)
+{
+    mote_net_ip4 dst;
+    if (!cfg->net)
+        return MOTE_EINVAL;
+    if (mote_net_ip4_parse(e->host, &dst) != 0)
+        return MOTE_EUNSUPPORTED; /* no resolver, no IPv6 on the direct stack */
+    struct direct_pending *d = calloc(1, sizeof *d);
+    if (!d)
+        return MOTE_ENOMEM;
+    d->cb = cb;
+    d->arg = arg;
+    int err;
+    if (!mote_net_tcp_connect(cfg->net, dst, e->port, direct_connected, d, &err)) {
+        free(d);
+        return err;
+    }
+    return 0;
+}
+#endif
+
 int mote_conduit_connect(const mote_conduit_config *cfg, const char *uri,
                          mote_conduit_connect_fn cb, void *arg)
 {
@@ -180,6 +232,10 @@ int mote_conduit_connect(const mote_conduit_config *cfg, const char *uri,
     if (e.scheme == MOTE_CONDUIT_TCP && e.port == 0)
         return MOTE_EINVAL;
     int err = 0;
+#ifdef MOTE_CONDUIT_HAVE_NET
+    if (e.scheme == MOTE_CONDUIT_TCP && cfg->stack == MOTE_CONDUIT_STACK_DIRECT)
+        return direct_connect(cfg, &e, cb, arg);
+#endif
     switch (e.scheme) {
     case MOTE_CONDUIT_TCP:
         return mote_posix_tcp_connect(cfg->loop, e.host, e.port, &cfg->tcp, cb, arg, &err) ? 0
@@ -211,6 +267,10 @@ struct mote_conduit_listener {
     void *arg;
     int scheme;
     mote_posix_listener *pl;
+#ifdef MOTE_CONDUIT_HAVE_NET
+    mote_net_listener *nl;
+    uint16_t nport;
+#endif
     struct deferred *pending; /* vchan: the one flow, handed over from the loop */
     uv_loop_t *loop;
 };
@@ -225,6 +285,38 @@ static void on_posix_accept(void *arg, mote_flow *flow, int err)
         strcpy(peer, "-");
     l->cb(l->arg, flow, peer, err);
 }
+
+#ifdef MOTE_CONDUIT_HAVE_NET
+static void on_net_accept(void *arg, mote_net_listener *nl)
+{
+    mote_conduit_listener *l = arg;
+    int err;
+    mote_flow *f;
+    while ((f = mote_net_tcp_accept(nl, &err))) {
+        char peer[20] = "-";
+        mote_net_tcp_info info;
+        if (mote_net_tcp_get_info(f, &info) == 0)
+            mote_net_ip4_format(info.remote_addr, peer, sizeof peer);
+        l->cb(l->arg, f, peer, 0);
+    }
+}
+
+static int direct_listen(const mote_conduit_config *cfg, const mote_conduit_endpoint *e,
+                         mote_conduit_listener *l)
+{
+    mote_net_ip4 a;
+    if (!cfg->net || e->port == 0)
+        return MOTE_EINVAL; /* the direct stack has no ephemeral listening ports */
+    if (strcmp(e->host, "::") != 0 && mote_net_ip4_parse(e->host, &a) != 0)
+        return MOTE_EUNSUPPORTED;
+    int err;
+    l->nl = mote_net_tcp_listen(cfg->net, e->port, 128, on_net_accept, l, &err);
+    if (!l->nl)
+        return err;
+    l->nport = e->port;
+    return 0;
+}
+#endif
 
 #ifdef MOTE_CONDUIT_HAVE_VCHAN
 static void vchan_handover(void *arg, mote_flow *flow, int err)
@@ -254,6 +346,18 @@ mote_conduit_listener *mote_conduit_listen(const mote_conduit_config *cfg, const
     l->arg = arg;
     l->scheme = e.scheme;
     l->loop = cfg->loop;
+#ifdef MOTE_CONDUIT_HAVE_NET
+    if (e.scheme == MOTE_CONDUIT_TCP && cfg->stack == MOTE_CONDUIT_STACK_DIRECT) {
+        rc = direct_listen(cfg, &e, l);
+        if (rc) {
+            free(l);
+            if (err)
+                *err = rc;
+            return NULL;
+        }
+        return l;
+    }
+#endif
     switch (e.scheme) {
     case MOTE_CONDUIT_TCP:
         l->pl =
@@ -291,6 +395,10 @@ mote_conduit_listener *mote_conduit_listen(const mote_conduit_config *cfg, const
 
 uint16_t mote_conduit_listener_port(const mote_conduit_listener *l)
 {
+#ifdef MOTE_CONDUIT_HAVE_NET
+    if (l->nl)
+        return l->nport;
+#endif
     return l->pl ? mote_posix_listener_port(l->pl) : 0;
 }
 
@@ -300,6 +408,10 @@ void mote_conduit_listener_close(mote_conduit_listener *l)
         return;
     if (l->pl)
         mote_posix_listener_close(l->pl);
+#ifdef MOTE_CONDUIT_HAVE_NET
+    if (l->nl)
+        mote_net_listener_close(l->nl);
+#endif
     if (l->pending) {
         /* The vchan flow was never handed over: it goes with the listener. */
         uv_timer_stop(&l->pending->timer);

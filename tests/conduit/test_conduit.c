@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include "mote/conduit.h"
+#ifdef MOTE_CONDUIT_TEST_NET
+#include "mote/net.h"
+#include "mote/net_link.h"
+#endif
 
 START_TEST(test_parse)
 {
@@ -63,7 +67,6 @@ START_TEST(test_parse)
     ck_assert_int_eq(mote_conduit_parse(longname, &e), MOTE_ELIMIT);
 
     ck_assert_int_eq(mote_conduit_supported(MOTE_CONDUIT_TCP, MOTE_CONDUIT_STACK_SOCKET), 1);
-    ck_assert_int_eq(mote_conduit_supported(MOTE_CONDUIT_TCP, MOTE_CONDUIT_STACK_DIRECT), 0);
     ck_assert_int_eq(mote_conduit_supported(MOTE_CONDUIT_UNIX, MOTE_CONDUIT_STACK_SOCKET), 1);
 }
 END_TEST
@@ -259,9 +262,8 @@ START_TEST(test_errors)
     ck_assert_int_eq(mote_conduit_connect(&cfg, "gopher://x:70", never, NULL), MOTE_EUNSUPPORTED);
     ck_assert_int_eq(mote_conduit_connect(&cfg, "tcp://x", never, NULL), MOTE_EDECODE);
     ck_assert_int_eq(mote_conduit_connect(&cfg, "tcp://127.0.0.1:0", never, NULL), MOTE_EINVAL);
-    cfg.stack = MOTE_CONDUIT_STACK_DIRECT;
-    ck_assert_int_eq(mote_conduit_connect(&cfg, "tcp://127.0.0.1:9", never, NULL),
-                     MOTE_EUNSUPPORTED);
+    cfg.stack = MOTE_CONDUIT_STACK_DIRECT; /* without a stack given */
+    ck_assert_int_ne(mote_conduit_connect(&cfg, "tcp://127.0.0.1:9", never, NULL), 0);
     cfg.stack = MOTE_CONDUIT_STACK_SOCKET;
     int err;
     ck_assert_ptr_null(mote_conduit_listen(&cfg, "tcp://not-an-address:0", NULL, NULL, &err));
@@ -293,6 +295,125 @@ START_TEST(test_errors)
 }
 END_TEST
 
+#ifdef MOTE_CONDUIT_TEST_NET
+/* The direct stack: two libmote-net stacks joined by the in-memory link,
+ * driven by a fake clock; the same listen/connect calls as for sockets. */
+struct direct {
+    mote_flow *server, *client;
+    mote_buf got;
+    int accepted, connected, eof;
+    char peer[32];
+};
+
+static void d_srv_data(void *arg, const uint8_t *d, size_t n)
+{
+    struct direct *x = arg;
+    mote_flow_write(x->server, d, n); /* echo */
+}
+static void d_srv_eof(void *arg)
+{
+    struct direct *x = arg;
+    mote_flow_shutdown(x->server);
+}
+static const mote_flow_events d_srv_ev = {d_srv_data, d_srv_eof, NULL, NULL};
+static void d_cli_data(void *arg, const uint8_t *d, size_t n)
+{
+    struct direct *x = arg;
+    mote_buf_append(&x->got, d, n);
+}
+static void d_cli_eof(void *arg)
+{
+    struct direct *x = arg;
+    x->eof = 1;
+}
+static const mote_flow_events d_cli_ev = {d_cli_data, d_cli_eof, NULL, NULL};
+
+static void d_accept(void *arg, mote_flow *f, const char *peer, int err)
+{
+    struct direct *x = arg;
+    ck_assert_int_eq(err, 0);
+    x->accepted++;
+    x->server = f;
+    snprintf(x->peer, sizeof x->peer, "%s", peer);
+    mote_flow_set_events(f, &d_srv_ev, x);
+}
+static void d_connect(void *arg, mote_flow *f, int err)
+{
+    struct direct *x = arg;
+    ck_assert_msg(err == 0, "direct connect: %s", mote_strerror(err));
+    x->connected = 1;
+    x->client = f;
+    mote_flow_set_events(f, &d_cli_ev, x);
+    ck_assert_int_eq(mote_flow_write(f, "over mote's own TCP", 19), 0);
+    ck_assert_int_eq(mote_flow_shutdown(f), 0);
+}
+
+START_TEST(test_direct_stack)
+{
+    mote_time wall = {1700000000, 0};
+    mote_fakeclock *fc = mote_fakeclock_new(MOTE_NS_PER_SEC, wall);
+    mote_clock *clock = mote_fakeclock_clock(fc);
+    mote_seeded_rng rng;
+    mote_seeded_rng_init(&rng, 7);
+    mote_net_link_config lc;
+    mote_net_link_config_default(&lc);
+    int err;
+    mote_net_link *link = mote_net_link_new(clock, &lc, &err);
+    ck_assert_ptr_nonnull(link);
+    mote_net *st[2];
+    for (int i = 0; i < 2; i++) {
+        mote_net_config c;
+        mote_net_config_default(&c);
+        c.netif = mote_net_link_end(link, i);
+        c.clock = clock;
+        c.rng = &rng.rng;
+        c.addr = MOTE_NET_IP4(10, 9, 0, (uint8_t)(1 + i));
+        c.netmask = MOTE_NET_IP4(255, 255, 255, 0);
+        st[i] = mote_net_new(&c, &err);
+        ck_assert_ptr_nonnull(st[i]);
+    }
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    mote_conduit_config a, b;
+    memset(&a, 0, sizeof a);
+    a.loop = &loop;
+    a.stack = MOTE_CONDUIT_STACK_DIRECT;
+    b = a;
+    a.net = st[0];
+    b.net = st[1];
+    ck_assert_int_eq(mote_conduit_supported(MOTE_CONDUIT_TCP, MOTE_CONDUIT_STACK_DIRECT), 1);
+    struct direct x;
+    memset(&x, 0, sizeof x);
+    mote_buf_init(&x.got, 0);
+    mote_conduit_listener *l = mote_conduit_listen(&a, "tcp://0.0.0.0:7", d_accept, &x, &err);
+    ck_assert_msg(l != NULL, "listen: %s", mote_strerror(err));
+    ck_assert_uint_eq(mote_conduit_listener_port(l), 7);
+    /* What the direct stack cannot do is refused up front. */
+    ck_assert_int_eq(mote_conduit_connect(&b, "tcp://example.org:7", d_connect, &x),
+                     MOTE_EUNSUPPORTED);
+    ck_assert_ptr_null(mote_conduit_listen(&a, "tcp://0.0.0.0:0", d_accept, &x, &err));
+    ck_assert_int_eq(mote_conduit_connect(&b, "tcp://10.9.0.1:7", d_connect, &x), 0);
+    for (int i = 0; i < 100000 && !(x.eof && x.connected); i++)
+        mote_fakeclock_advance(fc, MOTE_NS_PER_MS);
+    ck_assert_int_eq(x.accepted, 1);
+    ck_assert_str_eq(x.peer, "10.9.0.2");
+    ck_assert_int_eq(x.eof, 1);
+    ck_assert_uint_eq(x.got.len, 19);
+    ck_assert_mem_eq(x.got.data, "over mote's own TCP", 19);
+    mote_flow_close(x.client);
+    mote_flow_close(x.server);
+    mote_conduit_listener_close(l);
+    mote_fakeclock_advance(fc, 300 * MOTE_NS_PER_SEC); /* TIME_WAIT and timers */
+    for (int i = 0; i < 2; i++)
+        mote_net_free(st[i]);
+    mote_net_link_free(link);
+    mote_fakeclock_free(fc);
+    mote_buf_free(&x.got);
+    ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+END_TEST
+#endif
+
 int main(void)
 {
     Suite *s = suite_create("conduit");
@@ -304,6 +425,9 @@ int main(void)
     tcase_add_test(tc, test_unix_echo);
     tcase_add_test(tc, test_vchan_echo);
     tcase_add_test(tc, test_errors);
+#ifdef MOTE_CONDUIT_TEST_NET
+    tcase_add_test(tc, test_direct_stack);
+#endif
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

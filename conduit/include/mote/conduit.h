@@ -10,9 +10,11 @@
  *
  * Conduit composes the other libraries; it adds no protocol. It runs on the
  * libuv platform (libmote-posix). Schemes whose library is not built
- * (vchan without libmote-vchan, tls without libmote-tls) and the direct
- * stack until libmote-net offers TCP flows give MOTE_EUNSUPPORTED, with
- * mote_conduit_supported() saying which are available.
+ * (vchan without libmote-vchan, the direct stack without libmote-net) give
+ * MOTE_EUNSUPPORTED, with mote_conduit_supported() saying which are
+ * available. tls:// names parse, but connecting or listening on them is the
+ * caller's next step (wrap the tcp:// flow with mote_tls_flow_new): conduit
+ * holds no TLS configuration, so it refuses tls:// with MOTE_EUNSUPPORTED.
  */
 #ifndef MOTE_CONDUIT_H
 #define MOTE_CONDUIT_H
@@ -60,12 +62,20 @@ int mote_conduit_parse(const char *uri, mote_conduit_endpoint *out);
 /* 1 if this build can carry the scheme on the stack. */
 int mote_conduit_supported(int scheme, int stack);
 
+struct mote_net; /* libmote-net's stack (mote/net.h) */
+
 typedef struct mote_conduit_config {
     uv_loop_t *loop;            /* required */
     int stack;                  /* enum mote_conduit_stack */
     mote_posix_tcp_options tcp; /* for the socket stack */
+    /* For the direct stack: the running libmote-net stack (borrowed; it
+     * must outlive every flow and listener made through it). Its TCP
+     * speaks IPv4 and has no resolver: hosts must be dotted-quad literals,
+     * and a listening address 0.0.0.0 (or "::", meaning the same) or the
+     * stack's own; port 0 is refused. */
+    struct mote_net *net;
     /* For vchan listeners: the least ring size in bytes each way; 0 means
-     * the default (64 KiB). */
+     * the default (1 MiB). */
     size_t vchan_ring;
 } mote_conduit_config;
 
