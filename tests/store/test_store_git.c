@@ -121,6 +121,35 @@ START_TEST(t_mote_reads_git)
 }
 END_TEST
 
+/* git gc repacks (and deletes) mote's packs under an open handle. */
+START_TEST(t_git_gc)
+{
+    char *dir = st_tmpdir(), out[4096], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
+    ck_assert_ptr_nonnull(r);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    char k[64], v[64];
+    for (int i = 0; i < 60; i++) {
+        snprintf(k, sizeof k, "d%d/k%d", i % 5, i);
+        snprintf(v, sizeof v, "v%d", i);
+        set(s, k, v);
+        if (i == 20 || i == 45)
+            ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s gc -q --prune=now 2>&1", repo), 0);
+    }
+    for (int i = 0; i < 60; i++) {
+        snprintf(k, sizeof k, "d%d/k%d", i % 5, i);
+        snprintf(v, sizeof v, "v%d", i);
+        CK_VAL(s, k, v);
+    }
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 /* Objects git accepts with --literally but the store must refuse: they
  * give an error, never a crash. */
 START_TEST(t_hostile_repo)
@@ -488,6 +517,7 @@ int main(void)
     tcase_add_test(tc, t_git_reads_mote);
     tcase_add_test(tc, t_mote_reads_git);
     tcase_add_test(tc, t_hostile_repo);
+    tcase_add_test(tc, t_git_gc);
     tcase_add_test(tc, t_remote_path);
     tcase_add_test(tc, t_remote_daemon);
     tcase_add_test(tc, t_concurrent_writers);
