@@ -245,6 +245,7 @@ static void cert_entry_clear(tls_cert_entry *c)
     c->n_chain = 0;
     mote_crypto_privkey_free(c->key);
     c->key = NULL;
+    mote_buf_free(&c->ocsp);
     free(c->names);
     c->names = NULL;
 }
@@ -537,6 +538,18 @@ static int pin_verify(void *ctx, const mote_slice *chain, size_t n, const char *
             return 0;
     *alert = MOTE_TLS_ALERT_BAD_CERTIFICATE;
     return MOTE_EVERIFY;
+}
+
+int mote_tls_config_set_ocsp_der(mote_tls_config *cfg, const uint8_t *der, size_t len)
+{
+    if (!cfg || cfg->n_certs == 0 || (!der && len))
+        return MOTE_EINVAL;
+    if (len > 0xffff || (len && der[0] != 0x30))
+        return MOTE_EDECODE;
+    tls_cert_entry *c = &cfg->certs[cfg->n_certs - 1];
+    mote_buf_free(&c->ocsp);
+    mote_buf_init(&c->ocsp, 0xffff);
+    return mote_buf_append(&c->ocsp, der, len);
 }
 
 void tls_config_clear_pins(mote_tls_config *cfg)

@@ -134,7 +134,9 @@ struct mote_tls {
     unsigned ku_recv;
     size_t send_max; /* largest plaintext per protected record we send */
     int rsl_agreed;  /* record_size_limit (RFC 8449) is in force */
-    int rsl_offered; /* server: the client sent record_size_limit */
+    int rsl_offered;
+    int status_req; /* server: the client asked for an OCSP staple */ /* server: the client sent
+                                                                         record_size_limit */
 
     /* resumption */
     int resumed;      /* the handshake used a PSK from a ticket */
@@ -870,7 +872,18 @@ static int send_certificate(mote_tls *t, const tls_cert_entry *c)
         size_t d = w_open(&w, 3);
         w_bytes(&w, c->chain[i].data, c->chain[i].len);
         w_close(&w, d, 3);
-        w_u16(&w, 0);
+        size_t ex = w_open(&w, 2);
+        if (i == 0 && t->server && t->status_req && c->ocsp.len) {
+            /* status_request: CertificateStatus { ocsp(1), OCSPResponse } */
+            w_u16(&w, EXT_STATUS_REQUEST);
+            size_t e = w_open(&w, 2);
+            w_u8(&w, 1);
+            size_t r = w_open(&w, 3);
+            w_bytes(&w, c->ocsp.data, c->ocsp.len);
+            w_close(&w, r, 3);
+            w_close(&w, e, 2);
+        }
+        w_close(&w, ex, 2);
     }
     w_close(&w, list, 3);
     int rc = w.err;
@@ -1610,6 +1623,17 @@ static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
                         v);
         t->send_max = v - 1u < TLS_MAX_PLAIN ? v - 1u : TLS_MAX_PLAIN;
         t->rsl_offered = 1;
+        return 0;
+    }
+    case EXT_STATUS_REQUEST: {
+        uint8_t st;
+        mote_slice ids, rexts;
+        mote_reader_u8(&r, &st);
+        mote_reader_vec16(&r, &ids);
+        mote_reader_vec16(&r, &rexts);
+        if (mote_reader_finish(&r))
+            return FAIL_DECODE(t, "status_request");
+        t->status_req = st == 1;
         return 0;
     }
     case EXT_PSK_MODES:

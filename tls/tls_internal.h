@@ -22,7 +22,8 @@ typedef struct tls_cert_entry {
     size_t n_chain;
     mote_crypto_privkey *key;
     mote_crypto_key_type key_type;
-    char *names; /* comma-separated, or NULL for default */
+    char *names;   /* comma-separated, or NULL for default */
+    mote_buf ocsp; /* a DER OCSPResponse to staple, or empty */
 } tls_cert_entry;
 
 struct mote_tls_config {

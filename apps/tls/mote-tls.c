@@ -50,12 +50,14 @@ typedef struct conn {
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: mote-tls client [--cafile F] [--insecure] [--alpn P,...] [--tls1.3]\n"
-                    "                       [--groups G,...] [--servername N] [--cert C --key K]\n"
-                    "                       [--key-update] [--rfc5280] [--session FILE] HOST:PORT\n"
-                    "       mote-tls server --cert C --key K [--cert C --key K --names N,...]\n"
-                    "                       [--addr A] [--port N] [--alpn P,...] [--groups G,...]\n"
-                    "                       [--verify-client CAFILE] [--stdin] [--once]\n");
+    fprintf(
+        stderr,
+        "usage: mote-tls client [--cafile F] [--insecure] [--alpn P,...] [--tls1.3]\n"
+        "                       [--groups G,...] [--servername N] [--cert C --key K]\n"
+        "                       [--key-update] [--rfc5280] [--session FILE] HOST:PORT\n"
+        "       mote-tls server --cert C --key K [--ocsp DER] [--cert C --key K --names N,...]\n"
+        "                       [--addr A] [--port N] [--alpn P,...] [--groups G,...]\n"
+        "                       [--verify-client CAFILE] [--stdin] [--once]\n");
     exit(2);
 }
 
@@ -414,7 +416,7 @@ int main(int argc, char **argv)
     if (!a.cfg || !a.clock)
         return 1;
     mote_tls_config_set_clock(a.cfg, mote_posix_clock_clock(a.clock));
-    const char *certs[8] = {0}, *keys[8] = {0}, *names[8] = {0};
+    const char *certs[8] = {0}, *keys[8] = {0}, *names[8] = {0}, *ocsp[8] = {0};
     int n_certs = 0, n_keys = 0;
     const char *addr = "0.0.0.0", *target = NULL, *cafile = NULL, *verify_client = NULL;
     int port = 4433, insecure = 0;
@@ -453,6 +455,8 @@ int main(int argc, char **argv)
             keys[n_keys++] = ARG();
         else if (!strcmp(o, "--names") && n_certs > 0)
             names[n_certs - 1] = ARG();
+        else if (!strcmp(o, "--ocsp") && n_certs > 0)
+            ocsp[n_certs - 1] = ARG();
         else if (!strcmp(o, "--addr"))
             addr = ARG();
         else if (!strcmp(o, "--port"))
@@ -484,6 +488,16 @@ int main(int argc, char **argv)
             fprintf(stderr, "mote-tls: cannot load %s / %s: %s\n", certs[i], keys[i],
                     mote_strerror(err));
             return 2;
+        }
+        if (ocsp[i]) {
+            size_t ol;
+            char *der = read_file(ocsp[i], &ol);
+            err = mote_tls_config_set_ocsp_der(a.cfg, (const uint8_t *)der, ol);
+            free(der);
+            if (err) {
+                fprintf(stderr, "mote-tls: cannot use %s: %s\n", ocsp[i], mote_strerror(err));
+                return 2;
+            }
         }
     }
     if (cafile) {

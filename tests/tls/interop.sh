@@ -343,6 +343,22 @@ if [ "$out" = "$(printf 'hello, curl!\r')" ] && grep -q "ALPN http/1.1" m_server
 else bad "curl vs mote server: $out / $(cat m_server.log)"; fi
 stop $MPID
 
+# OCSP stapling: a response made by `openssl ocsp`, asked for by s_client -status.
+printf 'V\t%s\t\t%s\tunknown\t%s\n' "$(date -u -d '+30 days' +%y%m%d%H%M%SZ)" \
+    "$(openssl x509 -in p256.crt -noout -serial | cut -d= -f2)" \
+    "$(openssl x509 -in p256.crt -noout -subject -nameopt compat | sed 's/^subject=//')" >index.txt
+openssl ocsp -issuer ca.crt -cert p256.crt -reqout ocsp.req -no_nonce >/dev/null 2>&1
+openssl ocsp -index index.txt -rsigner ca.crt -rkey ca.key -CA ca.crt -reqin ocsp.req \
+    -respout ocsp.der >/dev/null 2>&1
+m_server p256 --ocsp ocsp.der
+out=$(echo | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -status 2>&1)
+if echo "$out" | grep -q "OCSP Response Status: successful" && echo "$out" | grep -q "Cert Status: good"; then
+    ok
+else bad "OCSP staple to s_client -status: $(echo "$out" | grep -i ocsp | head -3)"; fi
+out=$(echo | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt 2>&1)
+if ! echo "$out" | grep -q "OCSP Response Status"; then ok; else bad "OCSP sent unasked"; fi
+stop $MPID
+
 # Bulk to s_client, compared by hash.
 MSTDIN=big.bin m_server p256 --stdin --once
 timeout 60 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -quiet </dev/null \

@@ -150,6 +150,13 @@ int mote_tls_config_set_alpn_str(mote_tls_config *cfg, const char *list);
 int mote_tls_config_add_cert_pem(mote_tls_config *cfg, const char *chain_pem, size_t chain_len,
                                  const char *key_pem, size_t key_len, const char *names);
 
+/* Staples an OCSP response (DER OCSPResponse, copied; len 0 removes it)
+ * to the certificate added last: a server sends it in the leaf's
+ * status_request extension to clients that ask (RFC 8446 4.4.2.1). The
+ * response is not checked here. MOTE_EINVAL if no certificate was added,
+ * MOTE_EDECODE if it is not a DER SEQUENCE or over 64 KiB. */
+int mote_tls_config_set_ocsp_der(mote_tls_config *cfg, const uint8_t *der, size_t len);
+
 /* Sets the peer-certificate verifier (see mote_tls_verify_fn). ctx is
  * borrowed. Replaces any pins. */
 void mote_tls_config_set_verifier(mote_tls_config *cfg, mote_tls_verify_fn fn, void *ctx);
