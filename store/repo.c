@@ -547,19 +547,15 @@ void mote_store_entries_free(mote_store_entry *e, size_t n)
     free(e);
 }
 
-int mote_store_list(mote_store *s, const char *path, mote_store_entry **out, size_t *n)
+/* The entries of the tree `id` (mode says what the path named). */
+static int list_tree(mote_store_repo *r, uint32_t mode, const mote_store_hash *id,
+                     mote_store_entry **out, size_t *n)
 {
-    if (!s || !out || !n)
-        return MOTE_EINVAL;
-    *out = NULL;
-    *n = 0;
-    uint32_t mode;
-    mote_store_hash id;
-    int rc = path_lookup(s, path, &mode, &id);
-    if (rc || !st_mode_is_tree(mode))
-        return rc;
+    if (!st_mode_is_tree(mode))
+        return 0;
     st_tree *t;
-    if ((rc = st_read_tree(s->repo, &id, &t)) != 0)
+    int rc = st_read_tree(r, id, &t);
+    if (rc)
         return rc;
     mote_store_entry *e = calloc(t->n ? t->n : 1, sizeof *e);
     if (!e) {
@@ -586,6 +582,20 @@ int mote_store_list(mote_store *s, const char *path, mote_store_entry **out, siz
     *out = e;
     *n = k;
     return 0;
+}
+
+int mote_store_list(mote_store *s, const char *path, mote_store_entry **out, size_t *n)
+{
+    if (!s || !out || !n)
+        return MOTE_EINVAL;
+    *out = NULL;
+    *n = 0;
+    uint32_t mode;
+    mote_store_hash id;
+    int rc = path_lookup(s, path, &mode, &id);
+    if (rc)
+        return rc;
+    return list_tree(s->repo, mode, &id, out, n);
 }
 
 /* ---- tree updates ---- */
@@ -936,6 +946,34 @@ int mote_store_tx_get(mote_store_tx *t, const char *path, mote_buf *out)
         rc = mote_buf_append(out, tmp.data, tmp.len);
     mote_buf_free(&tmp);
     return rc;
+}
+
+int mote_store_tx_list(mote_store_tx *t, const char *path, mote_store_entry **out, size_t *n)
+{
+    if (!t || !out || !n)
+        return MOTE_EINVAL;
+    *out = NULL;
+    *n = 0;
+    st_path p;
+    int rc = st_path_parse(path, &p);
+    if (rc)
+        return rc;
+    uint32_t mode;
+    mote_store_hash id;
+    t->s->repo->overlay = &t->overlay;
+    rc = lookup(t->s->repo, &t->root, &p, &mode, &id);
+    if (!rc)
+        rc = list_tree(t->s->repo, mode, &id, out, n);
+    t->s->repo->overlay = NULL;
+    return rc;
+}
+
+int mote_store_tx_tree(mote_store_tx *t, mote_store_hash *root)
+{
+    if (!t || !root)
+        return MOTE_EINVAL;
+    *root = t->root;
+    return 0;
 }
 
 int mote_store_tx_set(mote_store_tx *t, const char *path, const void *value, size_t len)

@@ -235,6 +235,20 @@ START_TEST(t_tx)
     ck_assert_uint_eq(b.len, 1);
     mote_buf_free(&b);
     ck_assert_int_eq(mote_store_mem(s, "a"), 0); /* not visible before commit */
+    /* the transaction as a tree view */
+    mote_store_entry *e;
+    size_t n;
+    ck_assert_int_eq(mote_store_tx_list(t, "", &e, &n), 0);
+    ck_assert_uint_eq(n, 3); /* a, b, shared.counter ("base" removed) */
+    ck_assert_str_eq(e[0].name, "a");
+    ck_assert_str_eq(e[1].name, "b");
+    ck_assert_int_eq(e[1].kind, MOTE_STORE_KIND_TREE);
+    mote_store_entries_free(e, n);
+    ck_assert_int_eq(mote_store_tx_list(t, "b", &e, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    mote_store_entries_free(e, n);
+    mote_store_hash txroot;
+    ck_assert_int_eq(mote_store_tx_tree(t, &txroot), 0);
     /* meanwhile another writer moves the branch */
     set(s2, "other", "o");
     set(s2, "shared.counter", "15");

@@ -367,6 +367,11 @@ int mote_store_test_and_set(mote_store *s, const char *path, const void *expect,
 typedef struct mote_store_tx mote_store_tx;
 mote_store_tx *mote_store_tx_begin(mote_store *s, int *err);
 int mote_store_tx_get(mote_store_tx *t, const char *path, mote_buf *out);
+/* The transaction as a tree view: its entries under path (as
+ * mote_store_list), and the id of its root tree as it stands (the tree is
+ * written to the repository only by mote_store_tx_commit). */
+int mote_store_tx_list(mote_store_tx *t, const char *path, mote_store_entry **out, size_t *n);
+int mote_store_tx_tree(mote_store_tx *t, mote_store_hash *root);
 int mote_store_tx_set(mote_store_tx *t, const char *path, const void *value, size_t len);
 int mote_store_tx_remove(mote_store_tx *t, const char *path);
 int mote_store_tx_commit(mote_store_tx *t, const mote_store_info *info,
