@@ -21,6 +21,10 @@
 #ifdef MOTE_SERVE_HAVE_TLS
 #include "tlssetup.h"
 #endif
+#ifdef MOTE_SERVE_HAVE_NET
+#include "mote/net.h"
+#include "mote/net_dhcp.h"
+#endif
 
 struct app {
     uv_loop_t *loop;
@@ -35,6 +39,11 @@ struct app {
     uv_timer_t grace;
     uv_timer_t flush; /* flushes the access log every 200 ms */
     int stopping;
+#ifdef MOTE_SERVE_HAVE_NET
+    mote_posix_tap *tap; /* --stack direct: the TAP device and mote's stack on it */
+    mote_net *net;
+    mote_net_dhcp *dhcp;
+#endif
 };
 
 static void usage(FILE *f)
@@ -71,6 +80,72 @@ static void on_handshake(void *arg, int err)
 }
 #endif
 
+#ifdef MOTE_SERVE_HAVE_NET
+static void on_dhcp(void *arg, int event, const mote_net_dhcp_lease *l)
+{
+    (void)arg;
+    char ip[16];
+    if (event == MOTE_NET_DHCP_LOST) {
+        fprintf(stderr, "mote-serve: DHCP lease lost\n");
+        return;
+    }
+    mote_net_ip4_format(l->addr, ip, sizeof ip);
+    fprintf(stderr, "mote-serve: DHCP %s %s (lease %us)\n",
+            event == MOTE_NET_DHCP_BOUND ? "bound" : "renewed", ip, (unsigned)l->lease_s);
+}
+
+/* Opens the TAP device and starts mote's stack on it. 0 or 1 (message
+ * printed). addr_s is "A.B.C.D/N" or NULL for DHCP. */
+static int start_direct(struct app *a, const char *tapname, const char *addr_s, const char *gw_s)
+{
+    int rc;
+    mote_net_config nc;
+    mote_net_config_default(&nc);
+    if (addr_s) {
+        char ip[32];
+        const char *slash = strchr(addr_s, '/');
+        long len = slash ? strtol(slash + 1, NULL, 10) : -1;
+        if (!slash || (size_t)(slash - addr_s) >= sizeof ip || len < 1 || len > 30) {
+            fprintf(stderr, "mote-serve: --ip takes A.B.C.D/LEN\n");
+            return 1;
+        }
+        memcpy(ip, addr_s, (size_t)(slash - addr_s));
+        ip[slash - addr_s] = '\0';
+        if (mote_net_ip4_parse(ip, &nc.addr) != 0) {
+            fprintf(stderr, "mote-serve: bad address '%s'\n", ip);
+            return 1;
+        }
+        nc.netmask = (mote_net_ip4)(0xffffffffu << (32 - len));
+        if (gw_s && mote_net_ip4_parse(gw_s, &nc.gateway) != 0) {
+            fprintf(stderr, "mote-serve: bad gateway '%s'\n", gw_s);
+            return 1;
+        }
+    }
+    a->tap = mote_posix_tap_open(a->loop, tapname, &rc);
+    if (!a->tap) {
+        fprintf(stderr, "mote-serve: cannot open TAP device %s: %s%s\n", tapname, mote_strerror(rc),
+                rc == MOTE_EPERM ? " (needs root or CAP_NET_ADMIN)" : "");
+        return 1;
+    }
+    nc.netif = mote_posix_tap_netif(a->tap);
+    nc.clock = a->srv.clock;
+    nc.rng = &a->rng;
+    a->net = mote_net_new(&nc, &rc);
+    if (!a->net) {
+        fprintf(stderr, "mote-serve: mote's stack: %s\n", mote_strerror(rc));
+        return 1;
+    }
+    if (!addr_s) {
+        a->dhcp = mote_net_dhcp_start(a->net, "mote-serve", on_dhcp, a, &rc);
+        if (!a->dhcp) {
+            fprintf(stderr, "mote-serve: DHCP: %s\n", mote_strerror(rc));
+            return 1;
+        }
+    }
+    return 0;
+}
+#endif
+
 static void on_accept(void *arg, mote_flow *flow, const char *peer, int err)
 {
     struct app *a = arg;
@@ -103,6 +178,21 @@ static void close_handles(struct app *a)
     uv_close((uv_handle_t *)&a->sigterm, NULL);
     uv_close((uv_handle_t *)&a->grace, NULL);
     uv_close((uv_handle_t *)&a->flush, NULL);
+#ifdef MOTE_SERVE_HAVE_NET
+    if (a->dhcp) {
+        mote_net_dhcp_release(a->dhcp);
+        mote_net_dhcp_free(a->dhcp);
+        a->dhcp = NULL;
+    }
+    if (a->net) {
+        mote_net_free(a->net);
+        a->net = NULL;
+    }
+    if (a->tap) {
+        mote_posix_tap_close(a->tap);
+        a->tap = NULL;
+    }
+#endif
     if (a->clock) {
         mote_posix_clock_free(a->clock);
         a->clock = NULL;
@@ -166,7 +256,9 @@ int main(int argc, char **argv)
     long port = -1, idle = 30;
     const char *bind_addr = "::", *log_path = "-";
     const char *cert = NULL, *key = NULL, *self_name = NULL, *cert_out = NULL;
-    int stack = MOTE_CONDUIT_STACK_SOCKET;
+    const char *tapname = "mote0", *ip_s = NULL, *gw_s = NULL;
+    int dhcp = 0;
+    int stack = MOTE_CONDUIT_STACK_SOCKET, stack_set = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, "p:b:c:k:h", opts, NULL)) != -1) {
         char *end;
@@ -194,6 +286,7 @@ int main(int argc, char **argv)
             cert_out = optarg;
             break;
         case 's':
+            stack_set = 1;
             if (strcmp(optarg, "direct") == 0)
                 stack = MOTE_CONDUIT_STACK_DIRECT;
             else if (strcmp(optarg, "socket") != 0) {
@@ -202,10 +295,16 @@ int main(int argc, char **argv)
             }
             break;
         case 'T':
+            tapname = optarg;
+            break;
         case 'I':
+            ip_s = optarg;
+            break;
         case 'G':
+            gw_s = optarg;
+            break;
         case 'D':
-            stack = MOTE_CONDUIT_STACK_DIRECT;
+            dhcp = 1;
             break;
         case 'L':
             log_path = optarg;
@@ -248,9 +347,22 @@ int main(int argc, char **argv)
         return 2;
     }
 #endif
+    if (!stack_set && (ip_s || dhcp))
+        stack = MOTE_CONDUIT_STACK_DIRECT; /* --ip or --dhcp imply mote's own stack */
+    if (stack == MOTE_CONDUIT_STACK_DIRECT && !ip_s == !dhcp) {
+        fprintf(stderr, "mote-serve: --stack direct needs --ip ADDR/LEN or --dhcp\n");
+        return 2;
+    }
+    if (stack != MOTE_CONDUIT_STACK_DIRECT && (ip_s || gw_s || dhcp)) {
+        fprintf(stderr, "mote-serve: --ip, --gw and --dhcp go with --stack direct\n");
+        return 2;
+    }
     if (!mote_conduit_supported(MOTE_CONDUIT_TCP, stack)) {
-        fprintf(stderr, "mote-serve: --stack direct is not available yet (libmote-net has no "
-                        "TCP flow for conduit yet); use --stack socket\n");
+        fprintf(stderr, "mote-serve: --stack direct: this build has no libmote-net\n");
+        return 2;
+    }
+    if (stack == MOTE_CONDUIT_STACK_DIRECT && port == 0) {
+        fprintf(stderr, "mote-serve: --stack direct needs a port (no ephemeral listening)\n");
         return 2;
     }
     if (port < 0)
@@ -304,6 +416,21 @@ int main(int argc, char **argv)
     ccfg.loop = a.loop;
     ccfg.stack = stack;
     ccfg.tcp.nodelay = 1;
+#ifdef MOTE_SERVE_HAVE_NET
+    if (stack == MOTE_CONDUIT_STACK_DIRECT) {
+        if (start_direct(&a, tapname, ip_s, gw_s))
+            return 1;
+        ccfg.net = a.net;
+        if (strcmp(bind_addr, "::") == 0 && ip_s) {
+            /* Listen on the stack's address (it has only one). */
+            static char own[32];
+            snprintf(own, sizeof own, "%.*s", (int)(strchr(ip_s, '/') - ip_s), ip_s);
+            bind_addr = own;
+        }
+    }
+#else
+    (void)tapname;
+#endif
     char uri[300];
     snprintf(uri, sizeof uri, strchr(bind_addr, ':') ? "tcp://[%s]:%ld" : "tcp://%s:%ld", bind_addr,
              port);
@@ -320,9 +447,11 @@ int main(int argc, char **argv)
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
     uv_timer_start(&a.flush, on_flush, 200, 200);
-    fprintf(stderr, "mote-serve: serving %s on %s://%s%s%s:%u/\n", a.srv.root.realpath,
+    fprintf(stderr, "mote-serve: serving %s on %s://%s%s%s:%u/%s%s\n", a.srv.root.realpath,
             want_tls ? "https" : "http", strchr(bind_addr, ':') ? "[" : "", bind_addr,
-            strchr(bind_addr, ':') ? "]" : "", mote_conduit_listener_port(a.listener));
+            strchr(bind_addr, ':') ? "]" : "", mote_conduit_listener_port(a.listener),
+            stack == MOTE_CONDUIT_STACK_DIRECT ? " over mote's TCP/IP on TAP " : "",
+            stack == MOTE_CONDUIT_STACK_DIRECT ? tapname : "");
     fflush(stderr);
     uv_run(a.loop, UV_RUN_DEFAULT);
     uv_loop_close(a.loop);

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# serve_test.sh MOTE_SERVE [http|https]: mote-serve on kernel sockets
-# against curl, raw sockets and openssl s_client: byte-exact files, ranges,
-# conditional requests, listings, redirects, 404/403/405/400/416, traversal
-# and symlink escapes, pipelining, concurrent and slow clients, and a
-# graceful stop on SIGTERM. With https, the same over TLS with a
-# self-signed certificate that curl is told to trust (TLS 1.3, and the
-# negotiated details are checked).
+# serve_test.sh MOTE_SERVE [http|https|direct]: mote-serve against curl, raw
+# sockets and openssl s_client: byte-exact files, ranges, conditional
+# requests, listings, redirects, 404/403/405/400/416, traversal and symlink
+# escapes, pipelining, concurrent and slow clients, and a graceful stop on
+# SIGTERM.
+#   http    kernel sockets on 127.0.0.1
+#   https   the same over TLS 1.3 with a self-signed certificate that curl
+#           is told to trust (the negotiated details are checked too)
+#   direct  mote's own TCP/IP stack (libmote-net) on a TAP device, inside a
+#           network namespace this test makes and removes; Linux's stack in
+#           the namespace is the client (needs root)
 set -uo pipefail
 serve=$1
 mode=${2:-http}
@@ -13,7 +17,17 @@ command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 if [ "$mode" = https ]; then
     command -v openssl >/dev/null || { echo "SKIP: openssl is not installed"; exit 77; }
 fi
-
+if [ "$mode" = direct ]; then
+    [ "$(id -u)" -eq 0 ] || { echo "SKIP: the direct-stack test needs root (netns, TAP)"; exit 77; }
+    command -v ip >/dev/null || { echo "SKIP: iproute2 is not installed"; exit 77; }
+    ns=mote-serve-$$
+    ip netns del "$ns" 2>/dev/null
+    ip netns add "$ns" || { echo "FAIL: cannot create network namespace"; exit 1; }
+    trap 'ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del "$ns" 2>/dev/null' EXIT
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" "$0" "$serve" direct-inner
+    exit $?
+fi
 tmp=$(mktemp -d)
 pid=""
 cleanup() {
@@ -44,26 +58,39 @@ ln -s hello.txt "$root/inside-link"
 mkfifo "$root/fifo"
 touch -d '2020-01-02 03:04:05 UTC' "$root/hello.txt"
 
-tls_args=()
-[ "$mode" = https ] && tls_args=(--self-signed localhost --cert-out "$tmp/cert.pem")
-"$serve" "${tls_args[@]}" -p 0 -b 127.0.0.1 --idle-timeout 3 --access-log "$tmp/access.log" "$root" 2>"$tmp/err.log" &
+args=(-p 0 -b 127.0.0.1)
+host=127.0.0.1
+case $mode in
+    https) args+=(--self-signed localhost --cert-out "$tmp/cert.pem") ;;
+    direct-inner)
+        # mote's stack is 10.78.0.2 on the TAP; Linux takes 10.78.0.1 on it.
+        tap=mtap$$
+        host=10.78.0.2
+        args=(--stack direct --tap "$tap" --ip 10.78.0.2/24 -p 8080) ;;
+esac
+"$serve" "${args[@]}" --idle-timeout 3 --access-log "$tmp/access.log" "$root" 2>"$tmp/err.log" &
 pid=$!
 port=""
 for _ in $(seq 1 50); do
-    port=$(sed -n 's/.*:\([0-9]*\)\/$/\1/p' "$tmp/err.log" | head -n1)
+    port=$(sed -n 's/.*:\([0-9][0-9]*\)\/.*/\1/p' "$tmp/err.log" | head -n1)
     [ -n "$port" ] && break
     sleep 0.1
 done
 [ -n "$port" ] || { echo "FAIL: mote-serve did not start"; cat "$tmp/err.log"; exit 1; }
+if [ "$mode" = direct-inner ]; then
+    ip addr add 10.78.0.1/24 dev "$tap" && ip link set "$tap" up ||
+        { echo "FAIL: cannot configure $tap"; exit 1; }
+    check "Linux pings mote's stack" ping -c1 -W2 "$host"
+fi
 if [ "$mode" = https ]; then
     base="https://localhost:$port"
     curl() { command curl --cacert "$tmp/cert.pem" --resolve "localhost:$port:127.0.0.1" "$@"; }
     # raw REQUEST-TEXT: sends the bytes over TLS, prints what comes back.
     raw() { printf "$1" | timeout 5 openssl s_client -quiet -ign_eof -connect "127.0.0.1:$port" -servername localhost 2>/dev/null; }
 else
-    base="http://127.0.0.1:$port"
+    base="http://$host:$port"
     raw() {
-        exec 3<>"/dev/tcp/127.0.0.1/$port"
+        exec 3<>"/dev/tcp/$host/$port"
         printf "$1" >&3
         timeout 5 cat <&3
         exec 3>&-
@@ -138,10 +165,10 @@ check "pipelined both answered" test "$(grep -c '^HTTP/1.1 200' "$tmp/pipe.out")
 check "pipelined order" sh -c "grep -a -n -e 'hello mote' -e 'inside' '$tmp/pipe.out' | head -n1 | grep -q 'hello mote'"
 
 # Slow and half-open clients do not hold up others; the idle timeout closes them.
-exec 4<>"/dev/tcp/127.0.0.1/$port"
+exec 4<>"/dev/tcp/$host/$port"
 # over TLS the stalled client sends nothing at all: the handshake itself stalls
 [ "$mode" = http ] && printf 'GET /hello.txt HTTP/1.1\r\nHo' >&4
-exec 5<>"/dev/tcp/127.0.0.1/$port"
+exec 5<>"/dev/tcp/$host/$port"
 check "served while a client stalls" test "$(curl -s -m 5 "$base/hello.txt")" = "hello mote"
 start=$(date +%s)
 timeout 10 cat <&4 >/dev/null
