@@ -12,14 +12,15 @@ typedef struct tls_flow {
     void *arg;
     void (*hs_fn)(void *arg, int err);
     void *hs_arg;
-    mote_buf held; /* ciphertext not yet fed (reading paused) */
-    int reading;   /* the upper layer wants data callbacks */
-    int depth;     /* nesting of callbacks into the upper layer */
-    int closed;    /* close was called; free when depth reaches 0 */
-    int hs_done;   /* the handshake callback ran */
-    int eof_sent;  /* the upper layer has been told eof */
-    int err_sent;  /* the upper layer has been told an error */
-    int shut;      /* shutdown was called */
+    mote_buf held;  /* ciphertext not yet fed (reading paused) */
+    int reading;    /* the upper layer wants data callbacks */
+    int depth;      /* nesting of callbacks into the upper layer */
+    int closed;     /* close was called; free when depth reaches 0 */
+    int hs_done;    /* the handshake callback ran */
+    int eof_sent;   /* the upper layer has been told eof */
+    int err_sent;   /* the upper layer has been told an error */
+    int shut;       /* shutdown was called */
+    int shut_later; /* ... during the handshake: close_notify once it ends */
     int lower_eof;
     int lower_err;
 } tls_flow;
@@ -40,6 +41,19 @@ static int tf_push(tls_flow *f)
         return 0;
     int rc = mote_flow_write(f->lower, out.ptr, out.len);
     mote_tls_out_consume(f->tls, out.len);
+    return rc;
+}
+
+/* Sends close_notify (after any held data) and ends the lower flow's
+ * sending side. */
+static int tf_do_shutdown(tls_flow *f)
+{
+    int rc = mote_tls_close(f->tls);
+    int prc = tf_push(f);
+    if (!rc)
+        rc = prc;
+    if (!rc)
+        rc = mote_flow_shutdown(f->lower);
     return rc;
 }
 
@@ -66,6 +80,12 @@ static void tf_deliver(tls_flow *f)
         f->hs_done = 1;
         if (f->hs_fn)
             f->hs_fn(f->hs_arg, 0);
+        if (f->shut_later && !f->closed) {
+            f->shut_later = 0;
+            int rc = tf_do_shutdown(f);
+            if (rc && !f->lower_err)
+                f->lower_err = rc;
+        }
     }
     uint8_t buf[16384];
     while (!f->closed && f->reading && f->ev) {
@@ -231,13 +251,13 @@ static int tf_shutdown(void *ctx)
     if (f->shut)
         return 0;
     f->shut = 1;
-    int rc = mote_tls_close(f->tls);
-    int prc = tf_push(f);
-    if (!rc)
-        rc = prc;
-    if (!rc)
-        rc = mote_flow_shutdown(f->lower);
-    return rc;
+    if (mote_tls_state(f->tls) == MOTE_TLS_HANDSHAKING) {
+        /* The flow contract: end-of-stream after the queued bytes, and
+         * bytes written before it wait for the handshake. */
+        f->shut_later = 1;
+        return 0;
+    }
+    return tf_do_shutdown(f);
 }
 
 static void tf_close(void *ctx)

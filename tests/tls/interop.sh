@@ -343,6 +343,18 @@ if [ "$out" = "$(printf 'hello, curl!\r')" ] && grep -q "ALPN http/1.1" m_server
 else bad "curl vs mote server: $out / $(cat m_server.log)"; fi
 stop $MPID
 
+# X25519MLKEM768 (no Debian peer has it): mote client against mote server
+# over kernel sockets.
+m_server p256 --groups X25519MLKEM768,x25519
+out=$( (
+    echo "post-quantum"
+    sleep 0.2
+) | timeout 10 $MOTE client --cafile ca.crt --groups X25519MLKEM768 localhost:$MPORT 2>&1)
+if echo "$out" | grep -q "group X25519MLKEM768" && echo "$out" | grep -q "^post-quantum"; then
+    ok
+else bad "X25519MLKEM768 mote to mote: $out"; fi
+stop $MPID
+
 # OCSP stapling: a response made by `openssl ocsp`, asked for by s_client -status.
 printf 'V\t%s\t\t%s\tunknown\t%s\n' "$(date -u -d '+30 days' +%y%m%d%H%M%SZ)" \
     "$(openssl x509 -in p256.crt -noout -serial | cut -d= -f2)" \
