@@ -1147,6 +1147,7 @@ static const struct {
     C("tcp", tcp_zero_window_probes),
     C("tcp", tcp_keepalives),
     C("tcp", tcp_established),
+    C("tcp", tcp_tail_probes),
 };
 #undef C
 

@@ -172,6 +172,8 @@ struct net_tcb {
     uint32_t rtt_seq;
     uint64_t rtt_start;
     unsigned backoff, retries, probes, persist_n;
+    int pto_armed, tlp_out;
+    uint32_t rxt_mark; /* snd_max when the latest recovery retransmission left */
     uint64_t t_rto, t_delack, t_persist, t_keep, t_2msl, t_deliver;
     mote_timer *timer;
     uint64_t timer_at;
@@ -815,10 +817,35 @@ static size_t unsent_bytes(struct net_tcb *c)
     return sent >= c->sndq.len ? 0 : c->sndq.len - sent;
 }
 
+/* A tail loss probe (RFC 8985 section 7) may stand in for the first
+ * timeout: after about two round trips without an ACK, one segment is
+ * sent, so a lost tail is repaired by SACK recovery instead of the RTO. */
+static int tlp_ok(struct net_tcb *c)
+{
+    return c->rtt_valid && !c->in_recovery && !c->tlp_out && c->backoff == 0 && c->snd_wnd > 0 &&
+           (c->state == MOTE_NET_TCP_ESTABLISHED || c->state == MOTE_NET_TCP_CLOSE_WAIT ||
+            c->state == MOTE_NET_TCP_FIN_WAIT_1 || c->state == MOTE_NET_TCP_LAST_ACK);
+}
+
 static void arm_rto(struct net_tcb *c)
 {
-    if (!c->t_rto)
-        c->t_rto = now_ns(c) + c->rto;
+    if (c->t_rto)
+        return;
+    uint64_t now = now_ns(c);
+    c->pto_armed = 0;
+    if (tlp_ok(c)) {
+        uint64_t pto = 2 * c->srtt;
+        if (c->snd_max - c->snd_una <= c->mss)
+            pto += tcfg(c)->delack_ns > 0 ? tcfg(c)->delack_ns : 0; /* the peer may delay its ACK */
+        if (pto < 10 * MOTE_NS_PER_MS)
+            pto = 10 * MOTE_NS_PER_MS;
+        if (pto < c->rto) {
+            c->pto_armed = 1;
+            c->t_rto = now + pto;
+            return;
+        }
+    }
+    c->t_rto = now + c->rto;
 }
 
 /* Sends [seq, seq+len) (+FIN), doing the bookkeeping. */
@@ -900,6 +927,7 @@ static void tcb_output(struct net_tcb *c)
             uint32_t seq, len;
             if (sb_next_lost(c, &seq, &len)) {
                 c->high_rxt = seq + send_data(c, seq, len, 0);
+                c->rxt_mark = c->snd_max;
                 sent = 1;
                 continue;
             }
@@ -919,6 +947,12 @@ static void tcb_output(struct net_tcb *c)
             sent = 1;
             continue;
         }
+        if (c->nsb && SEQ_LT(c->snd_nxt, c->snd_max)) {
+            /* going back after a timeout: skip what the peer SACKed */
+            for (int i = 0; i < c->nsb; i++)
+                if (SEQ_LEQ(c->sb[i].start, c->snd_nxt) && SEQ_LT(c->snd_nxt, c->sb[i].end))
+                    c->snd_nxt = c->sb[i].end;
+        }
         uint32_t win = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
         if (win > tcfg(c)->sndbuf)
             win = (uint32_t)tcfg(c)->sndbuf;
@@ -928,6 +962,9 @@ static void tcb_output(struct net_tcb *c)
         uint32_t n = avail < usable ? avail : usable;
         if (n > c->mss)
             n = c->mss;
+        for (int i = 0; i < c->nsb && SEQ_LT(c->snd_nxt, c->snd_max); i++)
+            if (SEQ_GT(c->sb[i].start, c->snd_nxt) && SEQ_LT(c->sb[i].start, c->snd_nxt + n))
+                n = c->sb[i].start - c->snd_nxt;
         int fin = c->shut_wr && c->snd_nxt + n == c->fin_seq && n == avail &&
                   SEQ_LEQ(c->snd_nxt, c->fin_seq) &&
                   (SEQ_LEQ(c->snd_max, c->fin_seq) || SEQ_LT(c->snd_nxt, c->snd_max));
@@ -1062,6 +1099,41 @@ static void tcb_rearm(struct net_tcb *c)
         mote_timer_cancel(c->s->clock, c->timer);
 }
 
+static void on_pto(struct net_tcb *c)
+{
+    c->t_rto = 0;
+    c->pto_armed = 0;
+    if (c->snd_una == c->snd_max)
+        return;
+    c->tlp_out = 1;
+    c->s->ctr.tcp_tail_probes++;
+    uint32_t dend = data_end(c);
+    uint32_t wedge = c->snd_una + c->snd_wnd;
+    if (SEQ_LT(c->snd_max, dend) && SEQ_LT(c->snd_max, wedge)) {
+        /* new data if the window allows */
+        uint32_t n = dend - c->snd_max;
+        if (n > c->mss)
+            n = c->mss;
+        if (n > wedge - c->snd_max)
+            n = wedge - c->snd_max;
+        c->snd_nxt = c->snd_max;
+        send_data(c, c->snd_max, n, 0);
+    } else {
+        /* else the last segment again */
+        int fin = c->shut_wr && SEQ_GT(c->snd_max, c->fin_seq);
+        uint32_t top = fin ? c->fin_seq : c->snd_max;
+        uint32_t n = SEQ_GT(top, c->sq_base) ? top - c->sq_base : 0;
+        if (n > top - c->snd_una)
+            n = top - c->snd_una;
+        if (n > c->mss)
+            n = c->mss;
+        if (n || fin)
+            send_data(c, top - n, n, fin);
+    }
+    c->t_rto = 0;
+    c->t_rto = now_ns(c) + c->rto; /* the real timeout behind the probe */
+}
+
 static void on_rto(struct net_tcb *c)
 {
     const mote_net_tcp_config *tc = tcfg(c);
@@ -1100,7 +1172,10 @@ static void on_rto(struct net_tcb *c)
     c->recover = c->snd_max;
     c->recover_set = 1;
     c->dupacks = 0;
-    c->nsb = 0; /* RFC 2018: forget SACK information after a timeout */
+    /* keep the SACK information (RFC 6675 5.1) unless the timeouts go on,
+     * in case the receiver reneged (RFC 2018) */
+    if (c->backoff >= 2)
+        c->nsb = 0;
     c->high_rxt = c->snd_una;
     c->snd_nxt = c->snd_una;
     c->rtt_timing = 0;
@@ -1207,8 +1282,12 @@ static void tcb_timer(void *arg)
         if (c->state != MOTE_NET_TCP_CLOSED)
             send_ack(c);
     }
-    if (c->t_rto && c->t_rto <= now && c->state != MOTE_NET_TCP_CLOSED)
-        on_rto(c);
+    if (c->t_rto && c->t_rto <= now && c->state != MOTE_NET_TCP_CLOSED) {
+        if (c->pto_armed)
+            on_pto(c);
+        else
+            on_rto(c);
+    }
     if (c->t_persist && c->t_persist <= now && c->state != MOTE_NET_TCP_CLOSED)
         on_persist(c);
     if (c->t_keep && c->t_keep <= now && c->state != MOTE_NET_TCP_CLOSED)
@@ -1678,6 +1757,7 @@ static int process_ack(struct net_tcb *c, uint32_t seq, uint32_t ack, uint32_t w
                 update_rtt(c, (uint64_t)d * MOTE_NS_PER_MS);
         }
         acked = take_ack(c, ack);
+        c->tlp_out = 0;
         c->backoff = 0;
         c->retries = 0;
         c->probes = 0;
@@ -1693,6 +1773,15 @@ static int process_ack(struct net_tcb *c, uint32_t seq, uint32_t ack, uint32_t w
         c->t_rto = 0;
         if (c->snd_una != c->snd_max)
             arm_rto(c);
+    }
+    /* a lost retransmission: data sent after our latest retransmission
+     * was SACKed, yet a retransmitted range is still missing. Go over the
+     * holes again rather than wait for the timeout (the idea of RACK,
+     * RFC 8985, in its simplest form). */
+    if (c->in_recovery && c->sack_ok && c->nsb && SEQ_LT(c->snd_una, c->high_rxt) &&
+        SEQ_GT(c->sb[c->nsb - 1].end, c->rxt_mark)) {
+        c->high_rxt = c->snd_una;
+        c->rxt_mark = c->snd_max;
     }
     /* window update (RFC 9293 3.10.7.4) */
     uint32_t win = wnd << c->snd_ws;
@@ -1766,6 +1855,7 @@ static int process_ack(struct net_tcb *c, uint32_t seq, uint32_t ack, uint32_t w
                 c->high_rxt = c->snd_una;
                 if (len || fin)
                     c->high_rxt += send_data(c, c->snd_una, len, fin);
+                c->rxt_mark = c->snd_max;
                 if (c->sack_ok)
                     c->cwnd = c->ssthresh;
                 else

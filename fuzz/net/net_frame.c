@@ -1,5 +1,6 @@
 /* net_frame.c - libFuzzer target: arbitrary frames into a stack that has a
- * UDP socket, a TCP listener and a TCP connection in progress.
+ * UDP socket, a TCP listener, a TCP connection in progress and a DHCP
+ * client (whose reply parser sees every datagram to port 68).
  *
  * Input: a run of records [ctl][len hi][len lo][frame bytes]. ctl bits:
  * 1 puts the stack's MAC in the destination, 2 fixes the IPv4 header
@@ -7,6 +8,7 @@
  * (len lo) * 10 ms after the frame. The fixes let the fuzzer reach past
  * the checksums into the protocol code. */
 #include "mote/net.h"
+#include "mote/net_dhcp.h"
 #include "mote/net_tcp.h"
 #include "mote/sim.h"
 
@@ -126,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mote_net_udp_events uev = {on_udp, NULL};
     mote_net_udp *u = mote_net_udp_open(s, 7, &uev, NULL, &err);
     mote_net_listener *l = mote_net_tcp_listen(s, 7, 4, on_accept, NULL, &err);
+    mote_net_dhcp *dh = mote_net_dhcp_start(s, "fuzz", NULL, NULL, &err);
     mote_flow *c = mote_net_tcp_connect(s, MOTE_NET_IP4(10, 9, 0, 2), 80, NULL, NULL, &err);
     if (c)
         mote_flow_write(c, "GET / HTTP/1.0\r\n\r\n", 18);
@@ -152,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (c)
         mote_flow_close(c);
     mote_net_listener_close(l);
+    mote_net_dhcp_free(dh);
     mote_net_udp_close(u);
     mote_net_free(s);
     mote_fakeclock_free(fc);

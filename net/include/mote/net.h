@@ -153,7 +153,7 @@ typedef struct mote_net_counters {
     uint64_t tcp_in, tcp_out, tcp_drop_bad, tcp_drop_checksum, tcp_active_opens, tcp_passive_opens,
         tcp_failed, tcp_resets_in, tcp_resets_out, tcp_retransmits, tcp_rto, tcp_fast_retransmits,
         tcp_challenge_acks, tcp_paws_drop, tcp_backlog_drop, tcp_ooo_in, tcp_dup_in,
-        tcp_zero_window_probes, tcp_keepalives, tcp_established;
+        tcp_zero_window_probes, tcp_keepalives, tcp_established, tcp_tail_probes;
 } mote_net_counters;
 
 /* Copies the counters into out. */
