@@ -74,6 +74,8 @@ int st_tree_decode_trusted(uint8_t *raw, size_t len, st_tree **out);
 void st_tree_unref(st_tree *t);
 /* Index of the entry named so (any kind), or -1. */
 long st_tree_find(const st_tree *t, const char *name, size_t namelen);
+/* The same, trying a tree first when tree_first (a path's inner steps). */
+long st_tree_find_hint(const st_tree *t, const char *name, size_t namelen, int tree_first);
 /* Writes into out the content of t (NULL: empty) with `name` set to
  * (mode, id), or removed when mode is 0. */
 int st_tree_splice(const st_tree *t, const char *name, size_t namelen, uint32_t mode,

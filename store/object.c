@@ -170,6 +170,16 @@ void st_tree_unref(st_tree *t)
     free(t);
 }
 
+long st_tree_find_hint(const st_tree *t, const char *name, size_t namelen, int tree_first)
+{
+    if (!t)
+        return -1;
+    long i = bsearch_kind(t, name, namelen, tree_first);
+    if (i >= 0)
+        return i;
+    return bsearch_kind(t, name, namelen, !tree_first);
+}
+
 long st_tree_find(const st_tree *t, const char *name, size_t namelen)
 {
     if (!t)

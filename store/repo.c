@@ -441,7 +441,7 @@ static int lookup(mote_store_repo *r, const mote_store_hash *root, const st_path
         int rc = st_read_tree(r, &cur, &t);
         if (rc)
             return rc;
-        long k = st_tree_find(t, p->step[i], p->len[i]);
+        long k = st_tree_find_hint(t, p->step[i], p->len[i], i + 1 < p->n);
         if (k < 0) {
             st_tree_unref(t);
             *mode = 0;

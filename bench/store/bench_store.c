@@ -220,11 +220,12 @@ int main(int argc, char **argv)
         snprintf(dm, sizeof dm, "%s/mote-%d.git", base, i);
         snprintf(dg, sizeof dg, "%s/fi-%d.git", base, i);
         result mem = {0}, git = {0}, fi = {0};
-        rc = run_mote(sh, 0, NULL, nmem, nreads, &mem);
+        /* disk first: the memory run leaves a large, fragmented heap */
+        rc = run_fast_import(sh, dg, ngit, &fi);
         if (!rc)
             rc = run_mote(sh, 1, dm, ngit, nreads / 10, &git);
         if (!rc)
-            rc = run_fast_import(sh, dg, ngit, &fi);
+            rc = run_mote(sh, 0, NULL, nmem, nreads, &mem);
         if (rc)
             break;
         printf("shape: %s\n", sh->name);
