@@ -727,6 +727,19 @@ START_TEST(t_watch)
         ck_assert_int_eq(mote_store_watch_poll(f.r), 1);
         ck_assert_str_eq(all.text, "main:A:outside;");
         ck_assert_int_eq(mote_store_watch_poll(f.r), 0);
+        /* a branch another process creates, then deletes */
+        r2 = mote_store_git_open(f.dir, 0, NULL, &err);
+        mote_store *e2 = mote_store_of_branch(r2, "ext", NULL);
+        set(e2, "x", "1");
+        mote_store_free(e2);
+        all.text[0] = 0;
+        ck_assert_int_eq(mote_store_watch_poll(f.r), 1);
+        ck_assert_str_eq(all.text, "ext:A:x;");
+        ck_assert_int_eq(mote_store_branch_delete(r2, "ext"), 0);
+        mote_store_repo_free(r2);
+        all.text[0] = 0;
+        ck_assert_int_eq(mote_store_watch_poll(f.r), 1);
+        ck_assert_str_eq(all.text, "ext:R:x;");
     }
     mote_store_watch_free(w1);
     mote_store_free(s);
