@@ -11,7 +11,55 @@ static const uint16_t default_suites[] = {
     MOTE_TLS_AES_128_GCM_SHA256,
     MOTE_TLS_AES_256_GCM_SHA384,
     MOTE_TLS_CHACHA20_POLY1305_SHA256,
+    MOTE_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256,
+    MOTE_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384,
+    MOTE_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+    MOTE_TLS_ECDHE_RSA_AES_128_GCM_SHA256,
+    MOTE_TLS_ECDHE_RSA_AES_256_GCM_SHA384,
+    MOTE_TLS_ECDHE_RSA_CHACHA20_POLY1305_SHA256,
 };
+
+int tls_suite_is13(uint16_t s)
+{
+    return s >= MOTE_TLS_AES_128_GCM_SHA256 && s <= MOTE_TLS_CHACHA20_POLY1305_SHA256;
+}
+
+int tls_suite12_auth(uint16_t s)
+{
+    switch (s) {
+    case MOTE_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256:
+    case MOTE_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384:
+    case MOTE_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256:
+        return 1;
+    case MOTE_TLS_ECDHE_RSA_AES_128_GCM_SHA256:
+    case MOTE_TLS_ECDHE_RSA_AES_256_GCM_SHA384:
+    case MOTE_TLS_ECDHE_RSA_CHACHA20_POLY1305_SHA256:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+int tls12_sigalg_fits_key(uint16_t scheme, mote_crypto_key_type kt)
+{
+    switch (scheme) {
+    case 0x0807:
+        return kt == MOTE_CRYPTO_KEY_ED25519;
+    case 0x0403:
+    case 0x0503:
+    case 0x0603:
+        return kt == MOTE_CRYPTO_KEY_P256 || kt == MOTE_CRYPTO_KEY_P384;
+    case 0x0401:
+    case 0x0501:
+    case 0x0601:
+    case 0x0804:
+    case 0x0805:
+    case 0x0806:
+        return kt == MOTE_CRYPTO_KEY_RSA;
+    default:
+        return 0;
+    }
+}
 static const uint16_t default_groups[] = {
     MOTE_CRYPTO_GROUP_X25519,
     MOTE_CRYPTO_GROUP_P256,
@@ -100,6 +148,18 @@ const char *mote_tls_suite_name(uint16_t suite)
         return "TLS_AES_256_GCM_SHA384";
     case MOTE_TLS_CHACHA20_POLY1305_SHA256:
         return "TLS_CHACHA20_POLY1305_SHA256";
+    case MOTE_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256:
+        return "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+    case MOTE_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384:
+        return "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
+    case MOTE_TLS_ECDHE_RSA_AES_128_GCM_SHA256:
+        return "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+    case MOTE_TLS_ECDHE_RSA_AES_256_GCM_SHA384:
+        return "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+    case MOTE_TLS_ECDHE_RSA_CHACHA20_POLY1305_SHA256:
+        return "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256";
+    case MOTE_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256:
+        return "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256";
     default:
         return "unknown";
     }
@@ -224,6 +284,8 @@ mote_tls_config *mote_tls_config_new(mote_rng *rng, int *err)
             goto fail;
         }
         cfg->n_tickets = 1;
+        cfg->min_version = MOTE_TLS_VERSION_12;
+        cfg->max_version = MOTE_TLS_VERSION_13;
         cfg->record_size_limit = TLS_MAX_PLAIN + 1;
         cfg->ticket_lifetime = 7200;
     }
@@ -270,8 +332,7 @@ int mote_tls_config_set_suites(mote_tls_config *cfg, const uint16_t *suites, siz
     if (!cfg || !suites || n == 0 || n > TLS_MAX_SUITES)
         return MOTE_EINVAL;
     for (size_t i = 0; i < n; i++)
-        if (suites[i] < MOTE_TLS_AES_128_GCM_SHA256 ||
-            suites[i] > MOTE_TLS_CHACHA20_POLY1305_SHA256)
+        if (!tls_suite_is13(suites[i]) && !tls_suite12_auth(suites[i]))
             return MOTE_EUNSUPPORTED;
     memcpy(cfg->suites, suites, n * sizeof(*suites));
     cfg->n_suites = n;
@@ -610,6 +671,15 @@ int mote_tls_config_set_record_size_limit(mote_tls_config *cfg, size_t limit)
     if (!cfg || limit < 64 || limit > TLS_MAX_PLAIN + 1)
         return MOTE_ERANGE;
     cfg->record_size_limit = limit;
+    return 0;
+}
+
+int mote_tls_config_set_versions(mote_tls_config *cfg, uint16_t min, uint16_t max)
+{
+    if (!cfg || min > max || min < MOTE_TLS_VERSION_12 || max > MOTE_TLS_VERSION_13)
+        return MOTE_EUNSUPPORTED;
+    cfg->min_version = min;
+    cfg->max_version = max;
     return 0;
 }
 

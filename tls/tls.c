@@ -41,6 +41,9 @@ enum {
     EXT_CERTIFICATE_AUTHORITIES = 47,
     EXT_SIG_ALGS_CERT = 50,
     EXT_KEY_SHARE = 51,
+    EXT_EC_POINT_FORMATS = 11,
+    EXT_EMS = 23,
+    EXT_RENEGOTIATION_INFO = 0xff01,
 };
 
 /* Handshake states. */
@@ -56,6 +59,12 @@ enum {
     ST_S_WAIT_CERT,
     ST_S_WAIT_CV,
     ST_S_WAIT_FIN,
+    ST_C12_WAIT_CERT,
+    ST_C12_WAIT_SKE,
+    ST_C12_WAIT_SHD,
+    ST_C12_WAIT_FIN,
+    ST_S12_WAIT_CKE,
+    ST_S12_WAIT_FIN,
     ST_DONE,
 };
 
@@ -134,9 +143,15 @@ struct mote_tls {
     unsigned ku_recv;
     size_t send_max; /* largest plaintext per protected record we send */
     int rsl_agreed;  /* record_size_limit (RFC 8449) is in force */
-    int rsl_offered;
-    int status_req; /* server: the client asked for an OCSP staple */ /* server: the client sent
-                                                                         record_size_limit */
+    int rsl_offered; /* server: the client sent record_size_limit */
+    int status_req;  /* server: the client asked for an OCSP staple */
+
+    /* TLS 1.2 */
+    int v12;   /* TLS 1.2 was negotiated */
+    int ccs12; /* a change_cipher_spec is expected now */
+    uint8_t crandom[32], srandom[32];
+    uint8_t kb[2 * 32 + 2 * 12]; /* key block: keys then IVs */
+    size_t kb_key, kb_iv;
 
     /* resumption */
     int resumed;      /* the handshake used a PSK from a ticket */
@@ -220,8 +235,20 @@ static int suite_params(uint16_t suite, mote_crypto_hash_id *h, mote_crypto_aead
         *a = MOTE_CRYPTO_AEAD_AES_256_GCM;
         return 0;
     case MOTE_TLS_CHACHA20_POLY1305_SHA256:
+    case MOTE_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256:
+    case MOTE_TLS_ECDHE_RSA_CHACHA20_POLY1305_SHA256:
         *h = MOTE_CRYPTO_HASH_SHA256;
         *a = MOTE_CRYPTO_AEAD_CHACHA20_POLY1305;
+        return 0;
+    case MOTE_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256:
+    case MOTE_TLS_ECDHE_RSA_AES_128_GCM_SHA256:
+        *h = MOTE_CRYPTO_HASH_SHA256;
+        *a = MOTE_CRYPTO_AEAD_AES_128_GCM;
+        return 0;
+    case MOTE_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384:
+    case MOTE_TLS_ECDHE_RSA_AES_256_GCM_SHA384:
+        *h = MOTE_CRYPTO_HASH_SHA384;
+        *a = MOTE_CRYPTO_AEAD_AES_256_GCM;
         return 0;
     default:
         return MOTE_EUNSUPPORTED;
@@ -458,10 +485,60 @@ static void make_nonce(const tls_dir *d, uint8_t nonce[12])
 }
 
 /* Sends content of a type, protected with the current write keys if any. */
+/* TLS 1.2 AEAD protection (RFC 5288 / RFC 7905): GCM with an explicit
+ * 8-byte nonce (the sequence number), ChaCha20-Poly1305 with the IV XOR
+ * sequence; additional data seq || type || version || length. */
+static int emit12(mote_tls *t, uint8_t type, const uint8_t *data, size_t len)
+{
+    int gcm = t->aead_id != MOTE_CRYPTO_AEAD_CHACHA20_POLY1305;
+    size_t explicit_len = gcm ? 8 : 0;
+    do {
+        size_t n = len > t->send_max ? t->send_max : len;
+        size_t payload = explicit_len + n + MOTE_CRYPTO_AEAD_TAG_LEN;
+        int err = 0;
+        if (t->wr.seq == UINT64_MAX)
+            return MOTE_ELIMIT;
+        uint8_t *p = mote_buf_extend(&t->out, 5 + payload, &err);
+        if (!p)
+            return err;
+        p[0] = type;
+        mote_store_be16(p + 1, 0x0303);
+        mote_store_be16(p + 3, (uint16_t)payload);
+        uint8_t nonce[12], aad[13];
+        if (gcm) {
+            memcpy(nonce, t->wr.iv, 4);
+            mote_store_be64(nonce + 4, t->wr.seq);
+            memcpy(p + 5, nonce + 4, 8);
+        } else {
+            make_nonce(&t->wr, nonce);
+        }
+        mote_store_be64(aad, t->wr.seq);
+        aad[8] = type;
+        mote_store_be16(aad + 9, 0x0303);
+        mote_store_be16(aad + 11, (uint16_t)n);
+        if (n)
+            memcpy(p + 5 + explicit_len, data, n);
+#ifdef MOTE_TLS_FUZZ_NOCRYPT
+        memset(p + 5 + explicit_len + n, 0, MOTE_CRYPTO_AEAD_TAG_LEN);
+#else
+        err = mote_crypto_aead_seal(t->wr.aead, nonce, 12, aad, 13, p + 5 + explicit_len, n,
+                                    p + 5 + explicit_len + n);
+        if (err)
+            return err;
+#endif
+        t->wr.seq++;
+        data += n;
+        len -= n;
+    } while (len);
+    return 0;
+}
+
 static int emit(mote_tls *t, uint8_t type, const uint8_t *data, size_t len)
 {
     if (!t->wr.aead)
         return emit_plain(t, type, 0x0303, data, len);
+    if (t->v12)
+        return emit12(t, type, data, len);
     do {
         size_t max = t->send_max;
         size_t n = len > max ? max : len;
@@ -662,18 +739,21 @@ static int send_client_hello(mote_tls *t)
     mote_buf body;
     mote_buf_init(&body, 0);
     wb w = {&body, 0};
-    uint8_t random[32];
-    int rc = mote_rng_fill(cfg->rng, random, 32);
+    int rc = mote_rng_fill(cfg->rng, t->crandom, 32);
     if (rc)
         return rc;
+    int v13 = cfg->max_version >= MOTE_TLS_VERSION_13,
+        v12 = cfg->min_version <= MOTE_TLS_VERSION_12;
     w_u16(&w, 0x0303);
-    w_bytes(&w, random, 32);
+    w_bytes(&w, t->crandom, 32);
     size_t v = w_open(&w, 1);
     w_bytes(&w, t->session_id, t->sid_len);
     w_close(&w, v, 1);
     v = w_open(&w, 2);
     for (size_t i = 0; i < cfg->n_suites; i++)
-        w_u16(&w, cfg->suites[i]);
+        if ((v13 && tls_suite_is13(cfg->suites[i])) ||
+            (v12 && !t->hrr && tls_suite12_auth(cfg->suites[i])))
+            w_u16(&w, cfg->suites[i]);
     w_close(&w, v, 2);
     w_u8(&w, 1);
     w_u8(&w, 0);
@@ -690,9 +770,26 @@ static int send_client_hello(mote_tls *t)
         w_close(&w, e, 2);
     }
     w_u16(&w, EXT_SUPPORTED_VERSIONS);
-    w_u16(&w, 3);
-    w_u8(&w, 2);
-    w_u16(&w, MOTE_TLS_VERSION_13);
+    w_u16(&w, (uint16_t)(1 + 2 * (v13 + (v12 && !t->hrr))));
+    w_u8(&w, (uint8_t)(2 * (v13 + (v12 && !t->hrr))));
+    if (v13)
+        w_u16(&w, MOTE_TLS_VERSION_13);
+    if (v12 && !t->hrr)
+        w_u16(&w, MOTE_TLS_VERSION_12);
+    if (v12 && !t->hrr) {
+        /* TLS 1.2 needs: extended_master_secret (RFC 7627, required),
+         * renegotiation_info (RFC 5746, empty: no renegotiation), and
+         * ec_point_formats (uncompressed only). */
+        w_u16(&w, EXT_EMS);
+        w_u16(&w, 0);
+        w_u16(&w, EXT_RENEGOTIATION_INFO);
+        w_u16(&w, 1);
+        w_u8(&w, 0);
+        w_u16(&w, EXT_EC_POINT_FORMATS);
+        w_u16(&w, 2);
+        w_u8(&w, 1);
+        w_u8(&w, 0);
+    }
     w_u16(&w, EXT_SUPPORTED_GROUPS);
     size_t e = w_open(&w, 2);
     size_t l = w_open(&w, 2);
@@ -1113,6 +1210,9 @@ typedef struct sh_info {
     mote_slice ks;
     int hrr;
     int psk_selected;
+    int ems, reneg, reneg_bad, has12;
+    mote_slice alpn;
+    int have_alpn;
 } sh_info;
 
 static int sh_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
@@ -1161,11 +1261,426 @@ static int sh_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
                 return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
         }
         return 0;
+    /* TLS 1.2 ServerHello extensions (refused later in a 1.3 one). */
+    case EXT_EMS:
+        if (data.len)
+            return FAIL_DECODE(t, "extended_master_secret");
+        s->ems = s->has12 = 1;
+        return 0;
+    case EXT_RENEGOTIATION_INFO:
+        s->reneg = s->has12 = 1;
+        s->reneg_bad = !(data.len == 1 && data.ptr[0] == 0);
+        return 0;
+    case EXT_EC_POINT_FORMATS:
+    case EXT_SERVER_NAME:
+        s->has12 = 1;
+        return 0;
+    case EXT_RECORD_SIZE_LIMIT: { /* in a TLS 1.2 ServerHello (RFC 8449) */
+        uint16_t v;
+        mote_reader_u16(&r, &v);
+        if (mote_reader_finish(&r))
+            return FAIL_DECODE(t, "record_size_limit");
+        if (v < 64)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "record_size_limit %u",
+                        v);
+        s->has12 = 1;
+        t->send_max = v < TLS_MAX_PLAIN ? v : TLS_MAX_PLAIN;
+        return 0;
+    }
+    case EXT_ALPN:
+        if (!t->cfg->n_alpn)
+            break;
+        s->has12 = 1;
+        s->alpn = data;
+        s->have_alpn = 1;
+        return 0;
     default:
         break;
     }
     return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_EXTENSION, MOTE_EPROTO,
                 "ServerHello carries extension %u that was not offered", type);
+}
+
+/* ---- TLS 1.2 (RFC 5246, RFC 7627, RFC 5746) ---------------------------------- */
+
+/* The TLS 1.2 PRF: P_hash(secret, label || seed). */
+static int prf12(mote_crypto_hash_id h, const uint8_t *secret, size_t slen, const char *label,
+                 const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
+{
+    uint8_t ls[160], a[MOTE_CRYPTO_HASH_MAX_LEN], blk[MOTE_CRYPTO_HASH_MAX_LEN];
+    size_t ll = strlen(label), hl = mote_crypto_hash_len(h);
+    if (ll + seed_len > sizeof(ls))
+        return MOTE_EINVAL;
+    memcpy(ls, label, ll);
+    memcpy(ls + ll, seed, seed_len);
+    int rc = mote_crypto_hmac(h, secret, slen, ls, ll + seed_len, a); /* A(1) */
+    while (!rc && out_len) {
+        mote_crypto_hmac_ctx c;
+        rc = mote_crypto_hmac_init(&c, h, secret, slen);
+        if (rc)
+            break;
+        mote_crypto_hmac_update(&c, a, hl);
+        mote_crypto_hmac_update(&c, ls, ll + seed_len);
+        mote_crypto_hmac_final(&c, blk);
+        size_t n = out_len < hl ? out_len : hl;
+        memcpy(out, blk, n);
+        out += n;
+        out_len -= n;
+        rc = mote_crypto_hmac(h, secret, slen, a, hl, a);
+    }
+    mote_wipe(a, sizeof(a));
+    mote_wipe(blk, sizeof(blk));
+    return rc;
+}
+
+int tls_prf12(mote_crypto_hash_id h, const uint8_t *secret, size_t slen, const char *label,
+              const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
+{
+    return prf12(h, secret, slen, label, seed, seed_len, out, out_len);
+}
+
+/* Extended master secret and key block from the premaster secret and the
+ * session hash (the transcript through ClientKeyExchange). */
+static int keys12(mote_tls *t, const uint8_t *pms, size_t pms_len)
+{
+    uint8_t sh[MOTE_CRYPTO_HASH_MAX_LEN], seed[64];
+    transcript_hash(t, sh);
+    int rc = prf12(t->hash, pms, pms_len, "extended master secret", sh, t->hash_len, t->master, 48);
+    memcpy(seed, t->srandom, 32);
+    memcpy(seed + 32, t->crandom, 32);
+    t->kb_key = mote_crypto_aead_key_len(t->aead_id);
+    t->kb_iv = t->aead_id == MOTE_CRYPTO_AEAD_CHACHA20_POLY1305 ? 12 : 4;
+    if (!rc)
+        rc = prf12(t->hash, t->master, 48, "key expansion", seed, 64, t->kb,
+                   2 * (t->kb_key + t->kb_iv));
+    return rc;
+}
+
+/* Installs the client's (which = 0) or server's (1) keys in a direction. */
+static int set12_keys(mote_tls *t, tls_dir *d, int which)
+{
+    const uint8_t *key = t->kb + (size_t)which * t->kb_key;
+    const uint8_t *iv = t->kb + 2 * t->kb_key + (size_t)which * t->kb_iv;
+    int rc = 0;
+    mote_crypto_aead_free(d->aead);
+    d->aead = mote_crypto_aead_new(t->aead_id, key, t->kb_key, &rc);
+    if (!d->aead)
+        return rc;
+    memset(d->iv, 0, 12);
+    memcpy(d->iv, iv, t->kb_iv);
+    d->seq = 0;
+    return 0;
+}
+
+/* verify_data of a Finished: the transcript hash in th. */
+static int finished12(mote_tls *t, int from_server, const uint8_t *th, uint8_t out[12])
+{
+    return prf12(t->hash, t->master, 48, from_server ? "server finished" : "client finished", th,
+                 t->hash_len, out, 12);
+}
+
+static int send_finished12(mote_tls *t)
+{
+    uint8_t th[MOTE_CRYPTO_HASH_MAX_LEN], vd[12];
+    transcript_hash(t, th);
+    int rc = finished12(t, t->server, th, vd);
+    if (!rc) {
+        static const uint8_t one = 1;
+        rc = emit_plain(t, CT_CCS, 0x0303, &one, 1);
+    }
+    if (!rc)
+        rc = set12_keys(t, &t->wr, t->server);
+    if (!rc)
+        rc = send_hs(t, HS_FINISHED, vd, 12);
+    return rc;
+}
+
+static int recv_finished12(mote_tls *t, mote_reader *r)
+{
+    uint8_t want[12];
+    mote_slice got;
+    if (mote_reader_bytes(r, 12, &got) || mote_reader_finish(r))
+        return FAIL_DECODE(t, "Finished");
+    uint8_t th[MOTE_CRYPTO_HASH_MAX_LEN];
+    mote_crypto_hash_ctx c = t->th; /* everything before the peer's Finished */
+    mote_crypto_hash_final(&c, th);
+    if (finished12(t, !t->server, th, want))
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_EPROTO, "PRF failed");
+    if (!mote_ct_equal(want, got.ptr, 12))
+        return fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY, "Finished MAC mismatch");
+    return 0;
+}
+
+/* Checks the ALPN extension a server sent: one protocol, one we offered. */
+static int check_alpn(mote_tls *t, mote_slice data)
+{
+    mote_reader r, lr, orr;
+    mote_slice l, p;
+    mote_reader_init(&r, data.ptr, data.len);
+    mote_reader_vec16(&r, &l);
+    if (mote_reader_finish(&r))
+        return FAIL_DECODE(t, "ALPN");
+    mote_reader_init(&lr, l.ptr, l.len);
+    mote_reader_vec8(&lr, &p);
+    if (mote_reader_finish(&lr) || p.len == 0)
+        return FAIL_DECODE(t, "ALPN");
+    mote_reader_init(&orr, t->cfg->alpn_wire.data, t->cfg->alpn_wire.len);
+    while (mote_reader_left(&orr)) {
+        mote_slice o;
+        mote_reader_vec8(&orr, &o);
+        if (o.len == p.len && memcmp(o.ptr, p.ptr, p.len) == 0) {
+            memcpy(t->alpn, p.ptr, p.len);
+            t->alpn[p.len] = 0;
+            t->have_alpn = 1;
+            return 0;
+        }
+    }
+    return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                "server chose an ALPN protocol not offered");
+}
+
+/* The client's view of a TLS 1.2 ServerHello. */
+static int client12_server_hello(mote_tls *t, const sh_info *s, uint16_t suite, uint8_t comp,
+                                 mote_slice random, const uint8_t *raw, size_t raw_len)
+{
+    const mote_tls_config *cfg = t->cfg;
+    if (cfg->max_version >= MOTE_TLS_VERSION_13 && memcmp(random.ptr + 24, "DOWNGRD\x01", 8) == 0)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "TLS 1.3 downgrade sentinel in a TLS 1.2 ServerHello");
+    if (!tls_suite12_auth(suite) || !in_list16(cfg->suites, cfg->n_suites, suite))
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "server chose cipher suite 0x%04x", suite);
+    if (comp != 0)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "compression selected");
+    if (s->have_ks || s->psk_selected)
+        return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_EXTENSION, MOTE_EPROTO,
+                    "TLS 1.3 extension in a TLS 1.2 ServerHello");
+    if (!s->reneg || s->reneg_bad)
+        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                    "server lacks secure renegotiation (RFC 5746)");
+    if (!s->ems)
+        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                    "server lacks extended_master_secret (RFC 7627), which mote requires");
+    if (s->have_alpn) {
+        int rc = check_alpn(t, s->alpn);
+        if (rc)
+            return rc;
+    }
+    t->v12 = 1;
+    t->version = MOTE_TLS_VERSION_12;
+    t->suite = suite;
+    suite_params(suite, &t->hash, &t->aead_id);
+    t->hash_len = mote_crypto_hash_len(t->hash);
+    memcpy(t->srandom, random.ptr, 32);
+    t->offer_psk = 0;
+    t->ccs_ok = 0;
+    transcript_start(t, 0);
+    transcript_add(t, raw, raw_len);
+    t->hs = ST_C12_WAIT_CERT;
+    return 0;
+}
+
+/* TLS 1.2 Certificate: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>. */
+static int recv_certificate12(mote_tls *t, mote_reader *r)
+{
+    mote_slice list;
+    mote_reader_vec24(r, &list);
+    if (mote_reader_finish(r))
+        return FAIL_DECODE(t, "Certificate");
+    /* Re-frame as TLS 1.3 entries (empty extensions) for the common code. */
+    mote_buf b;
+    mote_buf_init(&b, TLS_MAX_HS_MSG + 64);
+    wb w = {&b, 0};
+    w_u8(&w, 0);
+    size_t l = w_open(&w, 3);
+    mote_reader lr;
+    mote_reader_init(&lr, list.ptr, list.len);
+    while (mote_reader_left(&lr)) {
+        mote_slice c;
+        mote_reader_vec24(&lr, &c);
+        if (lr.err || c.len == 0) {
+            mote_buf_free(&b);
+            return FAIL_DECODE(t, "ASN.1Cert");
+        }
+        size_t e = w_open(&w, 3);
+        w_bytes(&w, c.ptr, c.len);
+        w_close(&w, e, 3);
+        w_u16(&w, 0);
+    }
+    w_close(&w, l, 3);
+    int rc;
+    if (w.err) {
+        rc = fail(t, MOTE_TLS_ALERT_DECODE_ERROR, MOTE_ELIMIT, "certificate list too long");
+    } else {
+        mote_reader rr;
+        mote_reader_init(&rr, b.data, b.len);
+        rc = recv_certificate(t, &rr);
+    }
+    mote_buf_free(&b);
+    return rc;
+}
+
+static int client12_recv_ske(mote_tls *t, mote_reader *r)
+{
+    uint8_t ctype;
+    uint16_t group, scheme;
+    mote_slice point, sig;
+    size_t start = r->off;
+    mote_reader_u8(r, &ctype);
+    mote_reader_u16(r, &group);
+    mote_reader_vec8(r, &point);
+    size_t params_len = r->off - start;
+    const uint8_t *params = r->ptr + start;
+    mote_reader_u16(r, &scheme);
+    mote_reader_vec16(r, &sig);
+    if (mote_reader_finish(r) || point.len == 0)
+        return FAIL_DECODE(t, "ServerKeyExchange");
+    if (ctype != 3 || group == MOTE_CRYPTO_GROUP_X25519MLKEM768 ||
+        !in_list16(t->cfg->groups, t->cfg->n_groups, group))
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "ServerKeyExchange with group 0x%04x", group);
+    if (!in_list16(t->cfg->sigalgs, t->cfg->n_sigalgs, scheme))
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "ServerKeyExchange signed with 0x%04x, not offered", scheme);
+    mote_slice spki;
+    if (tls_cert_spki(mote_tls_peer_cert(t, 0), &spki))
+        return fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY, "unparsable certificate");
+    int kerr = 0;
+    mote_crypto_pubkey *pk = mote_crypto_pubkey_from_spki(spki.ptr, spki.len, &kerr);
+    if (!pk)
+        return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_CERTIFICATE, MOTE_EVERIFY,
+                    "unsupported public key in certificate");
+    mote_crypto_key_type kt = mote_crypto_pubkey_type(pk);
+    int auth = tls_suite12_auth(t->suite);
+    int key_ok = auth == 2 ? kt == MOTE_CRYPTO_KEY_RSA : kt != MOTE_CRYPTO_KEY_RSA;
+    int fits = tls12_sigalg_fits_key(scheme, kt);
+    int rc = MOTE_EVERIFY;
+    if (key_ok && fits) {
+        uint8_t *content = malloc(64 + params_len);
+        if (content) {
+            memcpy(content, t->crandom, 32);
+            memcpy(content + 32, t->srandom, 32);
+            memcpy(content + 64, params, params_len);
+            rc = mote_crypto_verify(pk, (mote_crypto_sig_alg)scheme, content, 64 + params_len,
+                                    sig.ptr, sig.len, 0);
+            free(content);
+        }
+    }
+    mote_crypto_pubkey_free(pk);
+    if (!key_ok)
+        return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_CERTIFICATE, MOTE_EVERIFY,
+                    "certificate key does not fit the cipher suite");
+    if (!fits)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                    "signature scheme %s does not fit the certificate's key",
+                    mote_tls_sigalg_name(scheme));
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY,
+                    "ServerKeyExchange signature is invalid");
+    t->sigalg = scheme;
+    t->group = group;
+    mote_crypto_kx_free(t->kx);
+    t->kx = mote_crypto_kx_new((mote_crypto_group)group, t->cfg->rng, &rc);
+    if (!t->kx)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key generation failed");
+    /* Keep the server's point for the ClientKeyExchange step. */
+    mote_buf_reset(&t->cookie);
+    if (mote_buf_append(&t->cookie, point.ptr, point.len))
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int client12_finish_flight(mote_tls *t)
+{
+    uint8_t pms[MOTE_CRYPTO_KX_SECRET_MAX];
+    size_t pms_len = 0;
+    int rc = mote_crypto_kx_finish(t->kx, t->cookie.data, t->cookie.len, pms, &pms_len);
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "bad server key share");
+    if (t->cert_requested) {
+        /* Client certificates are not offered in TLS 1.2: an empty list. */
+        static const uint8_t empty[3] = {0, 0, 0};
+        rc = send_hs(t, HS_CERTIFICATE, empty, 3);
+    }
+    mote_slice share = mote_crypto_kx_share(t->kx);
+    uint8_t cke[1 + 255];
+    cke[0] = (uint8_t)share.len;
+    memcpy(cke + 1, share.ptr, share.len);
+    if (!rc)
+        rc = send_hs(t, 16 /* client_key_exchange */, cke, 1 + share.len);
+    if (!rc)
+        rc = keys12(t, pms, pms_len);
+    mote_wipe(pms, sizeof(pms));
+    mote_crypto_kx_free(t->kx);
+    t->kx = NULL;
+    if (!rc)
+        rc = send_finished12(t);
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write client flight");
+    t->ccs12 = 1;
+    t->hs = ST_C12_WAIT_FIN;
+    return 0;
+}
+
+static int client12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_t *raw,
+                           size_t raw_len)
+{
+    int rc;
+    switch (t->hs) {
+    case ST_C12_WAIT_CERT:
+        if (type != HS_CERTIFICATE)
+            break;
+        rc = recv_certificate12(t, r);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        t->hs = ST_C12_WAIT_SKE;
+        return 0;
+    case ST_C12_WAIT_SKE:
+        if (type != 12 /* server_key_exchange */)
+            break;
+        rc = client12_recv_ske(t, r);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        t->hs = ST_C12_WAIT_SHD;
+        return 0;
+    case ST_C12_WAIT_SHD:
+        if (type == HS_CERTIFICATE_REQUEST && !t->cert_requested) {
+            mote_slice types, algs, cas;
+            mote_reader_vec8(r, &types);
+            mote_reader_vec16(r, &algs);
+            mote_reader_vec16(r, &cas);
+            if (mote_reader_finish(r) || types.len == 0 || algs.len % 2)
+                return FAIL_DECODE(t, "CertificateRequest");
+            t->cert_requested = 1;
+            transcript_add(t, raw, raw_len);
+            return 0;
+        }
+        if (type != 14 /* server_hello_done */)
+            break;
+        if (mote_reader_finish(r))
+            return FAIL_DECODE(t, "ServerHelloDone");
+        transcript_add(t, raw, raw_len);
+        if (t->hs_in.len)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "data after ServerHelloDone");
+        return client12_finish_flight(t);
+    case ST_C12_WAIT_FIN:
+        if (type != HS_FINISHED || t->ccs12)
+            break;
+        rc = recv_finished12(t, r);
+        if (rc)
+            return rc;
+        t->hs = ST_DONE;
+        t->state = MOTE_TLS_OPEN;
+        t->rd_app = 1;
+        return flush_early(t);
+    default:
+        break;
+    }
+    return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                "unexpected TLS 1.2 handshake message %u", type);
 }
 
 static int client_recv_server_hello(mote_tls *t, mote_reader *r, const uint8_t *raw, size_t raw_len)
@@ -1189,8 +1704,10 @@ static int client_recv_server_hello(mote_tls *t, mote_reader *r, const uint8_t *
     if (rc)
         return rc;
     if (!s.have_versions) {
-        /* A TLS 1.2 (or older) server: mote only speaks 1.3. A downgrade
-         * sentinel means an attacker forced this. */
+        /* A TLS 1.2 (or older) server. */
+        if (legacy == MOTE_TLS_VERSION_12 && !s.hrr && !t->hrr &&
+            t->cfg->min_version <= MOTE_TLS_VERSION_12)
+            return client12_server_hello(t, &s, suite, comp, random, raw, raw_len);
         if (memcmp(random.ptr + 24, "DOWNGRD", 7) == 0 &&
             (random.ptr[31] == 0 || random.ptr[31] == 1))
             return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
@@ -1198,13 +1715,17 @@ static int client_recv_server_hello(mote_tls *t, mote_reader *r, const uint8_t *
         return fail(t, MOTE_TLS_ALERT_PROTOCOL_VERSION, MOTE_EUNSUPPORTED,
                     "server offers only TLS 0x%04x", legacy);
     }
+    if (s.has12)
+        return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_EXTENSION, MOTE_EPROTO,
+                    "TLS 1.2 extension in a TLS 1.3 ServerHello");
     if (s.version != MOTE_TLS_VERSION_13 || legacy != 0x0303)
         return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
                     "server selected version 0x%04x", s.version);
     if (sid.len != t->sid_len || memcmp(sid.ptr, t->session_id, sid.len) != 0)
         return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
                     "legacy_session_id_echo mismatch");
-    if (!in_list16(t->cfg->suites, t->cfg->n_suites, suite) || (t->hrr && suite != t->suite))
+    if (!tls_suite_is13(suite) || !in_list16(t->cfg->suites, t->cfg->n_suites, suite) ||
+        (t->hrr && suite != t->suite))
         return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
                     "server chose cipher suite 0x%04x", suite);
     if (comp != 0)
@@ -1404,6 +1925,8 @@ static int client_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
                          size_t raw_len)
 {
     int rc;
+    if (t->v12)
+        return client12_handle(t, type, r, raw, raw_len);
     switch (t->hs) {
     case ST_C_WAIT_SH:
         if (type != HS_SERVER_HELLO)
@@ -1495,7 +2018,8 @@ static int client_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
 typedef struct ch_info {
     uint16_t suites[64];
     size_t n_suites;
-    int have_versions, v13;
+    int have_versions, v13, v12;
+    int ems, reneg, reneg_bad;
     int have_groups;
     uint16_t groups[64];
     size_t n_groups;
@@ -1531,6 +2055,8 @@ static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
         for (size_t i = 0; i < l.len; i += 2)
             if (mote_load_be16(l.ptr + i) == MOTE_TLS_VERSION_13)
                 c->v13 = 1;
+            else if (mote_load_be16(l.ptr + i) == MOTE_TLS_VERSION_12)
+                c->v12 = 1;
         return 0;
     case EXT_SUPPORTED_GROUPS:
         mote_reader_vec16(&r, &l);
@@ -1636,6 +2162,15 @@ static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
         t->status_req = st == 1;
         return 0;
     }
+    case EXT_EMS:
+        if (data.len)
+            return FAIL_DECODE(t, "extended_master_secret");
+        c->ems = 1;
+        return 0;
+    case EXT_RENEGOTIATION_INFO:
+        c->reneg = 1;
+        c->reneg_bad = !(data.len == 1 && data.ptr[0] == 0);
+        return 0;
     case EXT_PSK_MODES:
         mote_reader_vec8(&r, &l);
         if (mote_reader_finish(&r) || l.len == 0)
@@ -1929,6 +2464,243 @@ static int send_hrr(mote_tls *t)
     return rc;
 }
 
+/* The certificate for a ClientHello: by SNI name, else the default. */
+static const tls_cert_entry *pick_cert(mote_tls *t, const ch_info *c, int rsa_only, int no_rsa)
+{
+    const mote_tls_config *cfg = t->cfg;
+    const tls_cert_entry *cert = NULL;
+    for (int pass = 0; pass < 3 && !cert; pass++)
+        for (size_t i = 0; i < cfg->n_certs && !cert; i++) {
+            const tls_cert_entry *e = &cfg->certs[i];
+            if ((rsa_only && e->key_type != MOTE_CRYPTO_KEY_RSA) ||
+                (no_rsa && e->key_type == MOTE_CRYPTO_KEY_RSA))
+                continue;
+            /* RFC 8422 5.1: an ECDSA key's curve must be one the client
+             * listed in supported_groups. */
+            if ((e->key_type == MOTE_CRYPTO_KEY_P256 &&
+                 !in_list16(c->groups, c->n_groups, MOTE_CRYPTO_GROUP_P256)) ||
+                (e->key_type == MOTE_CRYPTO_KEY_P384 &&
+                 !in_list16(c->groups, c->n_groups, MOTE_CRYPTO_GROUP_P384)))
+                continue;
+            if ((pass == 0 && c->have_sni && tls_name_matches(e->names, c->sni)) ||
+                (pass == 1 && !e->names) || pass == 2)
+                cert = e;
+        }
+    return cert;
+}
+
+/* Picks the server's ALPN protocol; 0 or a failure already reported. */
+static int pick_alpn(mote_tls *t, const ch_info *c)
+{
+    if (!c->have_alpn || !t->cfg->n_alpn)
+        return 0;
+    mote_reader orr;
+    mote_reader_init(&orr, t->cfg->alpn_wire.data, t->cfg->alpn_wire.len);
+    while (mote_reader_left(&orr)) {
+        mote_slice o;
+        mote_reader_vec8(&orr, &o);
+        mote_reader pr;
+        mote_reader_init(&pr, c->alpn.ptr, c->alpn.len);
+        while (mote_reader_left(&pr)) {
+            mote_slice p;
+            mote_reader_vec8(&pr, &p);
+            if (p.len == o.len && memcmp(p.ptr, o.ptr, o.len) == 0) {
+                memcpy(t->alpn, o.ptr, o.len);
+                t->alpn[o.len] = 0;
+                t->have_alpn = 1;
+                return 0;
+            }
+        }
+    }
+    return fail(t, MOTE_TLS_ALERT_NO_APPLICATION_PROTOCOL, MOTE_EUNSUPPORTED,
+                "no ALPN protocol in common");
+}
+
+static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, size_t raw_len)
+{
+    const mote_tls_config *cfg = t->cfg;
+    if (!c->reneg || c->reneg_bad)
+        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                    "client lacks secure renegotiation (RFC 5746)");
+    if (!c->ems)
+        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                    "client lacks extended_master_secret (RFC 7627), which mote requires");
+    int any = 0;
+    for (size_t i = 0; i < cfg->n_suites; i++)
+        any |=
+            tls_suite12_auth(cfg->suites[i]) && in_list16(c->suites, c->n_suites, cfg->suites[i]);
+    if (!any)
+        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                    "no TLS 1.2 cipher suite in common (mote offers ECDHE with AEAD only)");
+    if (!c->have_groups || !c->have_sigalgs)
+        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                    "TLS 1.2 ClientHello without supported_groups or signature_algorithms");
+    /* Suite (server order) with a certificate that fits it. */
+    const tls_cert_entry *cert = NULL;
+    for (size_t i = 0; i < cfg->n_suites && !cert; i++) {
+        int auth = tls_suite12_auth(cfg->suites[i]);
+        if (!auth || !in_list16(c->suites, c->n_suites, cfg->suites[i]))
+            continue;
+        cert = pick_cert(t, c, auth == 2, auth == 1);
+        if (cert) {
+            t->sigalg = 0;
+            for (size_t k = 0; k < cfg->n_sigalgs && !t->sigalg; k++)
+                if (tls12_sigalg_fits_key(cfg->sigalgs[k], cert->key_type) &&
+                    in_list16(t->peer_sigalgs, t->n_peer_sigalgs, cfg->sigalgs[k]))
+                    t->sigalg = cfg->sigalgs[k];
+            if (t->sigalg)
+                t->suite = cfg->suites[i];
+            else
+                cert = NULL;
+        }
+    }
+    if (!cert)
+        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                    "no TLS 1.2 cipher suite in common (mote offers ECDHE with AEAD only)");
+    t->cert = cert;
+    for (size_t i = 0; i < cfg->n_groups && !t->group; i++)
+        if (cfg->groups[i] != MOTE_CRYPTO_GROUP_X25519MLKEM768 &&
+            in_list16(c->groups, c->n_groups, cfg->groups[i]))
+            t->group = cfg->groups[i];
+    if (!t->group)
+        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                    "no key exchange group in common");
+    if (c->have_sni && !t->sni)
+        t->sni = strdup(c->sni);
+    int rc = pick_alpn(t, c);
+    if (rc)
+        return rc;
+    t->v12 = 1;
+    t->version = MOTE_TLS_VERSION_12;
+    suite_params(t->suite, &t->hash, &t->aead_id);
+    t->hash_len = mote_crypto_hash_len(t->hash);
+    transcript_add(t, raw, raw_len);
+    transcript_start(t, 0);
+    if ((rc = mote_rng_fill(cfg->rng, t->srandom, 32)) != 0)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "rng failed");
+    if (cfg->max_version >= MOTE_TLS_VERSION_13)
+        memcpy(t->srandom + 24, "DOWNGRD\x01", 8); /* RFC 8446 4.1.3 */
+    t->kx = mote_crypto_kx_new((mote_crypto_group)t->group, cfg->rng, &rc);
+    if (!t->kx)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key generation failed");
+    /* ServerHello */
+    mote_buf body;
+    mote_buf_init(&body, 0);
+    wb w = {&body, 0};
+    w_u16(&w, 0x0303);
+    w_bytes(&w, t->srandom, 32);
+    w_u8(&w, 0); /* no session id: no 1.2 resumption */
+    w_u16(&w, t->suite);
+    w_u8(&w, 0);
+    size_t exts = w_open(&w, 2);
+    w_u16(&w, EXT_RENEGOTIATION_INFO);
+    w_u16(&w, 1);
+    w_u8(&w, 0);
+    w_u16(&w, EXT_EMS);
+    w_u16(&w, 0);
+    if (t->have_alpn) {
+        w_u16(&w, EXT_ALPN);
+        size_t e = w_open(&w, 2);
+        size_t l = w_open(&w, 2);
+        size_t p = w_open(&w, 1);
+        w_bytes(&w, t->alpn, strlen(t->alpn));
+        w_close(&w, p, 1);
+        w_close(&w, l, 2);
+        w_close(&w, e, 2);
+    }
+    w_close(&w, exts, 2);
+    rc = w.err;
+    if (!rc)
+        rc = send_hs(t, HS_SERVER_HELLO, body.data, body.len);
+    /* Certificate */
+    mote_buf_reset(&body);
+    size_t list = w_open(&w, 3);
+    for (size_t i = 0; i < cert->n_chain; i++) {
+        size_t d = w_open(&w, 3);
+        w_bytes(&w, cert->chain[i].data, cert->chain[i].len);
+        w_close(&w, d, 3);
+    }
+    w_close(&w, list, 3);
+    if (!rc)
+        rc = w.err;
+    if (!rc)
+        rc = send_hs(t, HS_CERTIFICATE, body.data, body.len);
+    /* ServerKeyExchange: ECDHE params signed with the certificate's key */
+    mote_buf_reset(&body);
+    mote_slice share = mote_crypto_kx_share(t->kx);
+    w_bytes(&w, t->crandom, 32);
+    w_bytes(&w, t->srandom, 32);
+    w_u8(&w, 3);
+    w_u16(&w, t->group);
+    size_t pt = w_open(&w, 1);
+    w_bytes(&w, share.ptr, share.len);
+    w_close(&w, pt, 1);
+    uint8_t sig[MOTE_CRYPTO_SIG_MAX_LEN];
+    size_t sig_len = 0;
+    if (!rc)
+        rc = w.err;
+    if (!rc)
+        rc = mote_crypto_sign(cert->key, (mote_crypto_sig_alg)t->sigalg, cfg->rng, body.data,
+                              body.len, sig, sizeof(sig), &sig_len, 0);
+    w_u16(&w, t->sigalg);
+    size_t sv = w_open(&w, 2);
+    w_bytes(&w, sig, sig_len);
+    w_close(&w, sv, 2);
+    if (!rc)
+        rc = w.err;
+    if (!rc)
+        rc = send_hs(t, 12, body.data + 64, body.len - 64);
+    if (!rc)
+        rc = send_hs(t, 14, NULL, 0); /* ServerHelloDone */
+    mote_buf_free(&body);
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write server flight");
+    t->hs = ST_S12_WAIT_CKE;
+    return 0;
+}
+
+static int server12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_t *raw,
+                           size_t raw_len)
+{
+    int rc;
+    if (t->hs == ST_S12_WAIT_CKE && type == 16) {
+        mote_slice point;
+        mote_reader_vec8(r, &point);
+        if (mote_reader_finish(r) || point.len == 0)
+            return FAIL_DECODE(t, "ClientKeyExchange");
+        uint8_t pms[MOTE_CRYPTO_KX_SECRET_MAX];
+        size_t pms_len = 0;
+        rc = mote_crypto_kx_finish(t->kx, point.ptr, point.len, pms, &pms_len);
+        mote_crypto_kx_free(t->kx);
+        t->kx = NULL;
+        if (rc)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "bad client key share");
+        transcript_add(t, raw, raw_len);
+        rc = keys12(t, pms, pms_len);
+        mote_wipe(pms, sizeof(pms));
+        if (rc)
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key schedule failed");
+        t->ccs12 = 1;
+        t->hs = ST_S12_WAIT_FIN;
+        return 0;
+    }
+    if (t->hs == ST_S12_WAIT_FIN && type == HS_FINISHED && !t->ccs12) {
+        rc = recv_finished12(t, r);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        rc = send_finished12(t);
+        if (rc)
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write Finished");
+        t->hs = ST_DONE;
+        t->state = MOTE_TLS_OPEN;
+        t->rd_app = 1;
+        return flush_early(t);
+    }
+    return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                "unexpected TLS 1.2 handshake message %u", type);
+}
+
 static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *raw, size_t raw_len)
 {
     const mote_tls_config *cfg = t->cfg;
@@ -1951,9 +2723,17 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
         goto out;
     for (size_t i = 0; i < suites.len && c->n_suites < 64; i += 2)
         c->suites[c->n_suites++] = mote_load_be16(suites.ptr + i);
-    if (!c->v13) {
+    if (in_list16(c->suites, c->n_suites, 0x00ff)) /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+        c->reneg = 1;
+    if (!c->v13 || cfg->max_version < MOTE_TLS_VERSION_13) {
+        if (cfg->min_version <= MOTE_TLS_VERSION_12 && t->hs == ST_S_WAIT_CH &&
+            (c->v12 || (!c->have_versions && legacy >= MOTE_TLS_VERSION_12))) {
+            memcpy(t->crandom, random.ptr, 32);
+            rc = server12_client_hello(t, c, raw, raw_len);
+            goto out;
+        }
         rc = fail(t, MOTE_TLS_ALERT_PROTOCOL_VERSION, MOTE_EUNSUPPORTED,
-                  "client does not offer TLS 1.3 (legacy_version 0x%04x)", legacy);
+                  "client offers no version mote accepts (legacy_version 0x%04x)", legacy);
         goto out;
     }
     if (comp.len != 1 || comp.ptr[0] != 0) {
@@ -1972,7 +2752,7 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
         t->sid_len = sid.len;
         memcpy(t->session_id, sid.ptr, sid.len);
         for (size_t i = 0; i < cfg->n_suites && !t->suite; i++)
-            if (in_list16(c->suites, c->n_suites, cfg->suites[i]))
+            if (tls_suite_is13(cfg->suites[i]) && in_list16(c->suites, c->n_suites, cfg->suites[i]))
                 t->suite = cfg->suites[i];
         if (!t->suite) {
             rc = fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
@@ -2122,6 +2902,8 @@ static int server_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
                          size_t raw_len)
 {
     int rc;
+    if (t->v12)
+        return server12_handle(t, type, r, raw, raw_len);
     switch (t->hs) {
     case ST_S_WAIT_CH:
     case ST_S_WAIT_CH2:
@@ -2182,6 +2964,16 @@ static int server_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
  * client (parsed and dropped: resumption is not implemented). */
 static int post_handshake(mote_tls *t, uint8_t type, mote_reader *r)
 {
+    if (t->v12) {
+        /* RFC 5746: renegotiation is refused with a warning, and the
+         * request ignored. Nothing else may come after the handshake. */
+        if ((t->server && type == HS_CLIENT_HELLO) || (!t->server && type == 0)) {
+            uint8_t a[2] = {1, 100 /* no_renegotiation */};
+            return emit(t, CT_ALERT, a, 2);
+        }
+        return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                    "handshake message %u after a TLS 1.2 handshake", type);
+    }
     if (type == HS_KEY_UPDATE) {
         uint8_t req;
         mote_reader_u8(r, &req);
@@ -2322,8 +3114,8 @@ static int handle_alert(mote_tls *t, const uint8_t *p, size_t len)
         t->state = t->we_closed ? MOTE_TLS_CLOSED : MOTE_TLS_CLOSING;
         return 0;
     }
-    if (p[1] == MOTE_TLS_ALERT_USER_CANCELED)
-        return 0;
+    if (p[1] == MOTE_TLS_ALERT_USER_CANCELED || (t->v12 && p[0] == 1))
+        return 0; /* warnings (TLS 1.2) */
     t->state = MOTE_TLS_FAILED;
     t->alert = p[1];
     t->alert_received = 1;
@@ -2335,13 +3127,61 @@ static int handle_alert(mote_tls *t, const uint8_t *p, size_t len)
 
 static int handle_record(mote_tls *t, uint8_t type, uint8_t *hdr, uint8_t *body, size_t len)
 {
-    if (type == CT_CCS) {
+    if (type == CT_CCS && t->v12) {
+        /* TLS 1.2: the peer's keys start now, right before its Finished. */
+        if (!t->ccs12 || t->rd.aead || len != 1 || body[0] != 1 || t->hs_in.len)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "unexpected change_cipher_spec");
+        t->ccs12 = 0;
+        if (set12_keys(t, &t->rd, !t->server))
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_EPROTO, "key setup failed");
+        return 0;
+    }
+    if (t->v12 && t->rd.aead) {
+        int gcm = t->aead_id != MOTE_CRYPTO_AEAD_CHACHA20_POLY1305;
+        size_t ex = gcm ? 8 : 0;
+        if (type < CT_ALERT || type > CT_APPDATA)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO, "record of type %u",
+                        type);
+        if (len < ex + MOTE_CRYPTO_AEAD_TAG_LEN)
+            return fail(t, MOTE_TLS_ALERT_BAD_RECORD_MAC, MOTE_EVERIFY, "short record");
+        if (t->rd.seq == UINT64_MAX)
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ELIMIT, "sequence exhausted");
+        size_t clen = len - ex - MOTE_CRYPTO_AEAD_TAG_LEN;
+        if (clen > TLS_MAX_PLAIN)
+            return fail(t, MOTE_TLS_ALERT_RECORD_OVERFLOW, MOTE_ELIMIT, "plaintext too long");
+        uint8_t nonce[12], aad[13];
+        if (gcm) {
+            memcpy(nonce, t->rd.iv, 4);
+            memcpy(nonce + 4, body, 8);
+        } else {
+            make_nonce(&t->rd, nonce);
+        }
+        mote_store_be64(aad, t->rd.seq);
+        aad[8] = type;
+        mote_store_be16(aad + 9, 0x0303);
+        mote_store_be16(aad + 11, (uint16_t)clen);
+        (void)hdr;
+#ifdef MOTE_TLS_FUZZ_NOCRYPT
+        if (!mote_ct_all_zero(body + ex + clen, MOTE_CRYPTO_AEAD_TAG_LEN))
+#else
+        if (mote_crypto_aead_open(t->rd.aead, nonce, 12, aad, 13, body + ex, clen,
+                                  body + ex + clen))
+#endif
+            return fail(t, MOTE_TLS_ALERT_BAD_RECORD_MAC, MOTE_EVERIFY,
+                        "record failed authentication");
+        t->rd.seq++;
+        body += ex;
+        len = clen;
+        if (type == CT_HANDSHAKE && len == 0)
+            return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
+                        "empty handshake record");
+    } else if (type == CT_CCS) {
         if (!t->ccs_ok || t->state != MOTE_TLS_HANDSHAKING || len != 1 || body[0] != 1)
             return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
                         "unexpected change_cipher_spec");
         return 0;
-    }
-    if (t->rd.aead) {
+    } else if (t->rd.aead) {
         if (type != CT_APPDATA)
             return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
                         "unprotected record of type %u", type);
@@ -2544,7 +3384,7 @@ int mote_tls_key_update(mote_tls *t, int request_peer)
 {
     if (!t)
         return MOTE_EINVAL;
-    if (t->state != MOTE_TLS_OPEN && !(t->state == MOTE_TLS_CLOSING && !t->we_closed))
+    if (t->v12 || (t->state != MOTE_TLS_OPEN && !(t->state == MOTE_TLS_CLOSING && !t->we_closed)))
         return MOTE_ESTATE;
     uint8_t body = request_peer ? 1 : 0;
     uint8_t msg[5] = {HS_KEY_UPDATE, 0, 0, 1, body};

@@ -6,7 +6,7 @@
 
 #define TLS_MAX_CERTS   8
 #define TLS_MAX_CHAIN   8
-#define TLS_MAX_SUITES  8
+#define TLS_MAX_SUITES  16
 #define TLS_MAX_GROUPS  8
 #define TLS_MAX_SIGALGS 16
 #define TLS_MAX_ALPN    16
@@ -57,11 +57,18 @@ struct mote_tls_config {
     unsigned n_tickets;            /* tickets sent after each handshake */
     uint32_t ticket_lifetime;      /* seconds */
     size_t record_size_limit;      /* RFC 8449: what we accept, 64..16385 */
+    uint16_t min_version, max_version;
 };
 
 /* Helpers shared between files. */
 int tls_sigalg_fits_key(uint16_t scheme, mote_crypto_key_type kt);
 int tls_name_matches(const char *names, const char *host);
+int tls_suite_is13(uint16_t s);
+/* 1 for an ECDHE_ECDSA suite, 2 for ECDHE_RSA, 0 if not a TLS 1.2 suite. */
+int tls_suite12_auth(uint16_t s);
+/* 1 if a TLS 1.2 signature (ServerKeyExchange) with this scheme can be
+ * made or checked with this key (ECDSA schemes name only the hash). */
+int tls12_sigalg_fits_key(uint16_t scheme, mote_crypto_key_type kt);
 /* The SubjectPublicKeyInfo (DER, a view into der) of a DER certificate. */
 int tls_cert_spki(mote_slice der, mote_slice *spki);
 
@@ -83,6 +90,9 @@ int tls_ks_handshake(mote_crypto_hash_id h, const uint8_t *psk, const uint8_t *s
                      uint8_t *s_hs, uint8_t *master);
 int tls_ks_app(mote_crypto_hash_id h, const uint8_t *master, const uint8_t *th, uint8_t *c_ap,
                uint8_t *s_ap);
+/* The TLS 1.2 PRF (RFC 5246 section 5) with the given hash. */
+int tls_prf12(mote_crypto_hash_id h, const uint8_t *secret, size_t slen, const char *label,
+              const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
 int tls_ks_finished(mote_crypto_hash_id h, const uint8_t *base, const uint8_t *th, uint8_t *out);
 
 #endif

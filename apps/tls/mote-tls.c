@@ -52,7 +52,7 @@ static void usage(void)
 {
     fprintf(
         stderr,
-        "usage: mote-tls client [--cafile F] [--insecure] [--alpn P,...] [--tls1.3]\n"
+        "usage: mote-tls client [--cafile F] [--insecure] [--alpn P,...] [--tls1.2|--tls1.3]\n"
         "                       [--groups G,...] [--servername N] [--cert C --key K]\n"
         "                       [--key-update] [--rfc5280] [--session FILE] HOST:PORT\n"
         "       mote-tls server --cert C --key K [--ocsp DER] [--cert C --key K --names N,...]\n"
@@ -88,9 +88,10 @@ static char *read_file(const char *path, size_t *len)
 
 static void print_session(mote_tls *t, int server)
 {
-    fprintf(stderr, "mote-tls: %s TLS 1.3, suite %s, group %s, signature %s, ALPN %s, SNI %s%s%s\n",
-            server ? "accepted" : "connected", mote_tls_suite_name(mote_tls_suite(t)),
-            mote_tls_group_name(mote_tls_group(t)),
+    fprintf(stderr, "mote-tls: %s TLS %s, suite %s, group %s, signature %s, ALPN %s, SNI %s%s%s\n",
+            server ? "accepted" : "connected",
+            mote_tls_version(t) == MOTE_TLS_VERSION_12 ? "1.2" : "1.3",
+            mote_tls_suite_name(mote_tls_suite(t)), mote_tls_group_name(mote_tls_group(t)),
             server ? "-" : mote_tls_sigalg_name(mote_tls_sigalg(t)),
             mote_tls_alpn(t) ? mote_tls_alpn(t) : "-",
             mote_tls_server_name(t) ? mote_tls_server_name(t) : "-",
@@ -441,11 +442,10 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else if (!strcmp(o, "--tls1.3"))
-            ;
-        else if (!strcmp(o, "--tls1.2")) {
-            fprintf(stderr, "mote-tls: TLS 1.2 is not implemented yet\n");
-            return 2;
-        } else if (!strcmp(o, "--session"))
+            mote_tls_config_set_versions(a.cfg, MOTE_TLS_VERSION_13, MOTE_TLS_VERSION_13);
+        else if (!strcmp(o, "--tls1.2"))
+            mote_tls_config_set_versions(a.cfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
+        else if (!strcmp(o, "--session"))
             copts.session = ARG();
         else if (!strcmp(o, "--servername"))
             copts.sni = ARG();

@@ -90,13 +90,12 @@ static void fz_read_all(mote_tls *t)
 
 /* With MOTE_TLS_FUZZ_SEEDS=dir set, runs a clean session and writes what
  * each side received (one file per direction) as seeds. */
-static void fz_write_seeds(const char *what)
+static void fz_write_seed(const char *dir, const char *what, int tls12)
 {
-    const char *dir = getenv("MOTE_TLS_FUZZ_SEEDS");
-    if (!dir)
-        return;
     mote_seeded_rng cr, sr;
-    mote_tls_config *cc = fz_client_config(&cr), *sc = fz_server_config(&sr, 1);
+    mote_tls_config *cc = fz_client_config(&cr), *sc = fz_server_config(&sr, tls12 ? 0 : 1);
+    if (tls12)
+        mote_tls_config_set_versions(cc, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
     mote_tls *c = mote_tls_client_new(cc, "fuzz.test", NULL);
     mote_tls *s = mote_tls_server_new(sc, NULL);
     mote_buf to_c, to_s;
@@ -123,7 +122,7 @@ static void fz_write_seeds(const char *what)
         fz_read_all(s);
     }
     char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", dir, what);
+    snprintf(path, sizeof(path), "%s/%s%s", dir, what, tls12 ? "12" : "");
     FILE *f = fopen(path, "wb");
     if (f) {
         mote_buf *b = strstr(what, "client") ? &to_c : &to_s;
@@ -137,6 +136,15 @@ static void fz_write_seeds(const char *what)
     mote_tls_free(s);
     mote_tls_config_free(cc);
     mote_tls_config_free(sc);
+}
+
+static void fz_write_seeds(const char *what)
+{
+    const char *dir = getenv("MOTE_TLS_FUZZ_SEEDS");
+    if (!dir)
+        return;
+    fz_write_seed(dir, what, 0);
+    fz_write_seed(dir, what, 1);
 }
 
 #endif

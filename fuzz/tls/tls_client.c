@@ -3,7 +3,8 @@
  * CertificateRequest, Certificate, CertificateVerify, Finished,
  * NewSessionTicket, KeyUpdate, alerts). Deterministic: fixed rng, so the
  * ClientHello and its session id are the same for every input. The first
- * input byte says how the rest is split into feed calls. */
+ * input byte says how the rest is split into feed calls (low 7 bits) and
+ * whether the client speaks only TLS 1.2 (top bit). */
 #include "fuzz_tls.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -26,8 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size--;
     }
     mote_tls_config *cfg = fz_client_config(&rng);
+    if (mode & 0x80) /* TLS 1.2 only (else a 1.2 answer carries the downgrade sentinel) */
+        mote_tls_config_set_versions(cfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
     mote_tls *t = mote_tls_client_new(cfg, "fuzz.test", NULL);
-    size_t step = mode ? (size_t)mode * 5 : size;
+    size_t step = (mode & 0x7f) ? (size_t)(mode & 0x7f) * 5 : size;
     fz_drain(t);
     for (size_t off = 0; off < size;) {
         size_t n = size - off < step ? size - off : step, used = 0;

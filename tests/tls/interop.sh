@@ -86,6 +86,8 @@ wait_port() {
 }
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
+printf 'HTTP/1.1 200 OK\r\nContent-Length: 14\r\nConnection: close\r\n\r\nhello, curl!\r\n' >resp.txt
+
 # ---- mote client against openssl s_server ----------------------------------
 signame() {
     case $1 in p256) echo ecdsa_secp256r1_sha256 ;; p384) echo ecdsa_secp384r1_sha384 ;;
@@ -182,7 +184,32 @@ refuse_case() { # refuse_case NAME CERT ALERT-REGEX MOTE-ARGS... (server: s_serv
 refuse_case "refuse wrong name" p256 "bad_certificate.*(name|NAME)" --servername wrong.test
 refuse_case "refuse untrusted" rogue "unknown_ca"
 refuse_case "refuse expired" expired "certificate_expired"
-SRV_EXTRA=-tls1_2 refuse_case "refuse TLS 1.2-only server" p256 "protocol_version"
+SRV_EXTRA=-tls1_2 refuse_case "refuse TLS 1.2-only server (client --tls1.3)" p256 \
+    "protocol_version" --tls1.3
+SRV_EXTRA="-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA" refuse_case "refuse CBC-only server" p256 \
+    "handshake_failure"
+
+# TLS 1.2: mote client against s_server -tls1_2 for each AEAD suite.
+for c in "p256 ECDHE-ECDSA-AES128-GCM-SHA256 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" \
+    "p384 ECDHE-ECDSA-AES256-GCM-SHA384 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" \
+    "p256 ECDHE-ECDSA-CHACHA20-POLY1305 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" \
+    "rsa ECDHE-RSA-AES128-GCM-SHA256 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" \
+    "rsa ECDHE-RSA-AES256-GCM-SHA384 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" \
+    "rsa ECDHE-RSA-CHACHA20-POLY1305 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"; do
+    set -- $c
+    for group in x25519 secp256r1 secp384r1; do
+        port=$(free_port)
+        s_server $port $1 -rev -tls1_2 -cipher $2 -groups $(ossl_group $group)
+        client_case "client TLS 1.2 $2 $group vs openssl" "TLS 1.2, suite $3, group $group" \
+            localhost:$port
+        stop $SPID
+    done
+done
+port=$(free_port)
+s_server $port p256 -rev -tls1_2 -alpn http/1.1
+client_case "client TLS 1.2 ALPN vs openssl" "TLS 1.2.*ALPN http/1.1" --alpn h2,http/1.1 \
+    localhost:$port
+stop $SPID
 
 # Bulk: a file over s_server -WWW, compared by hash.
 if [ "${MOTE_TLS_BIG:-0}" = 1 ]; then MIB=100; else MIB=8; fi
@@ -216,6 +243,24 @@ for cert in p256 rsa ed25519; do
         ok
     else
         bad "client $cert vs gnutls-serv: $out"
+    fi
+    stop $GPID
+done
+for cert in p256 rsa; do
+    port=$(free_port)
+    gnutls-serv --echo -p $port --x509certfile $cert.crt --x509keyfile $cert.key \
+        --priority "NORMAL:-VERS-ALL:+VERS-TLS1.2" >gnutls-serv.log 2>&1 &
+    GPID=$!
+    PIDS+=($GPID)
+    wait_port $port
+    out=$( (
+        echo "hello gnutls 1.2"
+        sleep 0.3
+    ) | timeout 10 $MOTE client --cafile ca.crt localhost:$port 2>&1)
+    if echo "$out" | grep -q "^hello gnutls 1.2" && echo "$out" | grep -q "TLS 1.2"; then
+        ok
+    else
+        bad "client TLS 1.2 $cert vs gnutls-serv: $out"
     fi
     stop $GPID
 done
@@ -268,6 +313,50 @@ for cert in p256 p384 rsa ed25519; do
     fi
     stop $MPID
 done
+
+# TLS 1.2 clients against the mote server.
+groups12() { # the group under test first, and both NIST curves for the certificate
+    case $1 in x25519) echo X25519:P-256:P-384 ;; secp256r1) echo P-256:P-384 ;;
+    secp384r1) echo P-384:P-256 ;; esac
+}
+for c in "p256 ECDHE-ECDSA-AES128-GCM-SHA256" "p384 ECDHE-ECDSA-AES256-GCM-SHA384" \
+    "p256 ECDHE-ECDSA-CHACHA20-POLY1305" "rsa ECDHE-RSA-AES128-GCM-SHA256" \
+    "rsa ECDHE-RSA-AES256-GCM-SHA384" "rsa ECDHE-RSA-CHACHA20-POLY1305"; do
+    set -- $c
+    # In TLS 1.2 the client's groups also bound the ECDSA certificate's
+    # curve (RFC 8422), so s_client lists both; the mote server is held to
+    # the group under test.
+    for group in x25519 secp256r1 secp384r1; do
+        m_server $1 --groups $group
+        out=$( (
+            echo "twelve"
+            sleep 0.2
+        ) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -tls1_2 \
+            -cipher $2 -groups $(groups12 $group) -verify_return_error 2>&1)
+        if echo "$out" | grep -q "^twelve" && echo "$out" | grep -q "Cipher is $2" &&
+            echo "$out" | grep -q "Extended master secret: yes" &&
+            grep -q "TLS 1.2, suite .*, group $group" m_server.log; then
+            ok
+        else bad "s_client TLS 1.2 $2 $group vs mote server: $(echo "$out" | tail -4)"; fi
+        stop $MPID
+    done
+    m_server $1
+    out=$( (
+        echo "gnutls twelve"
+        sleep 0.3
+    ) | timeout 10 gnutls-cli --x509cafile ca.crt -p $MPORT \
+        --priority "NORMAL:-VERS-ALL:+VERS-TLS1.2" localhost 2>&1)
+    if echo "$out" | grep -q "^gnutls twelve" && echo "$out" | grep -q "TLS1.2"; then
+        ok
+    else bad "gnutls-cli TLS 1.2 vs mote server ($1): $(echo "$out" | tail -3)"; fi
+    stop $MPID
+done
+MSTDIN=resp.txt m_server p256 --alpn http/1.1 --stdin --once
+out=$(timeout 10 curl -sS --tlsv1.2 --tls-max 1.2 --cacert ca.crt https://localhost:$MPORT/ 2>&1)
+if [ "$out" = "$(printf 'hello, curl!\r')" ] && grep -q "TLS 1.2.*ALPN http/1.1" m_server.log; then
+    ok
+else bad "curl TLS 1.2 vs mote server: $out / $(cat m_server.log)"; fi
+stop $MPID
 
 # HelloRetryRequest from the mote server: it wants P-384 only.
 m_server p256 --groups secp384r1
@@ -335,7 +424,6 @@ done
 stop $MPID
 
 # ALPN and curl: the mote server serves an HTTP response from stdin.
-printf 'HTTP/1.1 200 OK\r\nContent-Length: 14\r\nConnection: close\r\n\r\nhello, curl!\r\n' >resp.txt
 MSTDIN=resp.txt m_server p256 --alpn http/1.1 --stdin --once
 out=$(timeout 10 curl -sS --cacert ca.crt https://localhost:$MPORT/ 2>&1)
 if [ "$out" = "$(printf 'hello, curl!\r')" ] && grep -q "ALPN http/1.1" m_server.log; then
@@ -403,15 +491,22 @@ if ! echo "$out" | grep -q "^rogue" && echo "$out" | grep -q "unknown ca"; then
 else bad "untrusted client cert refused: $(echo "$out" | tail -3)"; fi
 stop $MPID
 
-# Refusals by the mote server: TLS 1.2 only, TLS 1.1 only, CBC suites only.
+# Refusals by the mote server: TLS 1.1 only, CBC suites only, and TLS 1.2
+# when the server is 1.3-only.
 m_server p256
-for args in "-tls1_2" "-tls1_1 -cipher DEFAULT@SECLEVEL=0" "-tls1_2 -cipher AES128-SHA"; do
+for args in "-tls1_1 -cipher DEFAULT@SECLEVEL=0" "-tls1_2 -cipher AES128-SHA"; do
     out=$(echo | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT $args 2>&1)
-    if echo "$out" | grep -qE "protocol version|alert number 70|no protocols available"; then
+    if echo "$out" | grep -qE "protocol version|alert number 70|no protocols available|handshake failure"; then
         ok
     else bad "refuse s_client $args: $(echo "$out" | tail -3)"; fi
 done
 grep -q "sent alert protocol_version" m_server.log && ok || bad "server log names protocol_version"
+grep -q "sent alert handshake_failure: no TLS 1.2 cipher suite" m_server.log && ok ||
+    bad "server log names handshake_failure for CBC only"
+stop $MPID
+m_server p256 --tls1.3
+out=$(echo | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -tls1_2 2>&1)
+if echo "$out" | grep -qE "protocol version|alert number 70"; then ok; else bad "refuse 1.2 at --tls1.3 server"; fi
 stop $MPID
 
 echo "interop: $PASS passed, $FAIL failed"

@@ -583,6 +583,16 @@ START_TEST(t_tls12_only_client)
                                  3,  4,  5,  6,  7,  8,  9,  10,   11,   12, 13, 14, 15,
                                  16, 17, 18, 19, 20, 21, 22, 23,   24,   25, 26, 27, 28,
                                  29, 30, 31, 32, 0,  0,  2,  0xc0, 0x2f, 1,  0,  0,  0};
+    /* TLS 1.2 is on, but this hello has neither renegotiation_info nor
+     * extended_master_secret: handshake_failure. */
+    ck_assert_int_eq(feed_bytes(p.s, ch, sizeof(ch)), MOTE_EUNSUPPORTED);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_HANDSHAKE_FAILURE);
+    pair_free(&p);
+    /* A TLS 1.3-only server: protocol_version. */
+    pair_init(&p, &c_ed);
+    ck_assert_int_eq(mote_tls_config_set_versions(p.scfg, MOTE_TLS_VERSION_13, MOTE_TLS_VERSION_13),
+                     0);
+    pair_start(&p, NULL);
     ck_assert_int_eq(feed_bytes(p.s, ch, sizeof(ch)), MOTE_EUNSUPPORTED);
     ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_PROTOCOL_VERSION);
     pair_free(&p);
@@ -812,6 +822,131 @@ START_TEST(t_record_size_limit)
 }
 END_TEST
 
+/* ---- TLS 1.2 ---- */
+
+START_TEST(t_tls12_matrix)
+{
+    need_certs();
+    static const uint16_t ec_suites[] = {MOTE_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256,
+                                         MOTE_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384,
+                                         MOTE_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256};
+    static const uint16_t rsa_suites[] = {MOTE_TLS_ECDHE_RSA_AES_128_GCM_SHA256,
+                                          MOTE_TLS_ECDHE_RSA_AES_256_GCM_SHA384,
+                                          MOTE_TLS_ECDHE_RSA_CHACHA20_POLY1305_SHA256};
+    static const uint16_t groups[] = {MOTE_CRYPTO_GROUP_X25519, MOTE_CRYPTO_GROUP_P256,
+                                      MOTE_CRYPTO_GROUP_P384};
+    int certi = _i / 9, suitei = (_i / 3) % 3, groupi = _i % 3;
+    const tc_cert *cert = matrix_cert(certi);
+    uint16_t suite = certi == 3 ? rsa_suites[suitei] : ec_suites[suitei];
+    pair p;
+    pair_init(&p, cert);
+    ck_assert_int_eq(mote_tls_config_set_versions(p.ccfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12),
+                     0);
+    ck_assert_int_eq(mote_tls_config_set_suites(p.ccfg, &suite, 1), 0);
+    /* The client lists both NIST curves too (in TLS 1.2 they also bound
+     * the ECDSA certificate's curve, RFC 8422); the server is held to the
+     * group under test. */
+    uint16_t cg[3] = {groups[groupi], 0, 0};
+    size_t ncg = 1;
+    for (int k = 1; k < 3; k++)
+        if (groups[k] != groups[groupi])
+            cg[ncg++] = groups[k];
+    ck_assert_int_eq(mote_tls_config_set_groups(p.ccfg, cg, ncg), 0);
+    ck_assert_int_eq(mote_tls_config_set_groups(p.scfg, &groups[groupi], 1), 0);
+    mote_tls_config_set_alpn_str(p.ccfg, "http/1.1");
+    mote_tls_config_set_alpn_str(p.scfg, "http/1.1");
+    pair_start(&p, "t12.test");
+    pump(&p);
+    ck_assert_msg(mote_tls_state(p.c) == MOTE_TLS_OPEN, "client: %s / server: %s",
+                  mote_tls_reason(p.c), mote_tls_reason(p.s));
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_OPEN);
+    ck_assert_uint_eq(mote_tls_version(p.c), MOTE_TLS_VERSION_12);
+    ck_assert_uint_eq(mote_tls_version(p.s), MOTE_TLS_VERSION_12);
+    ck_assert_uint_eq(mote_tls_suite(p.c), suite);
+    ck_assert_uint_eq(mote_tls_group(p.c), groups[groupi]);
+    ck_assert_str_eq(mote_tls_alpn(p.c), "http/1.1");
+    expect_echo(&p, "hello over TLS 1.2");
+    ck_assert_int_eq(mote_tls_key_update(p.c, 0), MOTE_ESTATE);
+    /* close_notify both ways */
+    ck_assert_int_eq(mote_tls_close(p.c), 0);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_close(p.s), 0);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_CLOSED);
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_CLOSED);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_tls12_prefers_13)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    pair_start(&p, NULL); /* both allow 1.2 and 1.3 */
+    pump(&p);
+    ck_assert_uint_eq(mote_tls_version(p.c), MOTE_TLS_VERSION_13);
+    pair_free(&p);
+    /* A 1.2-only server and a client that also does 1.3: 1.2 (such a
+     * server sets no downgrade sentinel, as it cannot speak 1.3). */
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_versions(p.scfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_msg(mote_tls_state(p.c) == MOTE_TLS_OPEN, "%s / %s", mote_tls_reason(p.c),
+                  mote_tls_reason(p.s));
+    ck_assert_uint_eq(mote_tls_version(p.c), MOTE_TLS_VERSION_12);
+    pair_free(&p);
+    /* A 1.3-only client against a 1.2-only server: protocol_version. */
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_versions(p.scfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
+    mote_tls_config_set_versions(p.ccfg, MOTE_TLS_VERSION_13, MOTE_TLS_VERSION_13);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_FAILED);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_PROTOCOL_VERSION);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_tls12_tamper)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_versions(p.ccfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    ck_assert_int_eq(mote_tls_write(p.s, "secret", 6), 0);
+    mote_slice o = mote_tls_out(p.s);
+    uint8_t rec[64];
+    memcpy(rec, o.ptr, o.len);
+    rec[o.len - 1] ^= 0x80;
+    ck_assert_int_eq(feed_bytes(p.c, rec, o.len), MOTE_EVERIFY);
+    ck_assert_int_eq(mote_tls_alert(p.c, NULL), MOTE_TLS_ALERT_BAD_RECORD_MAC);
+    pair_free(&p);
+}
+END_TEST
+
+START_TEST(t_prf12)
+{
+    /* TLS 1.2 PRF with SHA-256: the widely used test vector (secret
+     * 9bbe436b..., label "test label"). */
+    size_t n;
+    uint8_t *secret = tu_unhex("9bbe436ba940f017b17652849a71db35", &n);
+    uint8_t *seed = tu_unhex("a0ba9f936cda311827a6f796ffd5198c", &n);
+    uint8_t out[100];
+    ck_assert_int_eq(
+        tls_prf12(MOTE_CRYPTO_HASH_SHA256, secret, 16, "test label", seed, 16, out, 100), 0);
+    expect_hex(out, "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35"
+                    "c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab4fbc91666e9def9b97fce34f79"
+                    "6789baa48082d122ee42c5a72e5a5110fff70187347b66");
+    free(secret);
+    free(seed);
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
@@ -826,6 +961,10 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, t_alpn);
     tcase_add_test(tc, t_sni);
     tcase_add_test(tc, t_fragmented_bytes);
+    tcase_add_loop_test(tc, t_tls12_matrix, 0, 36);
+    tcase_add_test(tc, t_tls12_prefers_13);
+    tcase_add_test(tc, t_tls12_tamper);
+    tcase_add_test(tc, t_prf12);
     suite_add_tcase(s, tc);
     tc = tcase_create("verify");
     tcase_add_test(tc, t_pin_mismatch);

@@ -49,6 +49,14 @@ extern "C" {
 #define MOTE_TLS_AES_256_GCM_SHA384       0x1302
 #define MOTE_TLS_CHACHA20_POLY1305_SHA256 0x1303
 
+/* TLS 1.2 cipher suites (ECDHE and AEAD only). */
+#define MOTE_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256       0xc02b
+#define MOTE_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384       0xc02c
+#define MOTE_TLS_ECDHE_RSA_AES_128_GCM_SHA256         0xc02f
+#define MOTE_TLS_ECDHE_RSA_AES_256_GCM_SHA384         0xc030
+#define MOTE_TLS_ECDHE_RSA_CHACHA20_POLY1305_SHA256   0xcca8
+#define MOTE_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256 0xcca9
+
 /* Alert descriptions (RFC 8446 section 6). */
 enum mote_tls_alert {
     MOTE_TLS_ALERT_CLOSE_NOTIFY = 0,
@@ -116,9 +124,14 @@ mote_tls_config *mote_tls_config_new(mote_rng *rng, int *err);
  * from it must be freed first. NULL is allowed. */
 void mote_tls_config_free(mote_tls_config *cfg);
 
-/* Sets the cipher suites in preference order (code points above).
- * MOTE_EUNSUPPORTED for an unknown suite, MOTE_EINVAL for none or > 8. */
+/* Sets the cipher suites in preference order (code points above, TLS 1.3
+ * and TLS 1.2 ones mixed; each version uses its own). MOTE_EUNSUPPORTED
+ * for an unknown suite, MOTE_EINVAL for none or more than 16. */
 int mote_tls_config_set_suites(mote_tls_config *cfg, const uint16_t *suites, size_t n);
+
+/* Sets the protocol versions (MOTE_TLS_VERSION_12 / _13; default both).
+ * MOTE_EUNSUPPORTED for anything else or min > max. */
+int mote_tls_config_set_versions(mote_tls_config *cfg, uint16_t min, uint16_t max);
 
 /* Sets the key-exchange groups in preference order (mote_crypto_group
  * values). The client sends a key share for the first one only and the
