@@ -73,10 +73,11 @@ static void usage(FILE *f)
 static void on_handshake(void *arg, int err)
 {
     mote_flow *flow = arg;
-    if (err) {
-        mote_tls *t = mote_tls_flow_tls(flow);
-        fprintf(stderr, "mote-serve: TLS handshake failed: %s\n", t ? mote_tls_reason(t) : "");
-    }
+    mote_tls *t = err ? mote_tls_flow_tls(flow) : NULL;
+    /* A client that connects and leaves without a word has no reason to
+     * report; anything else (alerts, bad records) is worth a line. */
+    if (t && *mote_tls_reason(t))
+        fprintf(stderr, "mote-serve: TLS handshake failed: %s\n", mote_tls_reason(t));
 }
 #endif
 
