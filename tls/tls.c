@@ -2519,6 +2519,11 @@ static int pick_alpn(mote_tls *t, const ch_info *c)
 static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, size_t raw_len)
 {
     const mote_tls_config *cfg = t->cfg;
+    if (cfg->client_auth == 2)
+        /* Client certificates are only done in TLS 1.3: a server that
+         * requires one must not let a TLS 1.2 client in without it. */
+        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
+                    "client certificate required, which mote checks only in TLS 1.3");
     if (!c->reneg || c->reneg_bad)
         return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
                     "client lacks secure renegotiation (RFC 5746)");

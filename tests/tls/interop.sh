@@ -489,6 +489,14 @@ out=$( (
 if ! echo "$out" | grep -q "^rogue" && echo "$out" | grep -q "unknown ca"; then
     ok
 else bad "untrusted client cert refused: $(echo "$out" | tail -3)"; fi
+out=$( (
+    echo "old"
+    sleep 0.2
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -tls1_2 -cert client.crt \
+    -key client.key 2>&1)
+if ! echo "$out" | grep -q "^old" && echo "$out" | grep -q "handshake failure"; then
+    ok
+else bad "TLS 1.2 client refused where a certificate is required: $(echo "$out" | tail -3)"; fi
 stop $MPID
 
 # Refusals by the mote server: TLS 1.1 only, CBC suites only, and TLS 1.2

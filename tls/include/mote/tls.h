@@ -1,5 +1,6 @@
 /*
- * mote/tls.h - libmote-tls: a TLS 1.3 engine, client and server, with no I/O.
+ * mote/tls.h - libmote-tls: a TLS 1.3 and 1.2 engine, client and server,
+ * with no I/O.
  *
  * A mote_tls connection is a state machine. The caller feeds it the bytes
  * that arrived from the peer (mote_tls_feed), takes the bytes it wants sent
@@ -114,10 +115,13 @@ typedef int (*mote_tls_verify_fn)(void *ctx, const mote_slice *chain, size_t n,
  * type `type` with `len` bytes of content (TLS 1.3 record padding). */
 typedef size_t (*mote_tls_pad_fn)(void *ctx, uint8_t type, size_t len, size_t max);
 
-/* A new configuration with mote's defaults: TLS 1.3; suites AES-128-GCM,
- * AES-256-GCM, ChaCha20-Poly1305; groups X25519, P-256, P-384; every
- * signature scheme mote knows. rng (borrowed: it must outlive the config)
- * supplies every random byte. NULL with *err (MOTE_EINVAL, MOTE_ENOMEM). */
+/* A new configuration with mote's defaults: TLS 1.3 and 1.2 (1.3
+ * preferred); the three TLS 1.3 suites and the six ECDHE AEAD TLS 1.2
+ * suites; groups X25519, P-256, P-384 (X25519MLKEM768 on request); every
+ * signature scheme mote knows; one session ticket per full handshake.
+ * rng (borrowed: it must outlive the config) supplies every random byte,
+ * including the ticket key made here. NULL with *err (MOTE_EINVAL,
+ * MOTE_ENOMEM, MOTE_EIO). */
 mote_tls_config *mote_tls_config_new(mote_rng *rng, int *err);
 
 /* Frees the configuration: wipes the private keys. Every connection made
@@ -209,7 +213,9 @@ int mote_tls_config_add_pins_pem(mote_tls_config *cfg, const char *pem, size_t l
 void mote_tls_config_set_insecure(mote_tls_config *cfg, int on);
 
 /* Server side: ask for a client certificate (mode 1) or require one
- * (mode 2); the verifier checks it. mode 0 (default) asks for none. */
+ * (mode 2); the verifier checks it. mode 0 (default) asks for none.
+ * Client certificates are done in TLS 1.3 only: with mode 2 a TLS 1.2
+ * client is refused (handshake_failure); with mode 1 it goes without. */
 void mote_tls_config_set_client_auth(mote_tls_config *cfg, int mode);
 
 /* Sets a record-padding hook (NULL for none). */
