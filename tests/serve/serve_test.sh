@@ -6,7 +6,8 @@
 # SIGTERM.
 #   http    kernel sockets on 127.0.0.1
 #   https   the same over TLS 1.3 with a self-signed certificate that curl
-#           is told to trust (the negotiated details are checked too)
+#           is told to trust (the negotiated details are checked too), and
+#           a TLS 1.2 fetch
 #   direct  mote's own TCP/IP stack (libmote-net) on a TAP device, inside a
 #           network namespace this test makes and removes; Linux's stack in
 #           the namespace is the client (needs root)
@@ -104,6 +105,9 @@ if [ "$mode" = https ]; then
     check "TLS 1.3" grep -q 'SSL connection using TLSv1.3' <<<"$details"
     check "ALPN http/1.1" grep -q 'ALPN: server accepted http/1.1' <<<"$details"
     check "certificate verified" grep -q 'subjectAltName: host "localhost" matched' <<<"$details"
+    details12=$(curl -sv --tlsv1.2 --tls-max 1.2 -o /dev/null "$base/hello.txt" 2>&1)
+    check "TLS 1.2 (ECDHE-ECDSA, AEAD)" grep -q 'SSL connection using TLSv1.2 / ECDHE-ECDSA-AES128-GCM-SHA256' <<<"$details12"
+    check "TLS 1.2 body" test "$(curl -s --tlsv1.2 --tls-max 1.2 "$base/hello.txt")" = "hello mote"
     check "untrusted certificate refused" sh -c "! command curl -s 'https://localhost:$port/' --resolve 'localhost:$port:127.0.0.1' -o /dev/null"
 fi
 
