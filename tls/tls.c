@@ -63,7 +63,9 @@ enum {
     ST_C12_WAIT_SKE,
     ST_C12_WAIT_SHD,
     ST_C12_WAIT_FIN,
+    ST_S12_WAIT_CERT,
     ST_S12_WAIT_CKE,
+    ST_S12_WAIT_CV,
     ST_S12_WAIT_FIN,
     ST_DONE,
 };
@@ -151,6 +153,7 @@ struct mote_tls {
     int ccs12; /* a change_cipher_spec is expected now */
     uint8_t crandom[32], srandom[32];
     uint8_t kb[2 * 32 + 2 * 12]; /* key block: keys then IVs */
+    mote_buf hs_raw;             /* the handshake messages (TLS 1.2 CertificateVerify) */
     size_t kb_key, kb_iv;
 
     /* resumption */
@@ -291,6 +294,8 @@ static void transcript_hash(const mote_tls *t, uint8_t *out)
 
 static void transcript_add(mote_tls *t, const uint8_t *msg, size_t len)
 {
+    if (t->hs != ST_DONE && !t->err && mote_buf_append(&t->hs_raw, msg, len))
+        t->err = MOTE_ENOMEM;
     if (t->th_ready)
         mote_crypto_hash_update(&t->th, msg, len);
     else if (!t->err && mote_buf_append(&t->pending, msg, len))
@@ -663,6 +668,7 @@ static mote_tls *tls_alloc(const mote_tls_config *cfg, int server, int *err)
     mote_buf_init(&t->cookie, 0xffff);
     mote_buf_init(&t->peer_chain, TLS_MAX_HS_MSG);
     mote_buf_init(&t->ticket, 0xffff);
+    mote_buf_init(&t->hs_raw, 4 * TLS_MAX_HS_MSG);
     mote_buf_init_secret(&t->session, 0x10000 + 128);
     return t;
 }
@@ -685,6 +691,7 @@ void mote_tls_free(mote_tls *t)
     mote_buf_free(&t->cookie);
     mote_buf_free(&t->peer_chain);
     mote_buf_free(&t->ticket);
+    mote_buf_free(&t->hs_raw);
     mote_buf_free(&t->session);
     mote_crypto_aead_free(t->rd.aead);
     mote_crypto_aead_free(t->wr.aead);
@@ -1074,8 +1081,9 @@ static int recv_certificate(mote_tls *t, mote_reader *r)
         if (!t->server)
             return fail(t, MOTE_TLS_ALERT_DECODE_ERROR, MOTE_EPROTO, "empty server Certificate");
         if (t->cfg->client_auth == 2)
-            return fail(t, MOTE_TLS_ALERT_CERTIFICATE_REQUIRED, MOTE_EVERIFY,
-                        "client sent no certificate");
+            return fail(
+                t, t->v12 ? MOTE_TLS_ALERT_HANDSHAKE_FAILURE : MOTE_TLS_ALERT_CERTIFICATE_REQUIRED,
+                MOTE_EVERIFY, "client sent no certificate");
         return 0;
     }
     mote_slice spki;
@@ -1597,10 +1605,31 @@ static int client12_finish_flight(mote_tls *t)
     int rc = mote_crypto_kx_finish(t->kx, t->cookie.data, t->cookie.len, pms, &pms_len);
     if (rc)
         return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "bad server key share");
+    const tls_cert_entry *mine = NULL;
+    uint16_t scheme = 0;
     if (t->cert_requested) {
-        /* Client certificates are not offered in TLS 1.2: an empty list. */
-        static const uint8_t empty[3] = {0, 0, 0};
-        rc = send_hs(t, HS_CERTIFICATE, empty, 3);
+        /* Our first certificate with a scheme the server takes, or none. */
+        for (size_t i = 0; i < t->cfg->n_certs && !mine; i++)
+            for (size_t k = 0; k < t->cfg->n_sigalgs && !mine; k++)
+                if (tls12_sigalg_fits_key(t->cfg->sigalgs[k], t->cfg->certs[i].key_type) &&
+                    in_list16(t->cr_sigalgs, t->n_cr_sigalgs, t->cfg->sigalgs[k])) {
+                    mine = &t->cfg->certs[i];
+                    scheme = t->cfg->sigalgs[k];
+                }
+        mote_buf cb;
+        mote_buf_init(&cb, 0);
+        wb w = {&cb, 0};
+        size_t l = w_open(&w, 3);
+        for (size_t i = 0; mine && i < mine->n_chain; i++) {
+            size_t d = w_open(&w, 3);
+            w_bytes(&w, mine->chain[i].data, mine->chain[i].len);
+            w_close(&w, d, 3);
+        }
+        w_close(&w, l, 3);
+        rc = w.err;
+        if (!rc)
+            rc = send_hs(t, HS_CERTIFICATE, cb.data, cb.len);
+        mote_buf_free(&cb);
     }
     mote_slice share = mote_crypto_kx_share(t->kx);
     uint8_t cke[1 + 255];
@@ -1613,6 +1642,16 @@ static int client12_finish_flight(mote_tls *t)
     mote_wipe(pms, sizeof(pms));
     mote_crypto_kx_free(t->kx);
     t->kx = NULL;
+    if (!rc && mine) {
+        uint8_t cv[4 + MOTE_CRYPTO_SIG_MAX_LEN];
+        size_t sig_len = 0;
+        rc = mote_crypto_sign(mine->key, (mote_crypto_sig_alg)scheme, t->cfg->rng, t->hs_raw.data,
+                              t->hs_raw.len, cv + 4, MOTE_CRYPTO_SIG_MAX_LEN, &sig_len, 0);
+        mote_store_be16(cv, scheme);
+        mote_store_be16(cv + 2, (uint16_t)sig_len);
+        if (!rc)
+            rc = send_hs(t, HS_CERTIFICATE_VERIFY, cv, 4 + sig_len);
+    }
     if (!rc)
         rc = send_finished12(t);
     if (rc)
@@ -1653,6 +1692,9 @@ static int client12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint
             mote_reader_vec16(r, &cas);
             if (mote_reader_finish(r) || types.len == 0 || algs.len % 2)
                 return FAIL_DECODE(t, "CertificateRequest");
+            t->n_cr_sigalgs = 0;
+            for (size_t i = 0; i + 1 < algs.len && t->n_cr_sigalgs < 32; i += 2)
+                t->cr_sigalgs[t->n_cr_sigalgs++] = mote_load_be16(algs.ptr + i);
             t->cert_requested = 1;
             transcript_add(t, raw, raw_len);
             return 0;
@@ -2519,11 +2561,6 @@ static int pick_alpn(mote_tls *t, const ch_info *c)
 static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, size_t raw_len)
 {
     const mote_tls_config *cfg = t->cfg;
-    if (cfg->client_auth == 2)
-        /* Client certificates are only done in TLS 1.3: a server that
-         * requires one must not let a TLS 1.2 client in without it. */
-        return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
-                    "client certificate required, which mote checks only in TLS 1.3");
     if (!c->reneg || c->reneg_bad)
         return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
                     "client lacks secure renegotiation (RFC 5746)");
@@ -2655,12 +2692,28 @@ static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, si
         rc = w.err;
     if (!rc)
         rc = send_hs(t, 12, body.data + 64, body.len - 64);
+    if (!rc && cfg->client_auth) {
+        /* CertificateRequest: rsa_sign, ecdsa_sign; our schemes; no CAs. */
+        mote_buf_reset(&body);
+        w_u8(&w, 2);
+        w_u8(&w, 1);
+        w_u8(&w, 64);
+        size_t l = w_open(&w, 2);
+        for (size_t i = 0; i < cfg->n_sigalgs; i++)
+            w_u16(&w, cfg->sigalgs[i]);
+        w_close(&w, l, 2);
+        w_u16(&w, 0);
+        rc = w.err;
+        if (!rc)
+            rc = send_hs(t, HS_CERTIFICATE_REQUEST, body.data, body.len);
+        t->cert_requested = 1;
+    }
     if (!rc)
         rc = send_hs(t, 14, NULL, 0); /* ServerHelloDone */
     mote_buf_free(&body);
     if (rc)
         return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write server flight");
-    t->hs = ST_S12_WAIT_CKE;
+    t->hs = t->cert_requested ? ST_S12_WAIT_CERT : ST_S12_WAIT_CKE;
     return 0;
 }
 
@@ -2668,6 +2721,49 @@ static int server12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint
                            size_t raw_len)
 {
     int rc;
+    if (t->hs == ST_S12_WAIT_CERT && type == HS_CERTIFICATE) {
+        rc = recv_certificate12(t, r);
+        if (rc)
+            return rc;
+        transcript_add(t, raw, raw_len);
+        t->hs = ST_S12_WAIT_CKE;
+        return 0;
+    }
+    if (t->hs == ST_S12_WAIT_CV && type == HS_CERTIFICATE_VERIFY) {
+        /* TLS 1.2 CertificateVerify: a signature over every handshake
+         * message so far. */
+        uint16_t scheme;
+        mote_slice sig, spki;
+        mote_reader_u16(r, &scheme);
+        mote_reader_vec16(r, &sig);
+        if (mote_reader_finish(r))
+            return FAIL_DECODE(t, "CertificateVerify");
+        if (!in_list16(t->cfg->sigalgs, t->cfg->n_sigalgs, scheme))
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "CertificateVerify with a scheme not offered (0x%04x)", scheme);
+        if (tls_cert_spki(mote_tls_peer_cert(t, 0), &spki))
+            return fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY, "unparsable certificate");
+        int kerr = 0;
+        mote_crypto_pubkey *pk = mote_crypto_pubkey_from_spki(spki.ptr, spki.len, &kerr);
+        if (!pk)
+            return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_CERTIFICATE, MOTE_EVERIFY,
+                        "unsupported public key in certificate");
+        int fits = tls12_sigalg_fits_key(scheme, mote_crypto_pubkey_type(pk));
+        rc = fits ? mote_crypto_verify(pk, (mote_crypto_sig_alg)scheme, t->hs_raw.data,
+                                       t->hs_raw.len, sig.ptr, sig.len, 0)
+                  : MOTE_EUNSUPPORTED;
+        mote_crypto_pubkey_free(pk);
+        if (!fits)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "signature scheme does not fit the client certificate's key");
+        if (rc)
+            return fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY,
+                        "CertificateVerify signature is invalid");
+        transcript_add(t, raw, raw_len);
+        t->ccs12 = 1;
+        t->hs = ST_S12_WAIT_FIN;
+        return 0;
+    }
     if (t->hs == ST_S12_WAIT_CKE && type == 16) {
         mote_slice point;
         mote_reader_vec8(r, &point);
@@ -2685,6 +2781,10 @@ static int server12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint
         mote_wipe(pms, sizeof(pms));
         if (rc)
             return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key schedule failed");
+        if (t->n_peer) {
+            t->hs = ST_S12_WAIT_CV;
+            return 0;
+        }
         t->ccs12 = 1;
         t->hs = ST_S12_WAIT_FIN;
         return 0;
@@ -3090,6 +3190,8 @@ static int process_handshake(mote_tls *t)
             rc = client_handle(t, msg[0], &r, msg, mlen);
         mote_wipe(msg, mlen);
         free(msg);
+        if (t->hs == ST_DONE && t->hs_raw.cap)
+            mote_buf_free(&t->hs_raw);
         if (rc)
             break;
     }

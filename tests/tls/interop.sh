@@ -169,6 +169,15 @@ if [ -s mote.sess ] && ! echo "$out1" | grep -q resumed && echo "$out2" | grep -
 else bad "client resumption vs openssl: $out1 / $out2"; fi
 stop $SPID
 
+# Client certificates from the mote client (TLS 1.3 and 1.2), s_server -Verify.
+for v in --tls1.3 --tls1.2; do
+    port=$(free_port)
+    s_server $port p256 -rev -Verify 1 -CAfile ca.crt -verify_return_error
+    client_case "client certificate $v vs openssl" "connected" $v --cert client.crt \
+        --key client.key localhost:$port
+    stop $SPID
+done
+
 # Refusals: wrong name, untrusted, expired, TLS 1.2-only server.
 refuse_case() { # refuse_case NAME CERT ALERT-REGEX MOTE-ARGS... (server: s_server CERT)
     local name=$1 cert=$2 want=$3
@@ -494,9 +503,16 @@ out=$( (
     sleep 0.2
 ) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -tls1_2 -cert client.crt \
     -key client.key 2>&1)
-if ! echo "$out" | grep -q "^old" && echo "$out" | grep -q "handshake failure"; then
+if echo "$out" | grep -q "^old"; then
     ok
-else bad "TLS 1.2 client refused where a certificate is required: $(echo "$out" | tail -3)"; fi
+else bad "TLS 1.2 client certificate accepted: $(echo "$out" | tail -3)"; fi
+out=$( (
+    echo "old, no cert"
+    sleep 0.2
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -tls1_2 2>&1)
+if ! echo "$out" | grep -q "^old, no cert" && echo "$out" | grep -q "handshake failure"; then
+    ok
+else bad "TLS 1.2 client without a certificate refused: $(echo "$out" | tail -3)"; fi
 stop $MPID
 
 # Refusals by the mote server: TLS 1.1 only, CBC suites only, and TLS 1.2

@@ -947,6 +947,42 @@ START_TEST(t_prf12)
 }
 END_TEST
 
+START_TEST(t_tls12_client_auth)
+{
+    need_certs();
+    for (int k = 0; k < 2; k++) {
+        const tc_cert *mine = k ? &c_rsa : &c_p256;
+        pair p;
+        pair_init(&p, &c_p384);
+        mote_tls_config_set_versions(p.ccfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
+        ck_assert_int_eq(mote_tls_config_add_cert_pem(p.ccfg, mine->cert_pem, mine->cert_len,
+                                                      mine->key_pem, mine->key_len, NULL),
+                         0);
+        mote_tls_config_set_client_auth(p.scfg, 2);
+        mote_tls_config_add_pins_pem(p.scfg, mine->cert_pem, mine->cert_len, NULL);
+        pair_start(&p, NULL);
+        pump(&p);
+        ck_assert_msg(mote_tls_state(p.s) == MOTE_TLS_OPEN, "%s / %s", mote_tls_reason(p.c),
+                      mote_tls_reason(p.s));
+        ck_assert_uint_eq(mote_tls_version(p.s), MOTE_TLS_VERSION_12);
+        ck_assert_uint_eq(mote_tls_peer_cert_count(p.s), 1);
+        expect_echo(&p, "mutual 1.2");
+        pair_free(&p);
+    }
+    /* Required but not sent: handshake_failure (the TLS 1.2 alert). */
+    pair p;
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_versions(p.ccfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
+    mote_tls_config_set_client_auth(p.scfg, 2);
+    mote_tls_config_add_pins_pem(p.scfg, c_ed.cert_pem, c_ed.cert_len, NULL);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_FAILED);
+    ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_HANDSHAKE_FAILURE);
+    pair_free(&p);
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
@@ -965,6 +1001,7 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, t_tls12_prefers_13);
     tcase_add_test(tc, t_tls12_tamper);
     tcase_add_test(tc, t_prf12);
+    tcase_add_test(tc, t_tls12_client_auth);
     suite_add_tcase(s, tc);
     tc = tcase_create("verify");
     tcase_add_test(tc, t_pin_mismatch);
