@@ -213,9 +213,10 @@ int mote_tls_config_add_pins_pem(mote_tls_config *cfg, const char *pem, size_t l
 void mote_tls_config_set_insecure(mote_tls_config *cfg, int on);
 
 /* Server side: ask for a client certificate (mode 1) or require one
- * (mode 2); the verifier checks it. mode 0 (default) asks for none.
- * Client certificates are done in TLS 1.3 only: with mode 2 a TLS 1.2
- * client is refused (handshake_failure); with mode 1 it goes without. */
+ * (mode 2); the verifier checks it. mode 0 (default) asks for none. A
+ * client without one is refused with certificate_required (TLS 1.3) or
+ * handshake_failure (TLS 1.2). A client answers with the first of its
+ * certificates whose key fits a scheme the server accepts (or none). */
 void mote_tls_config_set_client_auth(mote_tls_config *cfg, int mode);
 
 /* Sets a record-padding hook (NULL for none). */
@@ -339,7 +340,8 @@ const char *mote_tls_reason(const mote_tls *t);
 uint16_t mote_tls_version(const mote_tls *t);
 uint16_t mote_tls_suite(const mote_tls *t);
 uint16_t mote_tls_group(const mote_tls *t);
-/* The signature scheme the server signed its CertificateVerify with. */
+/* The signature scheme the server signed with (its CertificateVerify in
+ * TLS 1.3, its ServerKeyExchange in TLS 1.2). */
 uint16_t mote_tls_sigalg(const mote_tls *t);
 /* The ALPN protocol agreed on, NUL-terminated, or NULL. */
 const char *mote_tls_alpn(const mote_tls *t);
