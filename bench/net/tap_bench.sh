@@ -45,7 +45,7 @@ ip netns exec $B iperf3 -s -D -B 10.81.0.2 -p 5201 > /dev/null 2>&1
 sleep 0.3
 iperf() {
     ip netns exec $A iperf3 -c 10.81.0.2 -p 5201 -C cubic -t 5 -J "$@" 2> /dev/null |
-        python3 -c 'import json,sys; print(f"{json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9:.2f}")'
+        python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
 }
 relay_fwd=$(iperf)
 relay_rev=$(iperf -R)
@@ -57,13 +57,16 @@ ip -n $M tuntap add dev mtap mode tap
 ip -n $M addr add 10.82.0.1/24 dev mtap
 ip -n $M link set mtap up
 ip netns exec $M "$MOTE_NET" --tap mtap --addr 10.82.0.2/24 serve &
-PIDS+=($!)
+SERVE=$!
+PIDS+=($SERVE)
 sleep 0.5
 bytes=$((MIB * 1024 * 1024))
 t0=$(now)
 head -c $bytes /dev/zero | ip netns exec $M socat -u - TCP:10.82.0.2:9
 t1=$(now)
 to_mote=$(gbps $bytes "$t1 - $t0")
+kill -TERM $SERVE
+wait $SERVE 2> /dev/null
 ip netns exec $M socat -u TCP-LISTEN:9100,reuseaddr OPEN:/dev/null &
 L=$!
 sleep 0.3
