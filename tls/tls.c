@@ -44,6 +44,7 @@ enum {
     EXT_EC_POINT_FORMATS = 11,
     EXT_EMS = 23,
     EXT_RENEGOTIATION_INFO = 0xff01,
+    EXT_SESSION_TICKET = 35,
 };
 
 /* Handshake states. */
@@ -154,6 +155,8 @@ struct mote_tls {
     uint8_t crandom[32], srandom[32];
     uint8_t kb[2 * 32 + 2 * 12]; /* key block: keys then IVs */
     mote_buf hs_raw;             /* the handshake messages (TLS 1.2 CertificateVerify) */
+    int offer12;                 /* client: offering a TLS 1.2 ticket */
+    int nst12;                   /* a TLS 1.2 NewSessionTicket is coming / to be sent */
     size_t kb_key, kb_iv;
 
     /* resumption */
@@ -796,6 +799,13 @@ static int send_client_hello(mote_tls *t)
         w_u16(&w, 2);
         w_u8(&w, 1);
         w_u8(&w, 0);
+        /* session_ticket (RFC 5077): the ticket of a TLS 1.2 session being
+         * resumed, or empty to ask for one. */
+        w_u16(&w, EXT_SESSION_TICKET);
+        size_t st = w_open(&w, 2);
+        if (t->offer12)
+            w_bytes(&w, t->ticket.data, t->ticket.len);
+        w_close(&w, st, 2);
     }
     w_u16(&w, EXT_SUPPORTED_GROUPS);
     size_t e = w_open(&w, 2);
@@ -1218,7 +1228,8 @@ typedef struct sh_info {
     mote_slice ks;
     int hrr;
     int psk_selected;
-    int ems, reneg, reneg_bad, has12;
+    int ems, reneg, reneg_bad, has12, ticket_ext;
+    mote_slice sid;
     mote_slice alpn;
     int have_alpn;
 } sh_info;
@@ -1282,6 +1293,11 @@ static int sh_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
     case EXT_EC_POINT_FORMATS:
     case EXT_SERVER_NAME:
         s->has12 = 1;
+        return 0;
+    case EXT_SESSION_TICKET:
+        if (data.len)
+            return FAIL_DECODE(t, "session_ticket");
+        s->has12 = s->ticket_ext = 1;
         return 0;
     case EXT_RECORD_SIZE_LIMIT: { /* in a TLS 1.2 ServerHello (RFC 8449) */
         uint16_t v;
@@ -1362,6 +1378,18 @@ static int keys12(mote_tls *t, const uint8_t *pms, size_t pms_len)
         rc = prf12(t->hash, t->master, 48, "key expansion", seed, 64, t->kb,
                    2 * (t->kb_key + t->kb_iv));
     return rc;
+}
+
+/* The key block from a master secret kept from an earlier session. */
+static int keyblock12(mote_tls *t)
+{
+    uint8_t seed[64];
+    memcpy(seed, t->srandom, 32);
+    memcpy(seed + 32, t->crandom, 32);
+    t->kb_key = mote_crypto_aead_key_len(t->aead_id);
+    t->kb_iv = t->aead_id == MOTE_CRYPTO_AEAD_CHACHA20_POLY1305 ? 12 : 4;
+    return prf12(t->hash, t->master, 48, "key expansion", seed, 64, t->kb,
+                 2 * (t->kb_key + t->kb_iv));
 }
 
 /* Installs the client's (which = 0) or server's (1) keys in a direction. */
@@ -1482,8 +1510,24 @@ static int client12_server_hello(mote_tls *t, const sh_info *s, uint16_t suite, 
     memcpy(t->srandom, random.ptr, 32);
     t->offer_psk = 0;
     t->ccs_ok = 0;
+    t->nst12 = s->ticket_ext;
     transcript_start(t, 0);
     transcript_add(t, raw, raw_len);
+    if (t->offer12 && s->sid.len == t->sid_len &&
+        memcmp(s->sid.ptr, t->session_id, t->sid_len) == 0) {
+        /* RFC 5077 3.4: the echoed session id means the ticket was taken;
+         * an abbreviated handshake follows (server CCS + Finished first). */
+        if (suite != t->psk_suite)
+            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+                        "resumed session with another cipher suite");
+        if (keyblock12(t))
+            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_EPROTO, "PRF failed");
+        t->resumed = 1;
+        t->ccs12 = 1;
+        t->hs = ST_C12_WAIT_FIN;
+        return 0;
+    }
+    mote_wipe(t->master, sizeof(t->master));
     t->hs = ST_C12_WAIT_CERT;
     return 0;
 }
@@ -1709,11 +1753,46 @@ static int client12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint
                         "data after ServerHelloDone");
         return client12_finish_flight(t);
     case ST_C12_WAIT_FIN:
+        if (type == HS_NEW_SESSION_TICKET && t->ccs12 && t->nst12) {
+            uint32_t lifetime;
+            mote_slice ticket;
+            mote_reader_u32(r, &lifetime);
+            mote_reader_vec16(r, &ticket);
+            if (mote_reader_finish(r))
+                return FAIL_DECODE(t, "NewSessionTicket");
+            t->nst12 = 0;
+            transcript_add(t, raw, raw_len);
+            if (ticket.len == 0)
+                return 0;
+            if (lifetime == 0 || lifetime > 604800)
+                lifetime = 7200;
+            mote_buf_reset(&t->session);
+            wb w = {&t->session, 0};
+            w_u8(&w, 2);
+            w_u16(&w, t->suite);
+            w_bytes(&w, t->master, 48);
+            w_u16(&w, (uint16_t)(lifetime >> 16));
+            w_u16(&w, (uint16_t)lifetime);
+            uint8_t ms[8];
+            mote_store_be64(ms, (uint64_t)wall_ms(t->cfg));
+            w_bytes(&w, ms, 8);
+            size_t v = w_open(&w, 2);
+            w_bytes(&w, ticket.ptr, ticket.len);
+            w_close(&w, v, 2);
+            t->have_session = w.err == 0;
+            return 0;
+        }
         if (type != HS_FINISHED || t->ccs12)
             break;
         rc = recv_finished12(t, r);
         if (rc)
             return rc;
+        if (t->resumed) {
+            transcript_add(t, raw, raw_len);
+            rc = send_finished12(t);
+            if (rc)
+                return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write Finished");
+        }
         t->hs = ST_DONE;
         t->state = MOTE_TLS_OPEN;
         t->rd_app = 1;
@@ -1741,6 +1820,7 @@ static int client_recv_server_hello(mote_tls *t, mote_reader *r, const uint8_t *
         return FAIL_DECODE(t, "ServerHello");
     sh_info s;
     memset(&s, 0, sizeof(s));
+    s.sid = sid;
     s.hrr = memcmp(random.ptr, hrr_random, 32) == 0;
     int rc = walk_exts(t, exts, "ServerHello", sh_ext, &s, 0);
     if (rc)
@@ -2062,6 +2142,8 @@ typedef struct ch_info {
     size_t n_suites;
     int have_versions, v13, v12;
     int ems, reneg, reneg_bad;
+    int ticket_ext;
+    mote_slice ticket12, sid;
     int have_groups;
     uint16_t groups[64];
     size_t n_groups;
@@ -2208,6 +2290,10 @@ static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
         if (data.len)
             return FAIL_DECODE(t, "extended_master_secret");
         c->ems = 1;
+        return 0;
+    case EXT_SESSION_TICKET:
+        c->ticket_ext = 1;
+        c->ticket12 = data;
         return 0;
     case EXT_RENEGOTIATION_INFO:
         c->reneg = 1;
@@ -2558,6 +2644,124 @@ static int pick_alpn(mote_tls *t, const ch_info *c)
                 "no ALPN protocol in common");
 }
 
+/* Opens a TLS 1.2 ticket this config sealed: 1 with t->master and
+ * *suite set if it is good (not expired), else 0. */
+static int open_ticket12(mote_tls *t, mote_slice ticket, uint16_t *suite)
+{
+    uint8_t buf[128];
+    if (ticket.len < 12 + 16 + 1 || ticket.len - 28 > sizeof(buf))
+        return 0;
+    size_t n = ticket.len - 28;
+    memcpy(buf, ticket.ptr + 12, n);
+    if (mote_crypto_aead_open(t->cfg->ticket_aead, ticket.ptr, 12, "mote-tls ticket12", 17, buf, n,
+                              ticket.ptr + 12 + n))
+        return 0;
+    mote_reader r;
+    uint8_t ver;
+    uint64_t issued;
+    mote_slice master;
+    mote_reader_init(&r, buf, n);
+    mote_reader_u8(&r, &ver);
+    mote_reader_u16(&r, suite);
+    mote_reader_bytes(&r, 48, &master);
+    mote_reader_u64(&r, &issued);
+    int64_t age = wall_ms(t->cfg) - (int64_t)issued;
+    int ok = mote_reader_finish(&r) == 0 && ver == 2 && tls_suite12_auth(*suite) && age >= -60000 &&
+             age <= (int64_t)t->cfg->ticket_lifetime * 1000;
+    if (ok)
+        memcpy(t->master, master.ptr, 48);
+    mote_wipe(buf, sizeof(buf));
+    return ok;
+}
+
+/* Sends a TLS 1.2 NewSessionTicket (RFC 5077) sealing the master secret. */
+static int send_nst12(mote_tls *t)
+{
+    uint8_t pt[64], msg[6 + 12 + 64 + 16];
+    size_t n = 0;
+    pt[n++] = 2;
+    mote_store_be16(pt + n, t->suite);
+    n += 2;
+    memcpy(pt + n, t->master, 48);
+    n += 48;
+    mote_store_be64(pt + n, (uint64_t)wall_ms(t->cfg));
+    n += 8;
+    mote_store_be32(msg, t->cfg->ticket_lifetime);
+    mote_store_be16(msg + 4, (uint16_t)(12 + n + 16));
+    int rc = mote_rng_fill(t->cfg->rng, msg + 6, 12);
+    memcpy(msg + 18, pt, n);
+    if (!rc)
+        rc = mote_crypto_aead_seal(t->cfg->ticket_aead, msg + 6, 12, "mote-tls ticket12", 17,
+                                   msg + 18, n, msg + 18 + n);
+    mote_wipe(pt, sizeof(pt));
+    if (!rc)
+        rc = send_hs(t, HS_NEW_SESSION_TICKET, msg, 18 + n + 16);
+    return rc;
+}
+
+/* An abbreviated TLS 1.2 handshake resuming a ticket's session. */
+static int server12_resume(mote_tls *t, ch_info *c, uint16_t suite, const uint8_t *raw,
+                           size_t raw_len)
+{
+    int rc = pick_alpn(t, c);
+    if (rc)
+        return rc;
+    if (c->have_sni && !t->sni)
+        t->sni = strdup(c->sni);
+    t->v12 = 1;
+    t->resumed = 1;
+    t->version = MOTE_TLS_VERSION_12;
+    t->suite = suite;
+    suite_params(suite, &t->hash, &t->aead_id);
+    t->hash_len = mote_crypto_hash_len(t->hash);
+    transcript_add(t, raw, raw_len);
+    transcript_start(t, 0);
+    if ((rc = mote_rng_fill(t->cfg->rng, t->srandom, 32)) != 0)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "rng failed");
+    if (t->cfg->max_version >= MOTE_TLS_VERSION_13)
+        memcpy(t->srandom + 24, "DOWNGRD\x01", 8);
+    mote_buf body;
+    mote_buf_init(&body, 0);
+    wb w = {&body, 0};
+    w_u16(&w, 0x0303);
+    w_bytes(&w, t->srandom, 32);
+    size_t v = w_open(&w, 1);
+    w_bytes(&w, c->sid.ptr, c->sid.len); /* echoed: the ticket is taken */
+    w_close(&w, v, 1);
+    w_u16(&w, t->suite);
+    w_u8(&w, 0);
+    size_t exts = w_open(&w, 2);
+    w_u16(&w, EXT_RENEGOTIATION_INFO);
+    w_u16(&w, 1);
+    w_u8(&w, 0);
+    w_u16(&w, EXT_EMS);
+    w_u16(&w, 0);
+    if (t->have_alpn) {
+        w_u16(&w, EXT_ALPN);
+        size_t e = w_open(&w, 2);
+        size_t l = w_open(&w, 2);
+        size_t p = w_open(&w, 1);
+        w_bytes(&w, t->alpn, strlen(t->alpn));
+        w_close(&w, p, 1);
+        w_close(&w, l, 2);
+        w_close(&w, e, 2);
+    }
+    w_close(&w, exts, 2);
+    rc = w.err;
+    if (!rc)
+        rc = send_hs(t, HS_SERVER_HELLO, body.data, body.len);
+    mote_buf_free(&body);
+    if (!rc)
+        rc = keyblock12(t);
+    if (!rc)
+        rc = send_finished12(t);
+    if (rc)
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write server flight");
+    t->ccs12 = 1;
+    t->hs = ST_S12_WAIT_FIN;
+    return 0;
+}
+
 static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, size_t raw_len)
 {
     const mote_tls_config *cfg = t->cfg;
@@ -2567,6 +2771,14 @@ static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, si
     if (!c->ems)
         return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
                     "client lacks extended_master_secret (RFC 7627), which mote requires");
+    if (c->ticket_ext && c->ticket12.len && cfg->n_tickets && c->sid.len) {
+        uint16_t ts = 0;
+        if (open_ticket12(t, c->ticket12, &ts) && in_list16(c->suites, c->n_suites, ts) &&
+            in_list16(cfg->suites, cfg->n_suites, ts))
+            return server12_resume(t, c, ts, raw, raw_len);
+        mote_wipe(t->master, sizeof(t->master));
+    }
+    t->nst12 = c->ticket_ext && cfg->n_tickets;
     int any = 0;
     for (size_t i = 0; i < cfg->n_suites; i++)
         any |=
@@ -2640,6 +2852,10 @@ static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, si
     w_u8(&w, 0);
     w_u16(&w, EXT_EMS);
     w_u16(&w, 0);
+    if (t->nst12) {
+        w_u16(&w, EXT_SESSION_TICKET);
+        w_u16(&w, 0);
+    }
     if (t->have_alpn) {
         w_u16(&w, EXT_ALPN);
         size_t e = w_open(&w, 2);
@@ -2794,7 +3010,15 @@ static int server12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint
         if (rc)
             return rc;
         transcript_add(t, raw, raw_len);
-        rc = send_finished12(t);
+        if (t->resumed) {
+            t->hs = ST_DONE;
+            t->state = MOTE_TLS_OPEN;
+            t->rd_app = 1;
+            return flush_early(t);
+        }
+        rc = t->nst12 ? send_nst12(t) : 0;
+        if (!rc)
+            rc = send_finished12(t);
         if (rc)
             return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write Finished");
         t->hs = ST_DONE;
@@ -2828,6 +3052,7 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
         goto out;
     for (size_t i = 0; i < suites.len && c->n_suites < 64; i += 2)
         c->suites[c->n_suites++] = mote_load_be16(suites.ptr + i);
+    c->sid = sid;
     if (in_list16(c->suites, c->n_suites, 0x00ff)) /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
         c->reneg = 1;
     if (!c->v13 || cfg->max_version < MOTE_TLS_VERSION_13) {
@@ -3596,6 +3821,47 @@ mote_tls *mote_tls_client_new_resume(const mote_tls_config *cfg, const char *ser
     uint32_t lifetime, age_add;
     uint64_t ms;
     mote_slice psk, ticket;
+    if (len && session[0] == 2) {
+        /* A TLS 1.2 session: suite, master secret, lifetime, time, ticket. */
+        mote_slice master;
+        mote_reader_init(&r, session + 1, len - 1);
+        mote_reader_u16(&r, &suite);
+        mote_reader_bytes(&r, 48, &master);
+        mote_reader_u32(&r, &lifetime);
+        mote_reader_u64(&r, &ms);
+        mote_reader_vec16(&r, &ticket);
+        if (mote_reader_finish(&r) || !tls_suite12_auth(suite) || ticket.len == 0) {
+            *err = MOTE_EDECODE;
+            return NULL;
+        }
+        int64_t age12 = wall_ms(cfg) - (int64_t)ms;
+        if (age12 < 0 || age12 > (int64_t)lifetime * 1000) {
+            *err = MOTE_ETIMEDOUT;
+            return NULL;
+        }
+        mote_tls *t = tls_alloc(cfg, 0, err);
+        if (!t)
+            return NULL;
+        memcpy(t->master, master.ptr, 48);
+        t->psk_suite = suite;
+        t->offer12 = 1;
+        t->sid_len = 32;
+        if (mote_buf_append(&t->ticket, ticket.ptr, ticket.len) ||
+            (server_name && *server_name && !(t->sni = strdup(server_name))) ||
+            mote_rng_fill(cfg->rng, t->session_id, 32)) {
+            mote_tls_free(t);
+            *err = MOTE_ENOMEM;
+            return NULL;
+        }
+        t->kx_group = cfg->groups[0];
+        if ((*err = send_client_hello(t)) != 0) {
+            mote_tls_free(t);
+            return NULL;
+        }
+        t->hs = ST_C_WAIT_SH;
+        t->ccs_ok = 1;
+        return t;
+    }
     mote_reader_init(&r, session, len);
     mote_reader_u8(&r, &ver);
     mote_reader_u16(&r, &suite);

@@ -93,7 +93,7 @@ static void fz_read_all(mote_tls *t)
 static void fz_write_seed(const char *dir, const char *what, int tls12)
 {
     mote_seeded_rng cr, sr;
-    mote_tls_config *cc = fz_client_config(&cr), *sc = fz_server_config(&sr, tls12 ? 0 : 1);
+    mote_tls_config *cc = fz_client_config(&cr), *sc = fz_server_config(&sr, 1);
     if (tls12)
         mote_tls_config_set_versions(cc, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
     mote_tls *c = mote_tls_client_new(cc, "fuzz.test", NULL);

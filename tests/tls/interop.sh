@@ -178,6 +178,24 @@ for v in --tls1.3 --tls1.2; do
     stop $SPID
 done
 
+# TLS 1.2 resumption with an RFC 5077 ticket from s_server.
+port=$(free_port)
+s_server $port p256 -rev -tls1_2
+rm -f mote12.sess
+out1=$( (
+    echo "first"
+    sleep 0.3
+) | timeout 10 $MOTE client --cafile ca.crt --tls1.2 --session mote12.sess localhost:$port 2>&1)
+out2=$( (
+    echo "second"
+    sleep 0.3
+) | timeout 10 $MOTE client --cafile ca.crt --tls1.2 --session mote12.sess localhost:$port 2>&1)
+if [ -s mote12.sess ] && ! echo "$out1" | grep -q resumed &&
+    echo "$out2" | grep -q "TLS 1.2.*resumed" && echo "$out2" | grep -q "dnoces"; then
+    ok
+else bad "client TLS 1.2 resumption vs openssl: $out1 / $out2"; fi
+stop $SPID
+
 # Refusals: wrong name, untrusted, expired, TLS 1.2-only server.
 refuse_case() { # refuse_case NAME CERT ALERT-REGEX MOTE-ARGS... (server: s_server CERT)
     local name=$1 cert=$2 want=$3
@@ -393,6 +411,24 @@ if echo "$out" | grep -q "^Reused, TLSv1.3" && echo "$out" | grep -q "^two" &&
     [ "$(grep -c ', resumed' m_server.log)" = 1 ]; then
     ok
 else bad "s_client resumption vs mote server: $(echo "$out" | grep -E 'Reused|New' | head -2) / $(cat m_server.log)"; fi
+stop $MPID
+
+# TLS 1.2 resumption: s_client keeps the mote server's RFC 5077 ticket.
+m_server p256
+(
+    echo "one"
+    sleep 0.3
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -tls1_2 \
+    -sess_out ossl12.sess >/dev/null 2>&1
+out=$( (
+    echo "two"
+    sleep 0.3
+) | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -CAfile ca.crt -tls1_2 \
+    -sess_in ossl12.sess 2>&1)
+if echo "$out" | grep -q "^Reused, TLSv1.2" && echo "$out" | grep -q "^two" &&
+    grep -q "TLS 1.2.*, resumed" m_server.log; then
+    ok
+else bad "s_client TLS 1.2 resumption vs mote server: $(echo "$out" | grep -E 'Reused|New' | head -2) / $(cat m_server.log)"; fi
 stop $MPID
 
 # KeyUpdate from s_client ("K": update and ask for one back), data after it.

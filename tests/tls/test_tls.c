@@ -983,6 +983,48 @@ START_TEST(t_tls12_client_auth)
 }
 END_TEST
 
+START_TEST(t_tls12_resume)
+{
+    need_certs();
+    pair p;
+    mote_buf sess;
+    int err;
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_versions(p.ccfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12);
+    full_then_save(&p, &sess);
+    ck_assert_uint_eq(sess.data[0], 2); /* a TLS 1.2 session */
+    p.c = mote_tls_client_new_resume(p.ccfg, "r.test", sess.data, sess.len, &err);
+    ck_assert_int_eq(err, 0);
+    p.s = mote_tls_server_new(p.scfg, &err);
+    pump(&p);
+    ck_assert_msg(mote_tls_state(p.c) == MOTE_TLS_OPEN, "%s / %s", mote_tls_reason(p.c),
+                  mote_tls_reason(p.s));
+    ck_assert_uint_eq(mote_tls_version(p.c), MOTE_TLS_VERSION_12);
+    ck_assert_int_eq(mote_tls_resumed(p.c), 1);
+    ck_assert_int_eq(mote_tls_resumed(p.s), 1);
+    ck_assert_uint_eq(mote_tls_peer_cert_count(p.c), 0);
+    expect_echo(&p, "resumed 1.2");
+    mote_tls_free(p.c);
+    mote_tls_free(p.s);
+    /* Another server key: a full handshake. */
+    mote_tls_config *other = mote_tls_config_new(&p.rng.rng, &err);
+    mote_tls_config_add_cert_pem(other, c_p256.cert_pem, c_p256.cert_len, c_p256.key_pem,
+                                 c_p256.key_len, NULL);
+    p.c = mote_tls_client_new_resume(p.ccfg, "r.test", sess.data, sess.len, &err);
+    p.s = mote_tls_server_new(other, &err);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    ck_assert_int_eq(mote_tls_resumed(p.c), 0);
+    ck_assert_uint_eq(mote_tls_peer_cert_count(p.c), 1);
+    mote_tls_free(p.c);
+    mote_tls_free(p.s);
+    p.c = p.s = NULL;
+    mote_tls_config_free(other);
+    mote_buf_free(&sess);
+    pair_free(&p);
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
@@ -1016,6 +1058,7 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, t_resume);
     tcase_add_test(tc, t_resume_hrr);
     tcase_add_test(tc, t_no_tickets);
+    tcase_add_test(tc, t_tls12_resume);
     tcase_add_test(tc, t_record_size_limit);
     tcase_add_test(tc, t_close);
     tcase_add_test(tc, t_bulk);
