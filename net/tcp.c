@@ -136,6 +136,7 @@ struct net_tcb {
     uint16_t lport, rport;
     int in_hash, dead, owned, app_closed, passive, queued_accept;
     int err_reported, shut_wr, reading;
+    int err_code; /* why the connection failed, for later writes */
     int soft_err;
     const mote_flow_events *ev;
     void *ev_arg;
@@ -1032,6 +1033,7 @@ static void tcb_closed(struct net_tcb *c, int err)
     tcb_hash_del(c);
     c->t_rto = c->t_delack = c->t_persist = c->t_keep = c->t_2msl = 0;
     if (err) {
+        c->err_code = err;
         c->s->ctr.tcp_failed += (was == MOTE_NET_TCP_SYN_SENT || was == MOTE_NET_TCP_SYN_RECEIVED);
         report_error(c, err);
     }
@@ -2394,7 +2396,7 @@ static int flow_write(void *ctx, const uint8_t *data, size_t len)
     if (c->app_closed || c->shut_wr)
         return MOTE_ECLOSED;
     if (c->state == MOTE_NET_TCP_CLOSED)
-        return c->err_reported ? MOTE_ECONNRESET : MOTE_ECLOSED;
+        return c->err_code ? c->err_code : MOTE_ECLOSED;
     if (len == 0)
         return 0;
     if (c->sndq.len + len > ((size_t)1 << 30))

@@ -532,7 +532,7 @@ START_TEST(test_refused_and_reset)
     nt_run(&p, 100 * MOTE_NS_PER_MS);
     ck_assert_int_eq(cres, MOTE_ECONNREFUSED);
     ck_assert_int_eq(state_of(f), MOTE_NET_TCP_CLOSED);
-    ck_assert_int_eq(mote_flow_write(f, "x", 1), MOTE_ECONNRESET);
+    ck_assert_int_eq(mote_flow_write(f, "x", 1), MOTE_ECONNREFUSED);
     mote_flow_close(f);
 
     /* abort sends RST: the peer sees ECONNRESET */
@@ -544,6 +544,7 @@ START_TEST(test_refused_and_reset)
     nt_run(&p, 100 * MOTE_NS_PER_MS);
     ck_assert_int_eq(rs.err, MOTE_ECONNRESET);
     ck_assert_int_eq(state_of(sf), MOTE_NET_TCP_CLOSED);
+    ck_assert_int_eq(mote_flow_write(sf, "x", 1), MOTE_ECONNRESET);
     mote_flow_close(sf);
 
     /* no address, no route */
