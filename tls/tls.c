@@ -1309,6 +1309,7 @@ static int sh_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
                         v);
         s->has12 = 1;
         t->send_max = v < TLS_MAX_PLAIN ? v : TLS_MAX_PLAIN;
+        t->rsl_agreed = 1; /* our limit holds for the server's records */
         return 0;
     }
     case EXT_ALPN:
@@ -3480,7 +3481,8 @@ static int handle_record(mote_tls *t, uint8_t type, uint8_t *hdr, uint8_t *body,
         if (t->rd.seq == UINT64_MAX)
             return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ELIMIT, "sequence exhausted");
         size_t clen = len - ex - MOTE_CRYPTO_AEAD_TAG_LEN;
-        if (clen > TLS_MAX_PLAIN)
+        if (clen > TLS_MAX_PLAIN || (t->rsl_agreed && clen > t->cfg->record_size_limit &&
+                                     t->cfg->record_size_limit <= TLS_MAX_PLAIN))
             return fail(t, MOTE_TLS_ALERT_RECORD_OVERFLOW, MOTE_ELIMIT, "plaintext too long");
         uint8_t nonce[12], aad[13];
         if (gcm) {
