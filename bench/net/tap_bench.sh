@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-gbps() { python3 -c "print(f'{$1 * 8 / $2 / 1e9:.2f}')"; }
+gbps() { python3 -c "print('%.2f' % ($1 * 8 / ($2) / 1e9))"; }
 now() { date +%s.%N; }
 
 # ---- the relay ceiling ----
@@ -76,4 +76,4 @@ t1=$(now)
 wait $L 2> /dev/null
 from_mote=$(gbps $bytes "$t1 - $t0")
 echo "mote on TAP, $MIB MiB: Linux->mote $to_mote Gbit/s, mote->Linux $from_mote Gbit/s"
-echo "ratio to the relay ceiling: Linux->mote $(python3 -c "print(f'{$to_mote/$relay_fwd:.2f}')"), mote->Linux $(python3 -c "print(f'{$from_mote/$relay_fwd:.2f}')")"
+echo "ratio to the relay ceiling: Linux->mote $(python3 -c "print('%.2f' % ($to_mote / $relay_fwd))"), mote->Linux $(python3 -c "print('%.2f' % ($from_mote / $relay_rev))")"
