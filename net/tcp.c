@@ -2326,10 +2326,25 @@ void net_tcp_input(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, const uint8_
             s->ctr.tcp_drop_bad++;
             return;
         }
-        tcb_input(c, seg, len, doff, fl, &o);
-        if (c->state != MOTE_NET_TCP_CLOSED || c->t_deliver)
-            tcb_rearm(c);
-        return;
+        /* RFC 6191: a new SYN may end TIME_WAIT if it is clearly newer
+         * (a larger timestamp, or without timestamps a larger sequence
+         * number) and someone listens on the port. */
+        int reuse = 0;
+        if (c->state == MOTE_NET_TCP_TIME_WAIT && (fl & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+            find_listener(s, dport)) {
+            uint32_t seq = mote_load_be32(seg + 4);
+            if (c->ts_ok && o.ts_set)
+                reuse = (int32_t)(o.tsval - c->ts_recent) > 0;
+            else
+                reuse = SEQ_GT(seq, c->rcv_nxt);
+        }
+        if (!reuse) {
+            tcb_input(c, seg, len, doff, fl, &o);
+            if (c->state != MOTE_NET_TCP_CLOSED || c->t_deliver)
+                tcb_rearm(c);
+            return;
+        }
+        tcb_closed(c, 0);
     }
     struct mote_net_listener *l = find_listener(s, dport);
     if (l && dst == s->addr) {

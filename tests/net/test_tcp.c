@@ -1219,6 +1219,54 @@ START_TEST(test_icmp_refuses_connect)
 }
 END_TEST
 
+/* A crafted client against a mote listener; mote closes first and sits in
+ * TIME_WAIT; a new SYN from the same port with a larger sequence number
+ * reopens the tuple (RFC 6191), an older one gets only an ACK. */
+static void tw_accept(void *arg, mote_net_listener *l)
+{
+    int err;
+    mote_flow *f = mote_net_tcp_accept(l, &err);
+    ck_assert_ptr_nonnull(f);
+    *(mote_flow **)arg = f;
+}
+
+START_TEST(test_time_wait_reuse)
+{
+    raw r;
+    raw_init(&r);
+    int err;
+    mote_flow *sf = NULL;
+    mote_net_listener *l = mote_net_tcp_listen(r.s, 80, 4, tw_accept, &sf, &err);
+    raw_seg(&r, 4000, 80, 1000, 0, 0x02, NULL, 0, 0, 0);
+    const uint8_t *t = raw_tcp(&r, 0);
+    ck_assert_uint_eq(t[13], 0x12);
+    uint32_t iss = mote_load_be32(t + 4);
+    nt_cap_clear(&r.cap);
+    raw_seg(&r, 4000, 80, 1001, iss + 1, 0x10, NULL, 0, 0, 0);
+    ck_assert_ptr_nonnull(sf);
+    mote_flow_close(sf); /* mote sends FIN first */
+    t = raw_tcp(&r, 0);
+    ck_assert_uint_eq(t[13] & 0x01, 0x01);
+    nt_cap_clear(&r.cap);
+    raw_seg(&r, 4000, 80, 1001, iss + 2, 0x11, NULL, 0, 0, 0); /* ACK + our FIN */
+    ck_assert_uint_eq(r.cap.n, 1);                             /* the last ACK */
+    nt_cap_clear(&r.cap);
+    /* an old SYN: TIME_WAIT answers with an ACK (RFC 5961) */
+    raw_seg(&r, 4000, 80, 500, 0, 0x02, NULL, 0, 0, 0);
+    ck_assert_uint_eq(r.cap.n, 1);
+    ck_assert_uint_eq(raw_tcp(&r, 0)[13], 0x10);
+    nt_cap_clear(&r.cap);
+    /* a newer SYN: a fresh connection */
+    raw_seg(&r, 4000, 80, 900000, 0, 0x02, NULL, 0, 0, 0);
+    ck_assert_uint_eq(r.cap.n, 1);
+    t = raw_tcp(&r, 0);
+    ck_assert_uint_eq(t[13], 0x12);
+    ck_assert_uint_eq(mote_load_be32(t + 8), 900001);
+    mote_net_listener_close(l);
+    raw_free(&r);
+}
+END_TEST
+
 static Suite *tcp_suite(void)
 {
     Suite *s = suite_create("net-tcp");
@@ -1243,6 +1291,7 @@ static Suite *tcp_suite(void)
     tcase_add_test(tc, test_out_of_order_and_sack_blocks);
     tcase_add_test(tc, test_isn_and_ports_vary);
     tcase_add_test(tc, test_icmp_refuses_connect);
+    tcase_add_test(tc, test_time_wait_reuse);
     tcase_add_test(tc, test_bulk_clean);
     tcase_add_test(tc, test_bulk_faults_cubic_sack);
     tcase_add_test(tc, test_bulk_faults_newreno_sack);
