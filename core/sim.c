@@ -14,7 +14,7 @@ struct mote_timer {
     uint64_t deadline;
     uint64_t seq; /* arming order, to break ties */
     int armed;
-    int freed; /* freed from inside its own callback */
+    int freed;               /* freed from inside its own callback */
     struct mote_timer *next; /* all timers of the clock */
 };
 

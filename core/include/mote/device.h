@@ -167,7 +167,7 @@ static inline void mote_timer_free(mote_clock *c, mote_timer *t)
 }
 
 #define MOTE_NS_PER_SEC 1000000000ull
-#define MOTE_NS_PER_MS 1000000ull
+#define MOTE_NS_PER_MS  1000000ull
 
 /* ---- rng: random bytes ------------------------------------------------ */
 
@@ -207,8 +207,7 @@ typedef struct mote_kv {
     int (*size)(void *ctx, const char *key, uint64_t *size);
     /* Copies up to len bytes of the value from offset into buf; *got says
      * how many (0 at or past the end). MOTE_ENOTFOUND if no such key. */
-    int (*read)(void *ctx, const char *key, uint64_t offset, void *buf, size_t len,
-                size_t *got);
+    int (*read)(void *ctx, const char *key, uint64_t offset, void *buf, size_t len, size_t *got);
     /* Calls fn for every key that starts with prefix ("" for all), in
      * byte order. Returns 0, or the first non-zero value fn returned. */
     int (*list)(void *ctx, const char *prefix, mote_kv_list_fn fn, void *arg);
@@ -218,8 +217,8 @@ static inline int mote_kv_size(mote_kv *kv, const char *key, uint64_t *size)
 {
     return kv->size(kv->ctx, key, size);
 }
-static inline int mote_kv_read(mote_kv *kv, const char *key, uint64_t off, void *buf,
-                               size_t len, size_t *got)
+static inline int mote_kv_read(mote_kv *kv, const char *key, uint64_t off, void *buf, size_t len,
+                               size_t *got)
 {
     return kv->read(kv->ctx, key, off, buf, len, got);
 }
