@@ -42,10 +42,25 @@ if ls fuzz/*/meson.build >/dev/null 2>&1; then
     run_suite fuzz-corpora _build/fuzz
 fi
 
+# The README's main demonstration must keep working: ./run.sh --once
+# builds _build/run, serves docs/ over HTTPS and checks what curl fetched.
+echo "== demonstration: ./run.sh --once"
+demo_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+demo=OK
+if PORT=$demo_port ./run.sh --once >_build/run-demo.log 2>&1; then
+    echo "demonstration: ok"
+else
+    demo=FAIL
+    cat _build/run-demo.log
+    echo "demonstration: FAILED"
+    status=1
+fi
+
 # One closing tally over every meson test of every build above.
-python3 - _build/plain _build/sanitize _build/fuzz <<'PY' || status=1
+DEMO=$demo python3 - _build/plain _build/sanitize _build/fuzz <<'PY' || status=1
 import json, os, sys
 count = {"OK": 0, "FAIL": 0, "SKIP": 0}
+count[os.environ.get("DEMO", "OK")] += 1  # the demonstration counts as one test
 for d in sys.argv[1:]:
     path = os.path.join(d, "meson-logs", "testlog.json")
     if not os.path.exists(path):
