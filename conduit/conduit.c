@@ -12,6 +12,9 @@
 #include "mote/net.h"
 #include "mote/net_tcp.h"
 #endif
+#ifdef MOTE_CONDUIT_HAVE_TLS
+#include "mote/tls.h"
+#endif
 
 /* ---- names ---- */
 
@@ -121,6 +124,12 @@ int mote_conduit_supported(int scheme, int stack)
 #else
         return stack == MOTE_CONDUIT_STACK_SOCKET;
 #endif
+    case MOTE_CONDUIT_TLS:
+#ifdef MOTE_CONDUIT_HAVE_TLS
+        return mote_conduit_supported(MOTE_CONDUIT_TCP, stack);
+#else
+        return 0;
+#endif
     case MOTE_CONDUIT_UNIX:
         return 1;
     case MOTE_CONDUIT_VCHAN:
@@ -218,6 +227,84 @@ static int direct_connect(const mote_conduit_config *cfg, const mote_conduit_end
 }
 #endif
 
+/* TCP on the configured stack. */
+static int tcp_connect(const mote_conduit_config *cfg, const mote_conduit_endpoint *e,
+                       mote_conduit_connect_fn cb, void *arg)
+{
+    int err = 0;
+#ifdef MOTE_CONDUIT_HAVE_NET
+    if (cfg->stack == MOTE_CONDUIT_STACK_DIRECT)
+        return direct_connect(cfg, e, cb, arg);
+#endif
+    return mote_posix_tcp_connect(cfg->loop, e->host, e->port, &cfg->tcp, cb, arg, &err) ? 0 : err;
+}
+
+#ifdef MOTE_CONDUIT_HAVE_TLS
+/* ---- tls:// = TCP + libmote-tls ---- */
+
+struct tls_pending {
+    mote_conduit_connect_fn cb;
+    void *arg;
+    const mote_tls_config *cfg;
+    mote_flow *flow; /* the TLS flow while its handshake runs */
+    char host[256];
+};
+
+static void tls_handshake_done(void *arg, int err)
+{
+    struct tls_pending *t = arg;
+    mote_conduit_connect_fn cb = t->cb;
+    void *cb_arg = t->arg;
+    mote_flow *f = t->flow;
+    free(t);
+    if (err) {
+        mote_flow_close(f);
+        cb(cb_arg, NULL, err);
+    } else {
+        cb(cb_arg, f, 0);
+    }
+}
+
+static void tls_tcp_connected(void *arg, mote_flow *tcp, int err)
+{
+    struct tls_pending *t = arg;
+    mote_tls *engine = NULL;
+    if (!err)
+        engine = mote_tls_client_new(t->cfg, t->host, &err);
+    if (engine)
+        t->flow = mote_tls_flow_new(engine, tcp, &err); /* owns both once made */
+    if (!t->flow) {
+        mote_tls_free(engine); /* the adapter takes nothing when it fails */
+        if (tcp)
+            mote_flow_close(tcp);
+        mote_conduit_connect_fn cb = t->cb;
+        void *cb_arg = t->arg;
+        free(t);
+        cb(cb_arg, NULL, err ? err : MOTE_ENOMEM);
+        return;
+    }
+    mote_tls_flow_on_handshake(t->flow, tls_handshake_done, t);
+}
+
+static int tls_connect(const mote_conduit_config *cfg, const mote_conduit_endpoint *e,
+                       mote_conduit_connect_fn cb, void *arg)
+{
+    if (!cfg->tls_client)
+        return MOTE_EINVAL;
+    struct tls_pending *t = calloc(1, sizeof *t);
+    if (!t)
+        return MOTE_ENOMEM;
+    t->cb = cb;
+    t->arg = arg;
+    t->cfg = cfg->tls_client;
+    memcpy(t->host, e->host, sizeof t->host);
+    int rc = tcp_connect(cfg, e, tls_tcp_connected, t);
+    if (rc)
+        free(t);
+    return rc;
+}
+#endif
+
 int mote_conduit_connect(const mote_conduit_config *cfg, const char *uri,
                          mote_conduit_connect_fn cb, void *arg)
 {
@@ -229,17 +316,16 @@ int mote_conduit_connect(const mote_conduit_config *cfg, const char *uri,
         return rc;
     if (!mote_conduit_supported(e.scheme, cfg->stack))
         return MOTE_EUNSUPPORTED;
-    if (e.scheme == MOTE_CONDUIT_TCP && e.port == 0)
+    if ((e.scheme == MOTE_CONDUIT_TCP || e.scheme == MOTE_CONDUIT_TLS) && e.port == 0)
         return MOTE_EINVAL;
     int err = 0;
-#ifdef MOTE_CONDUIT_HAVE_NET
-    if (e.scheme == MOTE_CONDUIT_TCP && cfg->stack == MOTE_CONDUIT_STACK_DIRECT)
-        return direct_connect(cfg, &e, cb, arg);
-#endif
     switch (e.scheme) {
     case MOTE_CONDUIT_TCP:
-        return mote_posix_tcp_connect(cfg->loop, e.host, e.port, &cfg->tcp, cb, arg, &err) ? 0
-                                                                                           : err;
+        return tcp_connect(cfg, &e, cb, arg);
+#ifdef MOTE_CONDUIT_HAVE_TLS
+    case MOTE_CONDUIT_TLS:
+        return tls_connect(cfg, &e, cb, arg);
+#endif
     case MOTE_CONDUIT_UNIX:
         return mote_posix_unix_connect(cfg->loop, e.path, cb, arg, &err) ? 0 : err;
 #ifdef MOTE_CONDUIT_HAVE_VCHAN
@@ -266,6 +352,7 @@ struct mote_conduit_listener {
     mote_conduit_accept_fn cb;
     void *arg;
     int scheme;
+    const void *tls_server; /* tls://: the server configuration */
     mote_posix_listener *pl;
 #ifdef MOTE_CONDUIT_HAVE_NET
     mote_net_listener *nl;
@@ -275,15 +362,39 @@ struct mote_conduit_listener {
     uv_loop_t *loop;
 };
 
+/* Hands an accepted flow to the user, inside TLS for tls://. */
+static void deliver(mote_conduit_listener *l, mote_flow *flow, const char *peer)
+{
+#ifdef MOTE_CONDUIT_HAVE_TLS
+    if (l->scheme == MOTE_CONDUIT_TLS) {
+        int err;
+        mote_tls *engine = mote_tls_server_new(l->tls_server, &err);
+        mote_flow *tf = engine ? mote_tls_flow_new(engine, flow, &err) : NULL;
+        if (!tf) { /* the adapter takes nothing when it fails */
+            mote_tls_free(engine);
+            mote_flow_close(flow);
+            l->cb(l->arg, NULL, peer, err);
+            return;
+        }
+        flow = tf;
+    }
+#endif
+    l->cb(l->arg, flow, peer, 0);
+}
+
 static void on_posix_accept(void *arg, mote_flow *flow, int err)
 {
     mote_conduit_listener *l = arg;
     char peer[64] = "-";
     uint16_t port;
-    if (flow && l->scheme == MOTE_CONDUIT_TCP &&
+    if (flow && l->scheme != MOTE_CONDUIT_UNIX &&
         mote_posix_flow_address(flow, 0, peer, sizeof peer, &port) != 0)
         strcpy(peer, "-");
-    l->cb(l->arg, flow, peer, err);
+    if (!flow) {
+        l->cb(l->arg, NULL, peer, err);
+        return;
+    }
+    deliver(l, flow, peer);
 }
 
 #ifdef MOTE_CONDUIT_HAVE_NET
@@ -297,7 +408,7 @@ static void on_net_accept(void *arg, mote_net_listener *nl)
         mote_net_tcp_info info;
         if (mote_net_tcp_get_info(f, &info) == 0)
             mote_net_ip4_format(info.remote_addr, peer, sizeof peer);
-        l->cb(l->arg, f, peer, 0);
+        deliver(l, f, peer);
     }
 }
 
@@ -346,8 +457,18 @@ mote_conduit_listener *mote_conduit_listen(const mote_conduit_config *cfg, const
     l->arg = arg;
     l->scheme = e.scheme;
     l->loop = cfg->loop;
+    if (e.scheme == MOTE_CONDUIT_TLS) {
+        l->tls_server = cfg->tls_server;
+        if (!l->tls_server) {
+            free(l);
+            if (err)
+                *err = MOTE_EINVAL;
+            return NULL;
+        }
+    }
 #ifdef MOTE_CONDUIT_HAVE_NET
-    if (e.scheme == MOTE_CONDUIT_TCP && cfg->stack == MOTE_CONDUIT_STACK_DIRECT) {
+    if ((e.scheme == MOTE_CONDUIT_TCP || e.scheme == MOTE_CONDUIT_TLS) &&
+        cfg->stack == MOTE_CONDUIT_STACK_DIRECT) {
         rc = direct_listen(cfg, &e, l);
         if (rc) {
             free(l);
@@ -360,6 +481,7 @@ mote_conduit_listener *mote_conduit_listen(const mote_conduit_config *cfg, const
 #endif
     switch (e.scheme) {
     case MOTE_CONDUIT_TCP:
+    case MOTE_CONDUIT_TLS:
         l->pl =
             mote_posix_tcp_listen(cfg->loop, e.host, e.port, 0, &cfg->tcp, on_posix_accept, l, &rc);
         break;

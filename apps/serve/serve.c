@@ -4,9 +4,10 @@
  *              [-p PORT] [-b ADDR] [--stack socket|direct]
  *              [--access-log FILE] [--idle-timeout S] DIR
  *
- * libmote-conduit gives the listening endpoint (the stack that carries TCP
- * is configuration), libmote-tls wraps each connection when a certificate
- * is given, and libmote-http does all parsing and writing (conn.c). */
+ * libmote-conduit gives the listening endpoint, tcp:// or, with a
+ * certificate, tls:// (libmote-tls on each connection); the stack that
+ * carries TCP is configuration. libmote-http does all parsing and writing
+ * (conn.c). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -157,18 +158,8 @@ static void on_accept(void *arg, mote_flow *flow, const char *peer, int err)
         return;
     }
 #ifdef MOTE_SERVE_HAVE_TLS
-    if (a->tls) {
-        mote_tls *t = mote_tls_server_new(a->tls, &err);
-        mote_flow *tf = t ? mote_tls_flow_new(t, flow, &err) : NULL;
-        if (!tf) {
-            if (t)
-                mote_tls_free(t);
-            mote_flow_close(flow);
-            return;
-        }
-        mote_tls_flow_on_handshake(tf, on_handshake, tf);
-        flow = tf;
-    }
+    if (a->tls) /* conduit's tls:// made this a TLS flow */
+        mote_tls_flow_on_handshake(flow, on_handshake, flow);
 #endif
     serve_conn_start(&a->srv, flow, peer);
 }
@@ -433,8 +424,11 @@ int main(int argc, char **argv)
     (void)tapname;
 #endif
     char uri[300];
-    snprintf(uri, sizeof uri, strchr(bind_addr, ':') ? "tcp://[%s]:%ld" : "tcp://%s:%ld", bind_addr,
-             port);
+#ifdef MOTE_SERVE_HAVE_TLS
+    ccfg.tls_server = a.tls; /* tls:// wraps every accepted flow in libmote-tls */
+#endif
+    snprintf(uri, sizeof uri, strchr(bind_addr, ':') ? "%s://[%s]:%ld" : "%s://%s:%ld",
+             want_tls ? "tls" : "tcp", bind_addr, port);
     a.listener = mote_conduit_listen(&ccfg, uri, on_accept, &a, &rc);
     if (!a.listener) {
         fprintf(stderr, "mote-serve: cannot listen on %s: %s\n", uri, mote_strerror(rc));

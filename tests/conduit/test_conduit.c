@@ -7,6 +7,12 @@
 #include <unistd.h>
 
 #include "mote/conduit.h"
+#ifdef MOTE_CONDUIT_TEST_TLS
+#include "mote/asn1_pem.h"
+#include "mote/crypto.h"
+#include "mote/tls.h"
+#include "mote/x509.h"
+#endif
 #ifdef MOTE_CONDUIT_TEST_NET
 #include "mote/net.h"
 #include "mote/net_link.h"
@@ -161,7 +167,8 @@ static void on_connect(void *arg, mote_flow *f, int err)
         ck_assert_int_eq(mote_flow_shutdown(f), 0);
 }
 
-static void run_echo(const char *listen_uri, const char *connect_fmt, int half_close)
+static void run_echo_cfg(const mote_conduit_config *base, const char *listen_uri,
+                         const char *connect_fmt, int half_close)
 {
     static struct echo e;
     memset(&e, 0, sizeof e);
@@ -172,6 +179,8 @@ static void run_echo(const char *listen_uri, const char *connect_fmt, int half_c
     ck_assert_int_eq(uv_loop_init(&e.loop), 0);
     mote_conduit_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    if (base)
+        cfg = *base;
     cfg.loop = &e.loop;
     int err;
     e.l = mote_conduit_listen(&cfg, listen_uri, on_accept, &e, &err);
@@ -189,6 +198,11 @@ static void run_echo(const char *listen_uri, const char *connect_fmt, int half_c
     uv_run(&e.loop, UV_RUN_DEFAULT);
     ck_assert_int_eq(uv_loop_close(&e.loop), 0);
     mote_buf_free(&e.got);
+}
+
+static void run_echo(const char *listen_uri, const char *connect_fmt, int half_close)
+{
+    run_echo_cfg(NULL, listen_uri, connect_fmt, half_close);
 }
 
 START_TEST(test_tcp_echo)
@@ -227,6 +241,118 @@ START_TEST(test_vchan_echo)
     run_echo(name, curi, 0); /* vchan has no half-close */
 }
 END_TEST
+
+#ifdef MOTE_CONDUIT_TEST_TLS
+/* A server config with a fresh self-signed P-256 certificate for
+ * 127.0.0.1, and a client config that trusts exactly it. */
+static void make_tls(mote_rng *rng, mote_tls_config **server, mote_tls_config **client)
+{
+    int err;
+    mote_time now = {1700000000, 0};
+    mote_crypto_privkey *key = mote_crypto_privkey_generate(MOTE_CRYPTO_KEY_P256, 0, rng, &err);
+    ck_assert_ptr_nonnull(key);
+    mote_crypto_pubkey *pub = mote_crypto_privkey_public(key, &err);
+    mote_x509_builder *b = mote_x509_builder_new(&err);
+    ck_assert_int_eq(mote_x509_builder_set_subject(b, "CN=conduit test"), 0);
+    ck_assert_int_eq(mote_x509_builder_add_ip(b, "127.0.0.1"), 0);
+    ck_assert_int_eq(mote_x509_builder_add_eku(b, MOTE_ASN1_OID_KP_SERVER_AUTH), 0);
+    mote_buf der, pem, kpem;
+    mote_buf_init(&der, 0);
+    mote_buf_init(&pem, 0);
+    mote_buf_init_secret(&kpem, 0);
+    ck_assert_int_eq(mote_x509_builder_sign(b, pub, key, NULL, rng, now, &der), 0);
+    ck_assert_int_eq(mote_asn1_pem_write(&pem, "CERTIFICATE", mote_buf_slice(&der)), 0);
+    ck_assert_int_eq(mote_crypto_privkey_to_pem(key, MOTE_CRYPTO_FORMAT_PKCS8, &kpem), 0);
+    *server = mote_tls_config_new(rng, &err);
+    *client = mote_tls_config_new(rng, &err);
+    ck_assert_int_eq(mote_tls_config_add_cert_pem(*server, (const char *)pem.data, pem.len,
+                                                  (const char *)kpem.data, kpem.len, NULL),
+                     0);
+    ck_assert_int_eq(mote_tls_config_add_trust_pem(*client, (const char *)pem.data, pem.len, NULL),
+                     0);
+    mote_time later = {now.sec + 3600, 0};
+    mote_tls_config_set_time(*client, later);
+    mote_x509_builder_free(b);
+    mote_crypto_pubkey_free(pub);
+    mote_crypto_privkey_free(key);
+    mote_buf_free(&der);
+    mote_buf_free(&pem);
+    mote_buf_free(&kpem);
+}
+
+START_TEST(test_tls_echo)
+{
+    mote_seeded_rng rng; /* a test: deterministic keys are fine here */
+    mote_seeded_rng_init(&rng, 99);
+    mote_tls_config *server, *client;
+    make_tls(&rng.rng, &server, &client);
+    ck_assert_int_eq(mote_conduit_supported(MOTE_CONDUIT_TLS, MOTE_CONDUIT_STACK_SOCKET), 1);
+    mote_conduit_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.tls_client = client;
+    cfg.tls_server = server;
+    run_echo_cfg(&cfg, "tls://127.0.0.1:0", "tls://127.0.0.1:%u", 1);
+    mote_tls_config_free(server);
+    mote_tls_config_free(client);
+}
+END_TEST
+
+static void expect_verify_failure(void *arg, mote_flow *f, int err)
+{
+    int *out = arg;
+    ck_assert_ptr_null(f);
+    *out = err;
+}
+
+static void drop_accept(void *arg, mote_flow *f, const char *peer, int err)
+{
+    (void)peer;
+    (void)err;
+    mote_flow **keep = arg;
+    *keep = f; /* the server side; closed after the client gave up */
+}
+
+START_TEST(test_tls_refused)
+{
+    /* A client that trusts another certificate gets the handshake's error. */
+    mote_seeded_rng rng;
+    mote_seeded_rng_init(&rng, 100);
+    mote_tls_config *server, *client, *other_server, *other_client;
+    make_tls(&rng.rng, &server, &client);
+    make_tls(&rng.rng, &other_server, &other_client);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    mote_conduit_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.loop = &loop;
+    cfg.tls_server = server;
+    cfg.tls_client = other_client;
+    int err, got = 1;
+    mote_flow *srv = NULL;
+    mote_conduit_listener *l =
+        mote_conduit_listen(&cfg, "tls://127.0.0.1:0", drop_accept, &srv, &err);
+    ck_assert_ptr_nonnull(l);
+    char uri[64];
+    snprintf(uri, sizeof uri, "tls://127.0.0.1:%u", mote_conduit_listener_port(l));
+    ck_assert_int_eq(mote_conduit_connect(&cfg, uri, expect_verify_failure, &got), 0);
+    while (got == 1 && uv_run(&loop, UV_RUN_ONCE))
+        ;
+    ck_assert_int_eq(got, MOTE_EVERIFY);
+    mote_conduit_listener_close(l);
+    if (srv)
+        mote_flow_close(srv);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    ck_assert_int_eq(uv_loop_close(&loop), 0);
+    /* Without a client configuration, tls:// is refused up front. */
+    cfg.tls_client = NULL;
+    ck_assert_int_eq(mote_conduit_connect(&cfg, uri, expect_verify_failure, &got), MOTE_EINVAL);
+    mote_tls_config_free(server);
+    mote_tls_config_free(client);
+    mote_tls_config_free(other_server);
+    mote_tls_config_free(other_client);
+}
+END_TEST
+#endif
 
 static void never(void *arg, mote_flow *f, int err)
 {
@@ -425,6 +551,10 @@ int main(void)
     tcase_add_test(tc, test_unix_echo);
     tcase_add_test(tc, test_vchan_echo);
     tcase_add_test(tc, test_errors);
+#ifdef MOTE_CONDUIT_TEST_TLS
+    tcase_add_test(tc, test_tls_echo);
+    tcase_add_test(tc, test_tls_refused);
+#endif
 #ifdef MOTE_CONDUIT_TEST_NET
     tcase_add_test(tc, test_direct_stack);
 #endif

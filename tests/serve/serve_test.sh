@@ -8,6 +8,7 @@
 #   https   the same over TLS 1.3 with a self-signed certificate that curl
 #           is told to trust (the negotiated details are checked too), and
 #           a TLS 1.2 fetch
+#   https12 every check over TLS 1.2 (curl and s_client held to 1.2)
 #   direct  mote's own TCP/IP stack (libmote-net) on a TAP device, inside a
 #           network namespace this test makes and removes; Linux's stack in
 #           the namespace is the client (needs root)
@@ -15,7 +16,12 @@ set -uo pipefail
 serve=$1
 mode=${2:-http}
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
-if [ "$mode" = https ]; then
+tls=0 tlsver=() sclient_ver=()
+case $mode in
+    https) tls=1 ;;
+    https12) tls=1 tlsver=(--tlsv1.2 --tls-max 1.2) sclient_ver=(-tls1_2) ;;
+esac
+if [ "$tls" = 1 ]; then
     command -v openssl >/dev/null || { echo "SKIP: openssl is not installed"; exit 77; }
 fi
 if [ "$mode" = direct ]; then
@@ -62,7 +68,7 @@ touch -d '2020-01-02 03:04:05 UTC' "$root/hello.txt"
 args=(-p 0 -b 127.0.0.1)
 host=127.0.0.1
 case $mode in
-    https) args+=(--self-signed localhost --cert-out "$tmp/cert.pem") ;;
+    https|https12) args+=(--self-signed localhost --cert-out "$tmp/cert.pem") ;;
     direct-inner)
         # mote's stack is 10.78.0.2 on the TAP; Linux takes 10.78.0.1 on it.
         tap=mtap$$
@@ -83,11 +89,11 @@ if [ "$mode" = direct-inner ]; then
         { echo "FAIL: cannot configure $tap"; exit 1; }
     check "Linux pings mote's stack" ping -c1 -W2 "$host"
 fi
-if [ "$mode" = https ]; then
+if [ "$tls" = 1 ]; then
     base="https://localhost:$port"
-    curl() { command curl --cacert "$tmp/cert.pem" --resolve "localhost:$port:127.0.0.1" "$@"; }
+    curl() { command curl "${tlsver[@]}" --cacert "$tmp/cert.pem" --resolve "localhost:$port:127.0.0.1" "$@"; }
     # raw REQUEST-TEXT: sends the bytes over TLS, prints what comes back.
-    raw() { printf "$1" | timeout 5 openssl s_client -quiet -ign_eof -connect "127.0.0.1:$port" -servername localhost 2>/dev/null; }
+    raw() { printf "$1" | timeout 5 openssl s_client "${sclient_ver[@]}" -quiet -ign_eof -connect "127.0.0.1:$port" -servername localhost 2>/dev/null; }
 else
     base="http://$host:$port"
     raw() {
@@ -100,6 +106,11 @@ fi
 
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
+if [ "$mode" = https12 ]; then
+    details=$(curl -sv -o /dev/null "$base/hello.txt" 2>&1)
+    check "TLS 1.2 (ECDHE-ECDSA, AEAD)" grep -q 'SSL connection using TLSv1.2 / ECDHE-ECDSA-AES128-GCM-SHA256' <<<"$details"
+    check "ALPN http/1.1" grep -q 'ALPN: server accepted http/1.1' <<<"$details"
+fi
 if [ "$mode" = https ]; then
     details=$(curl -sv -o /dev/null "$base/hello.txt" 2>&1)
     check "TLS 1.3" grep -q 'SSL connection using TLSv1.3' <<<"$details"

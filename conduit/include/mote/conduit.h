@@ -12,9 +12,8 @@
  * libuv platform (libmote-posix). Schemes whose library is not built
  * (vchan without libmote-vchan, the direct stack without libmote-net) give
  * MOTE_EUNSUPPORTED, with mote_conduit_supported() saying which are
- * available. tls:// names parse, but connecting or listening on them is the
- * caller's next step (wrap the tcp:// flow with mote_tls_flow_new): conduit
- * holds no TLS configuration, so it refuses tls:// with MOTE_EUNSUPPORTED.
+ * available. tls:// is TCP (on whichever stack) with libmote-tls on top:
+ * the configuration names a client or server mote_tls_config.
  */
 #ifndef MOTE_CONDUIT_H
 #define MOTE_CONDUIT_H
@@ -62,7 +61,8 @@ int mote_conduit_parse(const char *uri, mote_conduit_endpoint *out);
 /* 1 if this build can carry the scheme on the stack. */
 int mote_conduit_supported(int scheme, int stack);
 
-struct mote_net; /* libmote-net's stack (mote/net.h) */
+struct mote_net;        /* libmote-net's stack (mote/net.h) */
+struct mote_tls_config; /* libmote-tls's configuration (mote/tls.h) */
 
 typedef struct mote_conduit_config {
     uv_loop_t *loop;            /* required */
@@ -74,6 +74,16 @@ typedef struct mote_conduit_config {
      * and a listening address 0.0.0.0 (or "::", meaning the same) or the
      * stack's own; port 0 is refused. */
     struct mote_net *net;
+    /* For tls://: a client configuration (trust anchors or a verifier) for
+     * connecting, a server one (certificates) for listening. Borrowed; they
+     * must outlive the flows. A tls:// connect reports success once the
+     * handshake is done (the flow is then open) and a failed handshake as
+     * its error (MOTE_EVERIFY, MOTE_EPROTO, ...); the server name sent
+     * (SNI) and checked is the URI's host. A tls:// listener hands over
+     * each connection at once; its handshake runs as the flow is read, and
+     * a failure arrives as the flow's error event. */
+    const struct mote_tls_config *tls_client;
+    const struct mote_tls_config *tls_server;
     /* For vchan listeners: the least ring size in bytes each way; 0 means
      * the default (1 MiB). */
     size_t vchan_ring;
