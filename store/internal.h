@@ -35,6 +35,10 @@ void st_map_free(st_map *m);
 void **st_map_get(const st_map *m, const mote_store_hash *k);
 /* Inserts or replaces. */
 int st_map_put(st_map *m, const mote_store_hash *k, void *val);
+/* One probe for "insert unless present": the slot's value address, with
+ * *found = 1 when k was there, or a new slot (value NULL, *found = 0) that
+ * the caller fills or removes with st_map_del. NULL when out of memory. */
+void **st_map_probe(st_map *m, const mote_store_hash *k, int *found);
 /* Removes (backward-shift deletion); returns the old value or NULL. */
 void *st_map_del(st_map *m, const mote_store_hash *k);
 
@@ -46,6 +50,11 @@ typedef struct st_entry {
     const uint8_t *id;
 } st_entry;
 
+/* SHA-1 checkpoints of a tree: ck[i] is the hash state after the first
+ * (i + 1) * ST_CK bytes of "tree <len>\0" + raw. A change at some offset
+ * that keeps the length leaves the checkpoints before it valid, so the id
+ * of a tree with one entry rewritten is hashed from the last of those. */
+#define ST_CK 512
 typedef struct st_tree {
     mote_store_hash id;
     uint8_t *raw;
@@ -53,6 +62,8 @@ typedef struct st_tree {
     st_entry *e;
     size_t n;
     int refs;
+    struct sha1_ctx *ck; /* owned; NULL: none */
+    size_t nck, capck;   /* valid ones, allocated */
 } st_tree;
 
 #define ST_MODE_TREE    040000u
@@ -83,6 +94,15 @@ int st_tree_splice(const st_tree *t, const char *name, size_t namelen, uint32_t 
 /* As st_tree_splice, giving the new tree decoded (id not yet set). */
 int st_tree_splice_tree(const st_tree *t, const char *name, size_t namelen, uint32_t mode,
                         const mote_store_hash *id, st_tree **out);
+/* Rewrites entry k in place with (mode, id), which must keep its kind and
+ * the width of its mode; drops the checkpoints from that entry on. The
+ * caller must own t alone (it is then no longer what t->id names). */
+void st_tree_set_entry(st_tree *t, size_t k, uint32_t mode, const mote_store_hash *id);
+/* 1 if entry k can be rewritten with mode by st_tree_set_entry. */
+int st_tree_can_set(const st_tree *t, size_t k, uint32_t mode);
+/* Computes t's id (Git's tree object id) into *id and t->id, resuming from
+ * the valid checkpoints and recording new ones. */
+void st_tree_id(st_tree *t, mote_store_hash *id);
 /* Git's order of two entries. */
 int st_entry_cmp(const char *a, size_t alen, int atree, const char *b, size_t blen, int btree);
 

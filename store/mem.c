@@ -39,19 +39,23 @@ static int mem_read(void *ctx, const mote_store_hash *id, int *type, mote_buf *o
 static int mem_write(void *ctx, int type, const void *data, size_t len, const mote_store_hash *id)
 {
     mem_be *m = ctx;
-    if (st_map_get(&m->objs, id))
+    int found;
+    void **slot = st_map_probe(&m->objs, id, &found);
+    if (!slot)
+        return MOTE_ENOMEM;
+    if (found)
         return 0;
     mem_obj *o = malloc(sizeof *o + len);
-    if (!o)
+    if (!o) {
+        st_map_del(&m->objs, id);
         return MOTE_ENOMEM;
+    }
     o->type = type;
     o->len = len;
     if (len)
         memcpy(o->data, data, len);
-    int rc = st_map_put(&m->objs, id, o);
-    if (rc)
-        free(o);
-    return rc;
+    *slot = o;
+    return 0;
 }
 
 static int mem_exists(void *ctx, const mote_store_hash *id)

@@ -167,7 +167,92 @@ void st_tree_unref(st_tree *t)
         return;
     free(t->raw);
     free(t->e);
+    free(t->ck);
     free(t);
+}
+
+static size_t tree_header(size_t len, char hdr[32])
+{
+    memcpy(hdr, "tree ", 5);
+    char num[24];
+    size_t nl = 0, hl = 5;
+    do {
+        num[nl++] = (char)('0' + len % 10);
+        len /= 10;
+    } while (len);
+    while (nl)
+        hdr[hl++] = num[--nl];
+    hdr[hl++] = 0;
+    return hl;
+}
+
+void st_tree_id(st_tree *t, mote_store_hash *id)
+{
+    char hdr[32];
+    size_t hl = tree_header(t->len, hdr);
+    size_t total = hl + t->len, want = total / ST_CK;
+    int record = 1;
+    if (t->capck < want) {
+        struct sha1_ctx *nc = realloc(t->ck, want * sizeof *nc);
+        if (nc) {
+            t->ck = nc;
+            t->capck = want;
+        } else
+            record = 0; /* hash without keeping checkpoints */
+    }
+    st_sha1 c;
+    size_t done;
+    if (record && t->nck > 0 && t->nck <= want) {
+        c.ctx = t->ck[t->nck - 1];
+        done = t->nck * ST_CK;
+    } else {
+        st_sha1_init(&c);
+        st_sha1_update(&c, hdr, hl);
+        done = hl;
+        t->nck = 0;
+    }
+    while (done < total) {
+        size_t next = (done / ST_CK + 1) * ST_CK;
+        if (next > total)
+            next = total;
+        st_sha1_update(&c, t->raw + (done - hl), next - done);
+        done = next;
+        if (record && done % ST_CK == 0)
+            t->ck[done / ST_CK - 1] = c.ctx;
+    }
+    t->nck = record ? want : 0;
+    st_sha1_final(&c, id->b);
+    t->id = *id;
+}
+
+static size_t mode_len(uint32_t mode)
+{
+    return mode == ST_MODE_TREE ? 5 : 6;
+}
+
+int st_tree_can_set(const st_tree *t, size_t k, uint32_t mode)
+{
+    return t && k < t->n && mode && st_mode_is_tree(t->e[k].mode) == st_mode_is_tree(mode) &&
+           mode_len(t->e[k].mode) == mode_len(mode);
+}
+
+void st_tree_set_entry(st_tree *t, size_t k, uint32_t mode, const mote_store_hash *id)
+{
+    st_entry *e = &t->e[k];
+    const char *ms = mode == ST_MODE_TREE      ? "40000"
+                     : mode == ST_MODE_EXEC    ? "100755"
+                     : mode == ST_MODE_LINK    ? "120000"
+                     : mode == ST_MODE_GITLINK ? "160000"
+                                               : "100644";
+    uint8_t *start = (uint8_t *)e->name - 1 - mode_len(mode);
+    memcpy(start, ms, mode_len(mode));
+    e->mode = mode;
+    memcpy((uint8_t *)e->id, id->b, MOTE_STORE_HASH_LEN);
+    /* checkpoints that end after the entry's start are stale */
+    char hdr[32];
+    size_t keep = (tree_header(t->len, hdr) + (size_t)(start - t->raw)) / ST_CK;
+    if (t->nck > keep)
+        t->nck = keep;
 }
 
 long st_tree_find_hint(const st_tree *t, const char *name, size_t namelen, int tree_first)
@@ -262,9 +347,53 @@ int st_tree_splice(const st_tree *t, const char *name, size_t namelen, uint32_t 
     return rc;
 }
 
+/* st_tree_splice_tree when entry k keeps its name, kind and mode width:
+ * the content is a copy with the mode and id of one entry rewritten (and
+ * the checkpoints before it carried over). */
+static int splice_replace(const st_tree *t, size_t k, uint32_t mode, const mote_store_hash *id,
+                          st_tree **out)
+{
+    st_tree *nt = calloc(1, sizeof *nt);
+    if (!nt)
+        return MOTE_ENOMEM;
+    nt->raw = malloc(t->len);
+    nt->e = malloc(t->n * sizeof *nt->e);
+    if (t->nck) {
+        nt->ck = malloc(t->nck * sizeof *nt->ck);
+        if (nt->ck) {
+            memcpy(nt->ck, t->ck, t->nck * sizeof *nt->ck);
+            nt->nck = nt->capck = t->nck;
+        }
+    }
+    if (!nt->raw || !nt->e) {
+        free(nt->raw);
+        free(nt->e);
+        free(nt->ck);
+        free(nt);
+        return MOTE_ENOMEM;
+    }
+    memcpy(nt->raw, t->raw, t->len);
+    nt->len = t->len;
+    nt->n = t->n;
+    nt->refs = 1;
+    for (size_t i = 0; i < t->n; i++) {
+        nt->e[i] = t->e[i];
+        nt->e[i].name = (const char *)nt->raw + ((const uint8_t *)t->e[i].name - t->raw);
+        nt->e[i].id = nt->raw + (t->e[i].id - t->raw);
+    }
+    st_tree_set_entry(nt, k, mode, id);
+    *out = nt;
+    return 0;
+}
+
 int st_tree_splice_tree(const st_tree *t, const char *name, size_t namelen, uint32_t mode,
                         const mote_store_hash *id, st_tree **out)
 {
+    if (t && mode && t->n) {
+        long k = st_tree_find(t, name, namelen);
+        if (k >= 0 && st_tree_can_set(t, (size_t)k, mode))
+            return splice_replace(t, (size_t)k, mode, id, out);
+    }
     mote_buf b;
     mote_buf_init(&b, MOTE_STORE_MAX_OBJECT);
     int rc = st_tree_splice(t, name, namelen, mode, id, &b);
@@ -495,16 +624,50 @@ int st_author_valid(const char *a)
 int st_commit_encode(const mote_store_hash *tree, const mote_store_hash *parents, size_t np,
                      const char *author, int64_t date, const char *message, mote_buf *out)
 {
+    /* built by hand: this runs once per commit, and printf is a large
+     * share of a memory commit's cost */
+    size_t al = strlen(author);
+    /* one allocation up front (a failure here shows again in an append) */
+    (void)mote_buf_reserve(out, 48 + np * 48 + 2 * (al + 48) + (message ? strlen(message) + 1 : 0));
+    int rc;
     char hex[MOTE_STORE_HEX_LEN + 1];
     mote_store_hash_hex(tree, hex);
-    int rc = mote_buf_appendf(out, "tree %s\n", hex);
+    rc = mote_buf_append(out, "tree ", 5);
+    if (!rc)
+        rc = mote_buf_append(out, hex, MOTE_STORE_HEX_LEN);
+    if (!rc)
+        rc = mote_buf_append_byte(out, '\n');
     for (size_t i = 0; i < np && !rc; i++) {
         mote_store_hash_hex(&parents[i], hex);
-        rc = mote_buf_appendf(out, "parent %s\n", hex);
+        rc = mote_buf_append(out, "parent ", 7);
+        if (!rc)
+            rc = mote_buf_append(out, hex, MOTE_STORE_HEX_LEN);
+        if (!rc)
+            rc = mote_buf_append_byte(out, '\n');
+    }
+    /* " <date> +0000\n", the date in decimal as %lld prints it */
+    char dl[40];
+    size_t dn = sizeof dl;
+    dl[--dn] = '\n';
+    dn -= 6;
+    memcpy(dl + dn, " +0000", 6);
+    uint64_t v = date < 0 ? (uint64_t)0 - (uint64_t)date : (uint64_t)date;
+    do {
+        dl[--dn] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (date < 0)
+        dl[--dn] = '-';
+    dl[--dn] = ' ';
+    for (int w = 0; w < 2 && !rc; w++) {
+        rc = mote_buf_append(out, w ? "committer " : "author ", w ? 10 : 7);
+        if (!rc)
+            rc = mote_buf_append(out, author, al);
+        if (!rc)
+            rc = mote_buf_append(out, dl + dn, sizeof dl - dn);
     }
     if (!rc)
-        rc = mote_buf_appendf(out, "author %s %lld +0000\ncommitter %s %lld +0000\n\n", author,
-                              (long long)date, author, (long long)date);
+        rc = mote_buf_append_byte(out, '\n');
     if (!rc && message && *message) {
         size_t ml = strlen(message);
         rc = mote_buf_append(out, message, ml);

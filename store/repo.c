@@ -104,14 +104,17 @@ int st_write_obj(mote_store_repo *r, int type, const void *data, size_t len, mot
 
 static int tcache_put(mote_store_repo *r, st_tree *t)
 {
-    if (st_map_get(&r->tcache, &t->id))
-        return 0;
-    if (r->tcache.n >= r->cfg.tree_cache)
+    if (r->tcache.n >= r->cfg.tree_cache) {
+        if (st_map_get(&r->tcache, &t->id))
+            return 0;
         tcache_clear(r);
+    }
+    int found;
+    void **slot = st_map_probe(&r->tcache, &t->id, &found);
+    if (!slot || found)
+        return 0; /* a cache: out of memory only means no caching */
     t->refs++;
-    int rc = st_map_put(&r->tcache, &t->id, t);
-    if (rc)
-        t->refs--;
+    *slot = t;
     return 0;
 }
 
@@ -163,8 +166,7 @@ int st_write_tree_decoded(mote_store_repo *r, st_tree *t, mote_store_hash *id)
         st_tree_unref(t);
         return MOTE_ELIMIT;
     }
-    mote_store_object_id(MOTE_STORE_TREE, t->raw ? t->raw : (uint8_t *)"", t->len, id);
-    t->id = *id;
+    st_tree_id(t, id);
     int rc = 0;
     if (r->overlay) {
         /* inside a transaction: keep the tree in memory until commit */
@@ -675,6 +677,17 @@ static int tree_update(mote_store_repo *r, const mote_store_hash *cur, const st_
         st_tree_unref(t);
         *out = st_empty_tree;
         return 0;
+    }
+    /* a tree only the cache and this call hold is superseded: rewrite it in
+     * place rather than copy it (outside transactions, whose trees stay) */
+    if (!r->overlay && k >= 0 && t->refs == 2 && st_tree_can_set(t, (size_t)k, nmode)) {
+        void **cp = st_map_get(&r->tcache, &t->id);
+        if (cp && *cp == t) {
+            st_map_del(&r->tcache, &t->id);
+            t->refs--;
+            st_tree_set_entry(t, (size_t)k, nmode, &nid);
+            return st_write_tree_decoded(r, t, out);
+        }
     }
     st_tree *nt;
     rc = st_tree_splice_tree(t, name, nl, nmode, &nid, &nt);

@@ -150,6 +150,35 @@ static int map_grow(st_map *m)
     return 0;
 }
 
+void **st_map_probe(st_map *m, const mote_store_hash *k, int *found)
+{
+    if (m->cap && (m->n + 1) * 4 <= m->cap * 3) {
+        size_t i = slot_of(k, m->cap);
+        while (m->slots[i].used) {
+            if (memcmp(m->slots[i].key.b, k->b, MOTE_STORE_HASH_LEN) == 0) {
+                *found = 1;
+                return &m->slots[i].val;
+            }
+            i = (i + 1) & (m->cap - 1);
+        }
+        *found = 0;
+        m->slots[i].key = *k;
+        m->slots[i].val = NULL;
+        m->slots[i].used = 1;
+        m->n++;
+        return &m->slots[i].val;
+    }
+    void **p = st_map_get(m, k);
+    if (p) {
+        *found = 1;
+        return p;
+    }
+    *found = 0;
+    if (st_map_put(m, k, NULL) != 0)
+        return NULL;
+    return st_map_get(m, k);
+}
+
 int st_map_put(st_map *m, const mote_store_hash *k, void *val)
 {
     void **p = st_map_get(m, k);
