@@ -68,6 +68,12 @@ const mc_hash_impl *mc_hash_sodium_sha512(void);
 const mc_hash_impl *mc_hash_sha384_on_sodium(void);
 const mc_aead_impl *mc_aead_nettle_gcm(mote_crypto_aead_id id);
 const mc_aead_impl *mc_aead_sodium_chacha20poly1305(void);
+#ifdef MOTE_CRYPTO_HAVE_AESNI
+/* AES-GCM on AES-NI and PCLMULQDQ (aead_aesni.c, x86-64 builds only):
+ * usable() asks cpuid whether this CPU has the instructions it needs. */
+int mc_aead_aesni_gcm_usable(void);
+const mc_aead_impl *mc_aead_aesni_gcm(mote_crypto_aead_id id);
+#endif
 int mc_sodium_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t point[32]);
 int mc_sodium_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
 int mc_sodium_ed25519_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32]);
