@@ -5,6 +5,7 @@
 
 #include "mote/asn1.h"
 #include "mote/asn1_pem.h"
+#include "mote/x509.h"
 #include "tls_internal.h"
 
 static const uint16_t default_suites[] = {
@@ -60,6 +61,25 @@ int tls12_sigalg_fits_key(uint16_t scheme, mote_crypto_key_type kt)
         return 0;
     }
 }
+/* signature_algorithms_cert: the schemes whose certificate signatures
+ * libmote-x509 verifies (no P-521, so no ecdsa_secp521r1_sha512). */
+static const uint16_t default_cert_sigalgs[] = {
+    0x0403, /* ecdsa_secp256r1_sha256 */
+    0x0503, /* ecdsa_secp384r1_sha384 */
+    0x0804, /* rsa_pss_rsae_sha256 */
+    0x0805, /* rsa_pss_rsae_sha384 */
+    0x0806, /* rsa_pss_rsae_sha512 */
+    0x0809, /* rsa_pss_pss_sha256 */
+    0x080a, /* rsa_pss_pss_sha384 */
+    0x080b, /* rsa_pss_pss_sha512 */
+    0x0401, /* rsa_pkcs1_sha256 */
+    0x0501, /* rsa_pkcs1_sha384 */
+    0x0601, /* rsa_pkcs1_sha512 */
+    0x0807, /* ed25519 */
+};
+
+static void chain_sigs(tls_cert_entry *c);
+
 static const uint16_t default_groups[] = {
     MOTE_CRYPTO_GROUP_X25519,
     MOTE_CRYPTO_GROUP_P256,
@@ -202,6 +222,14 @@ const char *mote_tls_sigalg_name(uint16_t scheme)
         return "rsa_pkcs1_sha384";
     case 0x0601:
         return "rsa_pkcs1_sha512";
+    case 0x0603:
+        return "ecdsa_secp521r1_sha512";
+    case 0x0809:
+        return "rsa_pss_pss_sha256";
+    case 0x080a:
+        return "rsa_pss_pss_sha384";
+    case 0x080b:
+        return "rsa_pss_pss_sha512";
     default:
         return "unknown";
     }
@@ -272,6 +300,8 @@ mote_tls_config *mote_tls_config_new(mote_rng *rng, int *err)
     cfg->n_groups = sizeof(default_groups) / sizeof(default_groups[0]);
     memcpy(cfg->sigalgs, default_sigalgs, sizeof(default_sigalgs));
     cfg->n_sigalgs = sizeof(default_sigalgs) / sizeof(default_sigalgs[0]);
+    memcpy(cfg->cert_sigalgs, default_cert_sigalgs, sizeof(default_cert_sigalgs));
+    cfg->n_cert_sigalgs = sizeof(default_cert_sigalgs) / sizeof(default_cert_sigalgs[0]);
     mote_buf_init(&cfg->alpn_wire, 2048);
     {
         uint8_t k[32];
@@ -572,6 +602,7 @@ int mote_tls_config_add_cert_pem(mote_tls_config *cfg, const char *chain_pem, si
             goto fail;
         }
     }
+    chain_sigs(c);
     if (names && *names) {
         c->names = strdup(names);
         if (!c->names) {
@@ -584,6 +615,84 @@ int mote_tls_config_add_cert_pem(mote_tls_config *cfg, const char *chain_pem, si
 fail:
     cert_entry_clear(c);
     return err;
+}
+
+/* The TLS scheme of a certificate signature (see chain_sig). */
+static uint16_t cert_sig_scheme(mote_x509_sig_alg a)
+{
+    switch (a) {
+    case MOTE_X509_SIG_RSA_PKCS1_SHA256:
+        return 0x0401;
+    case MOTE_X509_SIG_RSA_PKCS1_SHA384:
+        return 0x0501;
+    case MOTE_X509_SIG_RSA_PKCS1_SHA512:
+        return 0x0601;
+    case MOTE_X509_SIG_RSA_PSS_SHA256:
+        return 0x0804;
+    case MOTE_X509_SIG_RSA_PSS_SHA384:
+        return 0x0805;
+    case MOTE_X509_SIG_RSA_PSS_SHA512:
+        return 0x0806;
+    case MOTE_X509_SIG_ECDSA_SHA256:
+        return 0x0403;
+    case MOTE_X509_SIG_ECDSA_SHA384:
+        return 0x0503;
+    case MOTE_X509_SIG_ECDSA_SHA512:
+        return 0x0603;
+    case MOTE_X509_SIG_ED25519:
+        return 0x0807;
+    default:
+        return 0xffff;
+    }
+}
+
+/* Fills c->chain_sig: every certificate's signature counts except a
+ * self-issued one after the leaf (a root, whose signature nobody checks). */
+static void chain_sigs(tls_cert_entry *c)
+{
+    for (size_t i = 0; i < c->n_chain; i++) {
+        int err = 0;
+        mote_x509_cert *x = mote_x509_cert_parse(c->chain[i].data, c->chain[i].len, &err, NULL, 0);
+        if (!x) {
+            c->chain_sig[i] = 0xffff;
+            continue;
+        }
+        c->chain_sig[i] = (i > 0 && mote_x509_cert_self_issued(x))
+                              ? 0
+                              : cert_sig_scheme(mote_x509_cert_sig_alg(x));
+        mote_x509_cert_free(x);
+    }
+}
+
+int tls_chain_sigs_fit(const tls_cert_entry *c, const uint16_t *list, size_t n)
+{
+    for (size_t i = 0; i < c->n_chain; i++) {
+        uint16_t s = c->chain_sig[i];
+        if (s == 0)
+            continue;
+        int ok = 0;
+        for (size_t k = 0; k < n && !ok; k++)
+            ok = list[k] == s || (s >= 0x0804 && s <= 0x0806 && list[k] == s + 5);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+int mote_tls_config_set_cert_sigalgs(mote_tls_config *cfg, const uint16_t *schemes, size_t n)
+{
+    if (!cfg || !schemes || n == 0 || n > TLS_MAX_SIGALGS)
+        return MOTE_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        int known = 0;
+        for (size_t k = 0; k < sizeof(default_cert_sigalgs) / sizeof(default_cert_sigalgs[0]); k++)
+            known |= default_cert_sigalgs[k] == schemes[i];
+        if (!known)
+            return MOTE_EUNSUPPORTED;
+    }
+    memcpy(cfg->cert_sigalgs, schemes, n * sizeof(schemes[0]));
+    cfg->n_cert_sigalgs = n;
+    return 0;
 }
 
 static int pin_verify(void *ctx, const mote_slice *chain, size_t n, const char *server_name,

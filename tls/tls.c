@@ -141,6 +141,11 @@ struct mote_tls {
     size_t n_cr_sigalgs;
     uint16_t peer_sigalgs[32]; /* server: the client's signature_algorithms */
     size_t n_peer_sigalgs;
+    /* The peer's signature_algorithms_cert: the client's (server side) or
+     * the CertificateRequest's (client side). */
+    uint16_t peer_cert_sigalgs[32];
+    size_t n_peer_cert_sigalgs;
+    int have_peer_cert_sigalgs;
 
     int we_closed, peer_closed;
     unsigned ku_recv;
@@ -742,6 +747,20 @@ static int psk_binder(const mote_tls *t, mote_crypto_hash_id h, const uint8_t *h
     return rc;
 }
 
+/* Writes a signature_algorithms or signature_algorithms_cert extension;
+ * no_pkcs1 leaves out rsa_pkcs1_* (not for TLS 1.3 handshake signatures). */
+static void w_sigalgs_ext(wb *w, uint16_t type, const uint16_t *list, size_t n, int no_pkcs1)
+{
+    w_u16(w, type);
+    size_t e = w_open(w, 2);
+    size_t l = w_open(w, 2);
+    for (size_t i = 0; i < n; i++)
+        if (!(no_pkcs1 && (list[i] & 0xff) == 0x01))
+            w_u16(w, list[i]);
+    w_close(w, l, 2);
+    w_close(w, e, 2);
+}
+
 /* Writes and sends the ClientHello (the first, or the second after HRR). */
 static int send_client_hello(mote_tls *t)
 {
@@ -814,13 +833,12 @@ static int send_client_hello(mote_tls *t)
         w_u16(&w, cfg->groups[i]);
     w_close(&w, l, 2);
     w_close(&w, e, 2);
-    w_u16(&w, EXT_SIGNATURE_ALGORITHMS);
-    e = w_open(&w, 2);
-    l = w_open(&w, 2);
-    for (size_t i = 0; i < cfg->n_sigalgs; i++)
-        w_u16(&w, cfg->sigalgs[i]);
-    w_close(&w, l, 2);
-    w_close(&w, e, 2);
+    /* signature_algorithms: CertificateVerify (and TLS 1.2
+     * ServerKeyExchange) schemes; rsa_pkcs1 only when 1.2 is enabled (the
+     * same list after a HelloRetryRequest). */
+    w_sigalgs_ext(&w, EXT_SIGNATURE_ALGORITHMS, cfg->sigalgs, cfg->n_sigalgs, !v12);
+    /* signature_algorithms_cert (RFC 8446 4.2.3): certificate signatures. */
+    w_sigalgs_ext(&w, EXT_SIG_ALGS_CERT, cfg->cert_sigalgs, cfg->n_cert_sigalgs, 0);
     if (!t->kx) {
         t->kx = mote_crypto_kx_new((mote_crypto_group)t->kx_group, cfg->rng, &rc);
         if (!t->kx) {
@@ -1994,6 +2012,34 @@ static int ee_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
                 "EncryptedExtensions carries extension %u that was not offered", type);
 }
 
+/* Reads a signature_algorithms_cert extension body into
+ * peer_cert_sigalgs: a non-empty, even-length list and nothing after it. */
+static int read_cert_sigalgs(mote_tls *t, mote_slice data)
+{
+    mote_reader r;
+    mote_slice l;
+    mote_reader_init(&r, data.ptr, data.len);
+    mote_reader_vec16(&r, &l);
+    if (mote_reader_finish(&r) || l.len == 0 || l.len % 2)
+        return FAIL_DECODE(t, "signature_algorithms_cert");
+    t->n_peer_cert_sigalgs = 0;
+    for (size_t i = 0; i < l.len && t->n_peer_cert_sigalgs < 32; i += 2)
+        t->peer_cert_sigalgs[t->n_peer_cert_sigalgs++] = mote_load_be16(l.ptr + i);
+    t->have_peer_cert_sigalgs = 1;
+    return 0;
+}
+
+/* 1 if our certificate's chain is signed only with schemes the peer
+ * accepts: its signature_algorithms_cert, else its signature_algorithms
+ * (RFC 8446 4.2.3). */
+static int chain_fits_peer(const mote_tls *t, const tls_cert_entry *c, const uint16_t *sigalgs,
+                           size_t n_sigalgs)
+{
+    if (t->have_peer_cert_sigalgs)
+        return tls_chain_sigs_fit(c, t->peer_cert_sigalgs, t->n_peer_cert_sigalgs);
+    return tls_chain_sigs_fit(c, sigalgs, n_sigalgs);
+}
+
 static int cr_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
 {
     (void)arg;
@@ -2008,6 +2054,8 @@ static int cr_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
         for (size_t i = 0; i + 1 < l.len; i += 2)
             if (t->n_cr_sigalgs < 32)
                 t->cr_sigalgs[t->n_cr_sigalgs++] = mote_load_be16(l.ptr + i);
+    } else if (type == EXT_SIG_ALGS_CERT) {
+        return read_cert_sigalgs(t, data);
     }
     return 0; /* other extensions in CertificateRequest are ignored */
 }
@@ -2016,13 +2064,19 @@ static int client_send_second_flight(mote_tls *t)
 {
     int rc = emit_ccs(t);
     if (!rc && t->cert_requested) {
+        /* A certificate whose key can sign a scheme the server listed,
+         * preferring one whose chain fits its signature_algorithms_cert. */
         const tls_cert_entry *c = NULL;
         uint16_t scheme = 0;
-        for (size_t i = 0; i < t->cfg->n_certs && !c; i++) {
-            scheme = pick_sigalg(t, &t->cfg->certs[i], t->cr_sigalgs, t->n_cr_sigalgs);
-            if (scheme)
-                c = &t->cfg->certs[i];
-        }
+        for (int pass = 0; pass < 2 && !c; pass++)
+            for (size_t i = 0; i < t->cfg->n_certs && !c; i++) {
+                const tls_cert_entry *e = &t->cfg->certs[i];
+                if (pass == 0 && !chain_fits_peer(t, e, t->cr_sigalgs, t->n_cr_sigalgs))
+                    continue;
+                scheme = pick_sigalg(t, e, t->cr_sigalgs, t->n_cr_sigalgs);
+                if (scheme)
+                    c = e;
+            }
         rc = send_certificate(t, c);
         if (!rc && c)
             rc = send_certificate_verify(t, c, scheme);
@@ -2082,6 +2136,7 @@ static int client_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
                 return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
                             "CertificateRequest context in the handshake");
             t->n_cr_sigalgs = 0;
+            t->have_peer_cert_sigalgs = 0;
             rc = walk_exts(t, exts, "CertificateRequest", cr_ext, NULL, 0);
             if (rc)
                 return rc;
@@ -2225,6 +2280,8 @@ static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
         for (size_t i = 0; i < l.len && t->n_peer_sigalgs < 32; i += 2)
             t->peer_sigalgs[t->n_peer_sigalgs++] = mote_load_be16(l.ptr + i);
         return 0;
+    case EXT_SIG_ALGS_CERT:
+        return read_cert_sigalgs(t, data);
     case EXT_ALPN: {
         mote_reader_vec16(&r, &l);
         if (mote_reader_finish(&r) || l.len == 0)
@@ -2531,13 +2588,8 @@ static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer
         w.b = &body;
         w_u8(&w, 0);
         exts = w_open(&w, 2);
-        w_u16(&w, EXT_SIGNATURE_ALGORITHMS);
-        e = w_open(&w, 2);
-        size_t l = w_open(&w, 2);
-        for (size_t i = 0; i < cfg->n_sigalgs; i++)
-            w_u16(&w, cfg->sigalgs[i]);
-        w_close(&w, l, 2);
-        w_close(&w, e, 2);
+        w_sigalgs_ext(&w, EXT_SIGNATURE_ALGORITHMS, cfg->sigalgs, cfg->n_sigalgs, 1);
+        w_sigalgs_ext(&w, EXT_SIG_ALGS_CERT, cfg->cert_sigalgs, cfg->n_cert_sigalgs, 0);
         w_close(&w, exts, 2);
         rc = w.err;
         if (!rc)
@@ -2594,13 +2646,19 @@ static int send_hrr(mote_tls *t)
 }
 
 /* The certificate for a ClientHello: by SNI name, else the default. */
-static const tls_cert_entry *pick_cert(mote_tls *t, const ch_info *c, int rsa_only, int no_rsa)
+static const tls_cert_entry *pick_cert(mote_tls *t, const ch_info *c, int rsa_only, int no_rsa,
+                                       int fitting_only)
 {
     const mote_tls_config *cfg = t->cfg;
     const tls_cert_entry *cert = NULL;
-    for (int pass = 0; pass < 3 && !cert; pass++)
+    /* Passes: by name, the defaults, any; each first among certificates
+     * whose chain fits the client's signature_algorithms_cert (only those
+     * when fitting_only). */
+    for (int pass = 0; pass < 6 && !cert; pass += 1 + fitting_only)
         for (size_t i = 0; i < cfg->n_certs && !cert; i++) {
             const tls_cert_entry *e = &cfg->certs[i];
+            if (pass % 2 == 0 && !chain_fits_peer(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
+                continue;
             if ((rsa_only && e->key_type != MOTE_CRYPTO_KEY_RSA) ||
                 (no_rsa && e->key_type == MOTE_CRYPTO_KEY_RSA))
                 continue;
@@ -2611,8 +2669,8 @@ static const tls_cert_entry *pick_cert(mote_tls *t, const ch_info *c, int rsa_on
                 (e->key_type == MOTE_CRYPTO_KEY_P384 &&
                  !in_list16(c->groups, c->n_groups, MOTE_CRYPTO_GROUP_P384)))
                 continue;
-            if ((pass == 0 && c->have_sni && tls_name_matches(e->names, c->sni)) ||
-                (pass == 1 && !e->names) || pass == 2)
+            if ((pass / 2 == 0 && c->have_sni && tls_name_matches(e->names, c->sni)) ||
+                (pass / 2 == 1 && !e->names) || pass / 2 == 2)
                 cert = e;
         }
     return cert;
@@ -2790,13 +2848,15 @@ static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, si
     if (!c->have_groups || !c->have_sigalgs)
         return fail(t, MOTE_TLS_ALERT_HANDSHAKE_FAILURE, MOTE_EUNSUPPORTED,
                     "TLS 1.2 ClientHello without supported_groups or signature_algorithms");
-    /* Suite (server order) with a certificate that fits it. */
+    /* Suite (server order) with a certificate that fits it, first with a
+     * chain the client's signature_algorithms_cert allows, then any. */
     const tls_cert_entry *cert = NULL;
-    for (size_t i = 0; i < cfg->n_suites && !cert; i++) {
+    for (size_t j = 0; j < 2 * cfg->n_suites && !cert; j++) {
+        size_t i = j % cfg->n_suites;
         int auth = tls_suite12_auth(cfg->suites[i]);
         if (!auth || !in_list16(c->suites, c->n_suites, cfg->suites[i]))
             continue;
-        cert = pick_cert(t, c, auth == 2, auth == 1);
+        cert = pick_cert(t, c, auth == 2, auth == 1, j < cfg->n_suites);
         if (cert) {
             t->sigalg = 0;
             for (size_t k = 0; k < cfg->n_sigalgs && !t->sigalg; k++)
@@ -3048,6 +3108,7 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
     ch_info *c = calloc(1, sizeof(*c));
     if (!c)
         return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+    t->have_peer_cert_sigalgs = 0;
     int rc = walk_exts(t, exts, "ClientHello", ch_ext, c, 1);
     if (rc)
         goto out;
@@ -3146,12 +3207,25 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
         goto out;
     }
     t->group = c->ks_groups[share_idx];
-    /* Certificate by SNI, then the signature scheme. */
+    /* Certificate by SNI (else the default), then the signature scheme.
+     * Among certificates for the name, the first whose key can sign a
+     * scheme the client listed and whose chain fits its
+     * signature_algorithms_cert; failing that, one whose key can sign; then
+     * the first (RFC 8446 4.4.2.2 lets a server send a chain the client
+     * did not list). */
     const tls_cert_entry *cert = NULL;
     if (c->have_sni) {
-        for (size_t i = 0; i < cfg->n_certs && !cert; i++)
-            if (tls_name_matches(cfg->certs[i].names, c->sni))
-                cert = &cfg->certs[i];
+        for (int pass = 0; pass < 3 && !cert; pass++)
+            for (size_t i = 0; i < cfg->n_certs && !cert; i++) {
+                const tls_cert_entry *e = &cfg->certs[i];
+                if (!tls_name_matches(e->names, c->sni))
+                    continue;
+                if (pass < 2 && !pick_sigalg(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
+                    continue;
+                if (pass == 0 && !chain_fits_peer(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
+                    continue;
+                cert = e;
+            }
         if (!t->sni) {
             t->sni = strdup(c->sni);
             if (!t->sni) {
@@ -3161,9 +3235,17 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
         }
         t->sni_acked = cert != NULL;
     }
-    for (size_t i = 0; i < cfg->n_certs && !cert; i++)
-        if (!cfg->certs[i].names)
-            cert = &cfg->certs[i];
+    for (int pass = 0; pass < 3 && !cert; pass++)
+        for (size_t i = 0; i < cfg->n_certs && !cert; i++) {
+            const tls_cert_entry *e = &cfg->certs[i];
+            if (e->names)
+                continue;
+            if (pass < 2 && !pick_sigalg(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
+                continue;
+            if (pass == 0 && !chain_fits_peer(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
+                continue;
+            cert = e;
+        }
     if (!cert)
         cert = &cfg->certs[0];
     t->cert = cert;

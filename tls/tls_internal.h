@@ -24,6 +24,10 @@ typedef struct tls_cert_entry {
     mote_crypto_key_type key_type;
     char *names;   /* comma-separated, or NULL for default */
     mote_buf ocsp; /* a DER OCSPResponse to staple, or empty */
+    /* The signature scheme of each chain certificate's own signature
+     * (0: not counted, a self-issued root after the leaf; 0xffff: one no
+     * signature_algorithms_cert list can name). */
+    uint16_t chain_sig[TLS_MAX_CHAIN];
 } tls_cert_entry;
 
 struct mote_tls_config {
@@ -35,6 +39,8 @@ struct mote_tls_config {
     size_t n_groups;
     uint16_t sigalgs[TLS_MAX_SIGALGS];
     size_t n_sigalgs;
+    uint16_t cert_sigalgs[TLS_MAX_SIGALGS]; /* signature_algorithms_cert */
+    size_t n_cert_sigalgs;
     mote_buf alpn_wire; /* ProtocolNameList body: 8-bit length-prefixed names */
     size_t n_alpn;
     tls_cert_entry certs[TLS_MAX_CERTS];
@@ -69,6 +75,10 @@ int tls_suite12_auth(uint16_t s);
 /* 1 if a TLS 1.2 signature (ServerKeyExchange) with this scheme can be
  * made or checked with this key (ECDSA schemes name only the hash). */
 int tls12_sigalg_fits_key(uint16_t scheme, mote_crypto_key_type kt);
+/* 1 if every counted signature in the certificate's chain (chain_sig) is
+ * one of the n schemes in list (RFC 8446 4.2.3 / 4.4.2.2); a PSS signature
+ * fits either its rsae or its pss scheme. */
+int tls_chain_sigs_fit(const tls_cert_entry *c, const uint16_t *list, size_t n);
 /* The SubjectPublicKeyInfo (DER, a view into der) of a DER certificate. */
 int tls_cert_spki(mote_slice der, mote_slice *spki);
 

@@ -468,6 +468,41 @@ for name in alt.test localhost; do
 done
 stop $MPID
 
+# Certificate signatures: two certificates for localhost, a P-256 leaf signed
+# by an RSA CA (rsa_pkcs1_sha256) first and an RSA leaf signed by the P-256
+# CA (ecdsa_secp256r1_sha256) second. OpenSSL 3.0's s_client sends no
+# signature_algorithms_cert (and s_client / s_server have no option for it),
+# so the mote server judges chains by signature_algorithms (RFC 8446 4.2.3):
+# without rsa_pkcs1_sha256 it must send the RSA leaf; with it, the first.
+make_ca_rsa() {
+    gen_key $1.key rsa
+    openssl req -x509 -new -key $1.key -out $1.crt -days 30 -subj "/CN=$1" 2>/dev/null
+}
+make_ca_rsa rsaca
+make_leaf ecrsa p256 localhost 30 rsaca
+make_leaf rsaec rsa localhost 30 ca
+cat ca.crt rsaca.crt >cas.crt
+rm -f m_server.log
+$MOTE server --cert ecrsa.crt --key ecrsa.key --names localhost --cert rsaec.crt --key rsaec.key \
+    --names localhost --addr 127.0.0.1 --port 0 >m_server.out 2>m_server.log &
+MPID=$!
+PIDS+=($MPID)
+for _ in $(seq 1 100); do
+    MPORT=$(sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' m_server.log)
+    [ -n "$MPORT" ] && break
+    sleep 0.05
+done
+for c in "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256 rsaec issuer=CN = ca" \
+    "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256:rsa_pkcs1_sha256 ecrsa issuer=CN = rsaca"; do
+    read -r sigalgs _ issuer <<<"$c"
+    out=$(echo | timeout 10 openssl s_client -connect 127.0.0.1:$MPORT -servername localhost \
+        -CAfile cas.crt -verify_return_error -sigalgs $sigalgs 2>&1)
+    if echo "$out" | grep -q "^$issuer\$" && echo "$out" | grep -q "Verify return code: 0"; then
+        ok
+    else bad "certificate by signature algorithm ($sigalgs): $(echo "$out" | grep -E 'issuer|Verify|error' | head -3)"; fi
+done
+stop $MPID
+
 # ALPN and curl: the mote server serves an HTTP response from stdin.
 MSTDIN=resp.txt m_server p256 --alpn http/1.1 --stdin --once
 out=$(timeout 10 curl -sS --cacert ca.crt https://localhost:$MPORT/ 2>&1)

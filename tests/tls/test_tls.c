@@ -11,9 +11,10 @@
 #include "certs.h"
 #include "mote/sim.h"
 #include "mote/tls.h"
+#include "mote/x509.h"
 #include "tls_internal.h"
 
-static tc_cert c_ed, c_p256, c_p384, c_rsa, c_other, c_alt;
+static tc_cert c_ed, c_p256, c_p384, c_rsa, c_other, c_alt, c_dual_ec, c_dual_rsa;
 static int have_certs;
 
 typedef struct pair {
@@ -1025,6 +1026,290 @@ START_TEST(t_tls12_resume)
 }
 END_TEST
 
+/* ---- signature_algorithms_cert (RFC 8446 4.2.3) ---- */
+
+/* Finds extension `type` in the ClientHello at the head of a client's
+ * output (one plaintext record); its data in *ext. 1 if found. */
+static int ch_find_ext(mote_slice rec, uint16_t type, mote_slice *ext, size_t *exts_at)
+{
+    mote_reader r;
+    uint8_t ct, hs;
+    uint16_t ver;
+    uint32_t hl;
+    mote_slice frag, sid, suites, comp, exts;
+    mote_reader_init(&r, rec.ptr, rec.len);
+    mote_reader_u8(&r, &ct);
+    mote_reader_u16(&r, &ver);
+    mote_reader_vec16(&r, &frag);
+    ck_assert_int_eq(r.err, 0);
+    ck_assert_uint_eq(ct, 22);
+    mote_reader_init(&r, frag.ptr, frag.len);
+    mote_reader_u8(&r, &hs);
+    mote_reader_u24(&r, &hl);
+    ck_assert_uint_eq(hs, 1);
+    ck_assert_uint_eq(hl, frag.len - 4);
+    mote_reader_u16(&r, &ver);
+    mote_reader_skip(&r, 32);
+    mote_reader_vec8(&r, &sid);
+    mote_reader_vec16(&r, &suites);
+    mote_reader_vec8(&r, &comp);
+    if (exts_at)
+        *exts_at = 5 + r.off;
+    mote_reader_vec16(&r, &exts);
+    ck_assert_int_eq(mote_reader_finish(&r), 0);
+    mote_reader_init(&r, exts.ptr, exts.len);
+    int found = 0;
+    while (mote_reader_left(&r)) {
+        uint16_t t;
+        mote_slice d;
+        mote_reader_u16(&r, &t);
+        mote_reader_vec16(&r, &d);
+        ck_assert_int_eq(r.err, 0);
+        if (t == type) {
+            ck_assert_msg(!found, "extension %u twice", type);
+            *ext = d;
+            found = 1;
+        }
+    }
+    return found;
+}
+
+/* The list inside a signature_algorithms(_cert) extension. */
+static size_t ext_list16(mote_slice ext, uint16_t *out, size_t max)
+{
+    mote_reader r;
+    mote_slice l;
+    mote_reader_init(&r, ext.ptr, ext.len);
+    mote_reader_vec16(&r, &l);
+    ck_assert_int_eq(mote_reader_finish(&r), 0);
+    ck_assert_uint_eq(l.len % 2, 0);
+    ck_assert_uint_le(l.len / 2, max);
+    for (size_t i = 0; i < l.len / 2; i++)
+        out[i] = mote_load_be16(l.ptr + 2 * i);
+    return l.len / 2;
+}
+
+static int list_has(const uint16_t *l, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i] == v)
+            return 1;
+    return 0;
+}
+
+START_TEST(t_sigalgs_cert_hello)
+{
+    static const uint16_t want[] = {0x0403, 0x0503, 0x0804, 0x0805, 0x0806, 0x0809,
+                                    0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0807};
+    mote_seeded_rng rng;
+    mote_seeded_rng_init(&rng, 7);
+    int err = 0;
+    for (int v13only = 0; v13only < 2; v13only++) {
+        mote_tls_config *cfg = mote_tls_config_new(&rng.rng, &err);
+        ck_assert_ptr_nonnull(cfg);
+        if (v13only)
+            ck_assert_int_eq(
+                mote_tls_config_set_versions(cfg, MOTE_TLS_VERSION_13, MOTE_TLS_VERSION_13), 0);
+        mote_tls *c = mote_tls_client_new(cfg, "example.test", &err);
+        ck_assert_ptr_nonnull(c);
+        mote_slice ext;
+        uint16_t l[64];
+        ck_assert(ch_find_ext(mote_tls_out(c), 50, &ext, NULL));
+        size_t n = ext_list16(ext, l, 64);
+        ck_assert_uint_eq(n, sizeof(want) / sizeof(want[0]));
+        for (size_t i = 0; i < n; i++)
+            ck_assert_uint_eq(l[i], want[i]);
+        /* signature_algorithms: CertificateVerify schemes; rsa_pkcs1 only
+         * when TLS 1.2 is offered too. */
+        ck_assert(ch_find_ext(mote_tls_out(c), 13, &ext, NULL));
+        n = ext_list16(ext, l, 64);
+        ck_assert(list_has(l, n, 0x0403) && list_has(l, n, 0x0804) && list_has(l, n, 0x0807));
+        ck_assert_int_eq(list_has(l, n, 0x0401), !v13only);
+        ck_assert(!list_has(l, n, 0x0809));
+        mote_tls_free(c);
+        mote_tls_config_free(cfg);
+    }
+    /* A configured list goes out as configured; bad lists are refused. */
+    mote_tls_config *cfg = mote_tls_config_new(&rng.rng, &err);
+    static const uint16_t mine[] = {0x0807, 0x0401};
+    ck_assert_int_eq(mote_tls_config_set_cert_sigalgs(cfg, mine, 2), 0);
+    static const uint16_t unknown[] = {0x0403, 0x0201};
+    ck_assert_int_eq(mote_tls_config_set_cert_sigalgs(cfg, unknown, 2), MOTE_EUNSUPPORTED);
+    ck_assert_int_eq(mote_tls_config_set_cert_sigalgs(cfg, mine, 0), MOTE_EINVAL);
+    mote_tls *c = mote_tls_client_new(cfg, NULL, &err);
+    mote_slice ext;
+    uint16_t l[8];
+    ck_assert(ch_find_ext(mote_tls_out(c), 50, &ext, NULL));
+    ck_assert_uint_eq(ext_list16(ext, l, 8), 2);
+    ck_assert_uint_eq(l[0], 0x0807);
+    ck_assert_uint_eq(l[1], 0x0401);
+    mote_tls_free(c);
+    mote_tls_config_free(cfg);
+}
+END_TEST
+
+/* 1 if the leaf the peer sent is the certificate of tc. */
+static int leaf_is(const mote_tls *t, const tc_cert *tc)
+{
+    int err = 0;
+    mote_x509_cert *x = mote_x509_cert_parse_pem(tc->cert_pem, tc->cert_len, &err, NULL, 0);
+    ck_assert_ptr_nonnull(x);
+    mote_slice want = mote_x509_cert_der(x);
+    mote_slice got = mote_tls_peer_cert(t, 0);
+    int same = got.len == want.len && memcmp(got.ptr, want.ptr, got.len) == 0;
+    mote_x509_cert_free(x);
+    return same;
+}
+
+static void add_cert(mote_tls_config *cfg, const tc_cert *c, const char *names)
+{
+    ck_assert_int_eq(
+        mote_tls_config_add_cert_pem(cfg, c->cert_pem, c->cert_len, c->key_pem, c->key_len, names),
+        0);
+}
+
+/* A server with an ECDSA-signed and an RSA-signed certificate for one name
+ * sends the one the client's signature_algorithms_cert allows, whichever
+ * was configured first; with neither allowed it still sends the first. */
+START_TEST(t_sigalgs_cert_pick)
+{
+    need_certs();
+    static const uint16_t ecdsa[] = {0x0403}, pkcs1[] = {0x0401}, ed[] = {0x0807},
+                          all[] = {0x0403, 0x0401};
+    struct {
+        const uint16_t *list;
+        size_t n;
+        int rsa_first, v12, sni;
+        const tc_cert *want;
+    } cases[] = {
+        {ecdsa, 1, 1, 0, 1, &c_dual_ec}, {pkcs1, 1, 1, 0, 1, &c_dual_rsa},
+        {ecdsa, 1, 0, 0, 1, &c_dual_ec}, {pkcs1, 1, 0, 0, 1, &c_dual_rsa},
+        {ed, 1, 1, 0, 1, &c_dual_rsa},   {ed, 1, 0, 0, 1, &c_dual_ec},
+        {all, 2, 1, 0, 1, &c_dual_rsa},  {all, 2, 0, 0, 1, &c_dual_ec},
+        {ecdsa, 1, 1, 0, 0, &c_dual_ec}, {pkcs1, 1, 0, 0, 0, &c_dual_rsa},
+        {ecdsa, 1, 1, 1, 1, &c_dual_ec}, {pkcs1, 1, 0, 1, 1, &c_dual_rsa},
+        {ecdsa, 1, 1, 1, 0, &c_dual_ec}, {ed, 1, 0, 1, 1, &c_dual_ec},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pair p;
+        pair_init(&p, NULL);
+        const char *names = cases[i].sni ? "dual.test" : NULL;
+        if (cases[i].rsa_first) {
+            add_cert(p.scfg, &c_dual_rsa, names);
+            add_cert(p.scfg, &c_dual_ec, names);
+        } else {
+            add_cert(p.scfg, &c_dual_ec, names);
+            add_cert(p.scfg, &c_dual_rsa, names);
+        }
+        if (cases[i].v12)
+            ck_assert_int_eq(
+                mote_tls_config_set_versions(p.ccfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12), 0);
+        mote_tls_config_set_insecure(p.ccfg, 1);
+        ck_assert_int_eq(mote_tls_config_set_cert_sigalgs(p.ccfg, cases[i].list, cases[i].n), 0);
+        pair_start(&p, "dual.test");
+        pump(&p);
+        ck_assert_msg(mote_tls_state(p.c) == MOTE_TLS_OPEN, "case %zu: %s / %s", i,
+                      mote_tls_reason(p.c), mote_tls_reason(p.s));
+        ck_assert_msg(leaf_is(p.c, cases[i].want), "case %zu: wrong certificate", i);
+        expect_echo(&p, "which certificate");
+        pair_free(&p);
+    }
+}
+END_TEST
+
+/* CertificateRequest carries signature_algorithms_cert; the client picks
+ * the certificate it allows. */
+START_TEST(t_sigalgs_cert_client_auth)
+{
+    need_certs();
+    static const uint16_t ecdsa[] = {0x0403}, pkcs1[] = {0x0401};
+    for (int k = 0; k < 4; k++) {
+        pair p;
+        pair_init(&p, &c_p256);
+        const tc_cert *want = (k & 1) ? &c_dual_rsa : &c_dual_ec;
+        if (k & 2) {
+            add_cert(p.ccfg, &c_dual_ec, NULL);
+            add_cert(p.ccfg, &c_dual_rsa, NULL);
+        } else {
+            add_cert(p.ccfg, &c_dual_rsa, NULL);
+            add_cert(p.ccfg, &c_dual_ec, NULL);
+        }
+        mote_tls_config_set_client_auth(p.scfg, 2);
+        mote_tls_config_add_pins_pem(p.scfg, want->cert_pem, want->cert_len, NULL);
+        ck_assert_int_eq(mote_tls_config_set_cert_sigalgs(p.scfg, (k & 1) ? pkcs1 : ecdsa, 1), 0);
+        pair_start(&p, NULL);
+        pump(&p);
+        ck_assert_msg(mote_tls_state(p.s) == MOTE_TLS_OPEN, "case %d: %s / %s", k,
+                      mote_tls_reason(p.c), mote_tls_reason(p.s));
+        ck_assert(leaf_is(p.s, want));
+        expect_echo(&p, "client certificate");
+        pair_free(&p);
+    }
+}
+END_TEST
+
+/* Rewrites extension `type` of the client's ClientHello with new data
+ * (lengths fixed up) and feeds it to a fresh server; returns its state. */
+static void feed_hello_with(pair *p, uint16_t type, const uint8_t *data, size_t len)
+{
+    mote_slice rec = mote_tls_out(p->c);
+    mote_slice ext;
+    size_t exts_at = 0;
+    ck_assert(ch_find_ext(rec, type, &ext, &exts_at));
+    size_t off = (size_t)(ext.ptr - rec.ptr); /* the extension's data */
+    size_t out_len = rec.len - ext.len + len;
+    uint8_t *b = malloc(out_len);
+    ck_assert_ptr_nonnull(b);
+    memcpy(b, rec.ptr, off);
+    if (len)
+        memcpy(b + off, data, len);
+    memcpy(b + off + len, ext.ptr + ext.len, rec.len - off - ext.len);
+    size_t delta = len - ext.len; /* modular: shrinking works too */
+    mote_store_be16(b + off - 2, (uint16_t)len);
+    mote_store_be16(b + exts_at, (uint16_t)(mote_load_be16(b + exts_at) + delta));
+    mote_store_be24(b + 6, (uint32_t)(mote_load_be24(b + 6) + delta));
+    mote_store_be16(b + 3, (uint16_t)(mote_load_be16(b + 3) + delta));
+    feed_bytes(p->s, b, out_len);
+    free(b);
+}
+
+START_TEST(t_sigalgs_cert_malformed)
+{
+    need_certs();
+    static const struct {
+        const char *hex;
+        int ok;
+    } cases[] = {
+        {"00020403", 1},     /* good */
+        {"000404030401", 1}, /* good, two */
+        {"0003040304", 0},   /* odd length */
+        {"0000", 0},         /* empty list */
+        {"0002040300", 0},   /* a byte after the list */
+        {"00040403", 0},     /* list longer than the extension */
+        {"00", 0},           /* no room for the length */
+        {"", 0},             /* empty extension */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pair p;
+        pair_init(&p, &c_p256);
+        pair_start(&p, NULL);
+        size_t n = 0;
+        uint8_t *data = strlen(cases[i].hex) ? tu_unhex(cases[i].hex, &n) : NULL;
+        ck_assert_uint_eq(n, strlen(cases[i].hex) / 2);
+        feed_hello_with(&p, 50, data, n);
+        free(data);
+        if (cases[i].ok) {
+            ck_assert_msg(mote_tls_state(p.s) != MOTE_TLS_FAILED, "case %zu: %s", i,
+                          mote_tls_reason(p.s));
+        } else {
+            ck_assert_msg(mote_tls_state(p.s) == MOTE_TLS_FAILED, "case %zu accepted", i);
+            ck_assert_int_eq(mote_tls_alert(p.s, NULL), MOTE_TLS_ALERT_DECODE_ERROR);
+        }
+        pair_free(&p);
+    }
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
@@ -1038,6 +1323,10 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, t_no_common_group);
     tcase_add_test(tc, t_alpn);
     tcase_add_test(tc, t_sni);
+    tcase_add_test(tc, t_sigalgs_cert_hello);
+    tcase_add_test(tc, t_sigalgs_cert_pick);
+    tcase_add_test(tc, t_sigalgs_cert_client_auth);
+    tcase_add_test(tc, t_sigalgs_cert_malformed);
     tcase_add_test(tc, t_fragmented_bytes);
     tcase_add_loop_test(tc, t_tls12_matrix, 0, 36);
     tcase_add_test(tc, t_tls12_prefers_13);
@@ -1085,7 +1374,9 @@ int main(void)
                  tc_make(&c_p384, "p384", "p384", "p384.test", 30) == 0 &&
                  tc_make(&c_rsa, "rsa", "rsa", "rsa.test", 30) == 0 &&
                  tc_make(&c_other, "other", "p256", "other.test", 30) == 0 &&
-                 tc_make(&c_alt, "alt", "ed25519", "alt.test", 30) == 0;
+                 tc_make(&c_alt, "alt", "ed25519", "alt.test", 30) == 0 &&
+                 tc_make(&c_dual_ec, "dual-ec", "p256", "dual.test", 30) == 0 &&
+                 tc_make(&c_dual_rsa, "dual-rsa", "rsa", "dual.test", 30) == 0;
     int rc = tu_run_suite(tls_suite());
     tc_cleanup();
     return rc;

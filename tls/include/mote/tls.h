@@ -167,6 +167,16 @@ int mote_tls_config_set_alpn_str(mote_tls_config *cfg, const char *list);
 int mote_tls_config_add_cert_pem(mote_tls_config *cfg, const char *chain_pem, size_t chain_len,
                                  const char *key_pem, size_t key_len, const char *names);
 
+/* Sets the schemes accepted in certificate signatures, sent as
+ * signature_algorithms_cert (RFC 8446 4.2.3) by a client in its
+ * ClientHello and by a server in its CertificateRequest. The default is
+ * every scheme libmote-x509 verifies: ECDSA P-256/P-384, RSA-PSS (rsae and
+ * pss), RSA PKCS#1 v1.5 with SHA-256/384/512, Ed25519. The list steers the
+ * peer's choice of certificate; it does not restrict the verifier. Copied.
+ * MOTE_EUNSUPPORTED for a scheme not in that set, MOTE_EINVAL for none or
+ * more than 16. */
+int mote_tls_config_set_cert_sigalgs(mote_tls_config *cfg, const uint16_t *schemes, size_t n);
+
 /* Staples an OCSP response (DER OCSPResponse, copied; len 0 removes it)
  * to the certificate added last: a server sends it in the leaf's
  * status_request extension to clients that ask (RFC 8446 4.4.2.1). The
