@@ -226,6 +226,19 @@ static void w_close(wb *w, size_t at, int n)
         mote_store_be24(p, (uint32_t)len);
 }
 
+/* The server's ALPN extension: the one protocol chosen (RFC 7301 3.1). */
+static void w_alpn_selected(wb *w, const char *proto)
+{
+    w_u16(w, EXT_ALPN);
+    size_t e = w_open(w, 2);
+    size_t l = w_open(w, 2);
+    size_t p = w_open(w, 1);
+    w_bytes(w, proto, strlen(proto));
+    w_close(w, p, 1);
+    w_close(w, l, 2);
+    w_close(w, e, 2);
+}
+
 static void set_reason(mote_tls *t, const char *fmt, ...)
 {
     va_list ap;
@@ -2559,16 +2572,8 @@ static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer
     mote_buf_init(&body, 0);
     w.b = &body;
     exts = w_open(&w, 2);
-    if (t->have_alpn) {
-        w_u16(&w, EXT_ALPN);
-        e = w_open(&w, 2);
-        size_t l = w_open(&w, 2);
-        size_t p = w_open(&w, 1);
-        w_bytes(&w, t->alpn, strlen(t->alpn));
-        w_close(&w, p, 1);
-        w_close(&w, l, 2);
-        w_close(&w, e, 2);
-    }
+    if (t->have_alpn)
+        w_alpn_selected(&w, t->alpn);
     if (t->sni_acked) {
         w_u16(&w, EXT_SERVER_NAME);
         w_u16(&w, 0);
@@ -2759,6 +2764,37 @@ static int send_nst12(mote_tls *t)
 }
 
 /* An abbreviated TLS 1.2 handshake resuming a ticket's session. */
+
+/* A TLS 1.2 ServerHello body: version, random, session id, suite, no
+ * compression, and the extensions: renegotiation_info (empty: no
+ * renegotiation), extended_master_secret, session_ticket when a ticket
+ * will follow, and the chosen ALPN protocol. */
+static void w_server_hello12(wb *w, const mote_tls *t, const uint8_t *sid, size_t sid_len,
+                             int ticket_ext)
+{
+    w_u16(w, 0x0303);
+    w_bytes(w, t->srandom, 32);
+    size_t v = w_open(w, 1);
+    if (sid_len)
+        w_bytes(w, sid, sid_len);
+    w_close(w, v, 1);
+    w_u16(w, t->suite);
+    w_u8(w, 0);
+    size_t exts = w_open(w, 2);
+    w_u16(w, EXT_RENEGOTIATION_INFO);
+    w_u16(w, 1);
+    w_u8(w, 0);
+    w_u16(w, EXT_EMS);
+    w_u16(w, 0);
+    if (ticket_ext) {
+        w_u16(w, EXT_SESSION_TICKET);
+        w_u16(w, 0);
+    }
+    if (t->have_alpn)
+        w_alpn_selected(w, t->alpn);
+    w_close(w, exts, 2);
+}
+
 static int server12_resume(mote_tls *t, ch_info *c, uint16_t suite, const uint8_t *raw,
                            size_t raw_len)
 {
@@ -2782,30 +2818,8 @@ static int server12_resume(mote_tls *t, ch_info *c, uint16_t suite, const uint8_
     mote_buf body;
     mote_buf_init(&body, 0);
     wb w = {&body, 0};
-    w_u16(&w, 0x0303);
-    w_bytes(&w, t->srandom, 32);
-    size_t v = w_open(&w, 1);
-    w_bytes(&w, c->sid.ptr, c->sid.len); /* echoed: the ticket is taken */
-    w_close(&w, v, 1);
-    w_u16(&w, t->suite);
-    w_u8(&w, 0);
-    size_t exts = w_open(&w, 2);
-    w_u16(&w, EXT_RENEGOTIATION_INFO);
-    w_u16(&w, 1);
-    w_u8(&w, 0);
-    w_u16(&w, EXT_EMS);
-    w_u16(&w, 0);
-    if (t->have_alpn) {
-        w_u16(&w, EXT_ALPN);
-        size_t e = w_open(&w, 2);
-        size_t l = w_open(&w, 2);
-        size_t p = w_open(&w, 1);
-        w_bytes(&w, t->alpn, strlen(t->alpn));
-        w_close(&w, p, 1);
-        w_close(&w, l, 2);
-        w_close(&w, e, 2);
-    }
-    w_close(&w, exts, 2);
+    /* The client's session id is echoed: the ticket is taken. */
+    w_server_hello12(&w, t, c->sid.ptr, c->sid.len, 0);
     rc = w.err;
     if (!rc)
         rc = send_hs(t, HS_SERVER_HELLO, body.data, body.len);
@@ -2902,32 +2916,8 @@ static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, si
     mote_buf body;
     mote_buf_init(&body, 0);
     wb w = {&body, 0};
-    w_u16(&w, 0x0303);
-    w_bytes(&w, t->srandom, 32);
-    w_u8(&w, 0); /* no session id: no 1.2 resumption */
-    w_u16(&w, t->suite);
-    w_u8(&w, 0);
-    size_t exts = w_open(&w, 2);
-    w_u16(&w, EXT_RENEGOTIATION_INFO);
-    w_u16(&w, 1);
-    w_u8(&w, 0);
-    w_u16(&w, EXT_EMS);
-    w_u16(&w, 0);
-    if (t->nst12) {
-        w_u16(&w, EXT_SESSION_TICKET);
-        w_u16(&w, 0);
-    }
-    if (t->have_alpn) {
-        w_u16(&w, EXT_ALPN);
-        size_t e = w_open(&w, 2);
-        size_t l = w_open(&w, 2);
-        size_t p = w_open(&w, 1);
-        w_bytes(&w, t->alpn, strlen(t->alpn));
-        w_close(&w, p, 1);
-        w_close(&w, l, 2);
-        w_close(&w, e, 2);
-    }
-    w_close(&w, exts, 2);
+    /* No session id: 1.2 resumption is by ticket only. */
+    w_server_hello12(&w, t, NULL, 0, t->nst12);
     rc = w.err;
     if (!rc)
         rc = send_hs(t, HS_SERVER_HELLO, body.data, body.len);
