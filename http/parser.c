@@ -141,7 +141,6 @@ static void reset_message(mote_http_parser *p)
     p->in_start_line = 1;
     p->remaining = 0;
     p->body_total = 0;
-    p->head_request = p->kind == MOTE_HTTP_RESPONSE ? p->head_request : 0;
     p->st = ST_START;
 }
 

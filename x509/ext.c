@@ -263,18 +263,36 @@ static int parse_name_constraints(mote_x509_cert *c, mote_slice der)
     return 0;
 }
 
+/* Opens a SEQUENCE SIZE (1..MAX) OF: counts its elements into *n, starts r
+ * on the content, and returns room for n elements of elem bytes from the
+ * certificate's arena. NULL with *err = MOTE_EDECODE if malformed or
+ * empty, MOTE_ENOMEM. */
+static void *seq_of_open(mote_x509_cert *c, mote_slice der, size_t elem, size_t *n,
+                         mote_asn1_reader *r, int *err)
+{
+    mote_slice content;
+    if (seq_content(der, &content) != 0 || count_elements(content, n) != 0 || *n == 0) {
+        *err = MOTE_EDECODE;
+        return NULL;
+    }
+    void *v = x509_arena_alloc(&c->arena, *n * elem);
+    if (!v) {
+        *err = MOTE_ENOMEM;
+        return NULL;
+    }
+    mote_asn1_reader_init(r, content.ptr, content.len);
+    return v;
+}
+
 /* ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId */
 static int parse_eku(mote_x509_cert *c, mote_slice der)
 {
-    mote_slice content;
     size_t n;
-    if (seq_content(der, &content) != 0 || count_elements(content, &n) != 0 || n == 0)
-        return MOTE_EDECODE;
-    mote_slice *v = x509_arena_alloc(&c->arena, n * sizeof(*v));
-    if (!v)
-        return MOTE_ENOMEM;
     mote_asn1_reader r;
-    mote_asn1_reader_init(&r, content.ptr, content.len);
+    int rc;
+    mote_slice *v = seq_of_open(c, der, sizeof(*v), &n, &r, &rc);
+    if (!v)
+        return rc;
     for (size_t i = 0; i < n; i++)
         if (mote_asn1_read_oid(&r, &v[i]) != 0)
             return MOTE_EDECODE;
@@ -291,15 +309,12 @@ static int parse_eku(mote_x509_cert *c, mote_slice der)
  * PolicyQualifierInfo ::= SEQUENCE { policyQualifierId OID, qualifier ANY } */
 static int parse_policies(mote_x509_cert *c, mote_slice der)
 {
-    mote_slice content;
     size_t n;
-    if (seq_content(der, &content) != 0 || count_elements(content, &n) != 0 || n == 0)
-        return MOTE_EDECODE;
-    mote_x509_policy_info *v = x509_arena_alloc(&c->arena, n * sizeof(*v));
-    if (!v)
-        return MOTE_ENOMEM;
     mote_asn1_reader r;
-    mote_asn1_reader_init(&r, content.ptr, content.len);
+    int rc;
+    mote_x509_policy_info *v = seq_of_open(c, der, sizeof(*v), &n, &r, &rc);
+    if (!v)
+        return rc;
     for (size_t i = 0; i < n; i++) {
         if (mote_asn1_enter(&r, MOTE_ASN1_SEQUENCE, NULL) != 0 ||
             mote_asn1_read_oid(&r, &v[i].oid) != 0)
@@ -338,15 +353,12 @@ static int parse_policies(mote_x509_cert *c, mote_slice der)
  *     issuerDomainPolicy CertPolicyId, subjectDomainPolicy CertPolicyId } */
 static int parse_mappings(mote_x509_cert *c, mote_slice der)
 {
-    mote_slice content;
     size_t n;
-    if (seq_content(der, &content) != 0 || count_elements(content, &n) != 0 || n == 0)
-        return MOTE_EDECODE;
-    mote_x509_policy_mapping *v = x509_arena_alloc(&c->arena, n * sizeof(*v));
-    if (!v)
-        return MOTE_ENOMEM;
     mote_asn1_reader r;
-    mote_asn1_reader_init(&r, content.ptr, content.len);
+    int rc;
+    mote_x509_policy_mapping *v = seq_of_open(c, der, sizeof(*v), &n, &r, &rc);
+    if (!v)
+        return rc;
     for (size_t i = 0; i < n; i++)
         if (mote_asn1_enter(&r, MOTE_ASN1_SEQUENCE, NULL) != 0 ||
             mote_asn1_read_oid(&r, &v[i].issuer_policy) != 0 ||
@@ -363,15 +375,12 @@ static int parse_mappings(mote_x509_cert *c, mote_slice der)
  * AccessDescription ::= SEQUENCE { accessMethod OID, accessLocation GeneralName } */
 static int parse_aia(mote_x509_cert *c, mote_slice der)
 {
-    mote_slice content;
     size_t n;
-    if (seq_content(der, &content) != 0 || count_elements(content, &n) != 0 || n == 0)
-        return MOTE_EDECODE;
-    mote_x509_access *v = x509_arena_alloc(&c->arena, n * sizeof(*v));
-    if (!v)
-        return MOTE_ENOMEM;
     mote_asn1_reader r;
-    mote_asn1_reader_init(&r, content.ptr, content.len);
+    int rc;
+    mote_x509_access *v = seq_of_open(c, der, sizeof(*v), &n, &r, &rc);
+    if (!v)
+        return rc;
     for (size_t i = 0; i < n; i++)
         if (mote_asn1_enter(&r, MOTE_ASN1_SEQUENCE, NULL) != 0 ||
             mote_asn1_read_oid(&r, &v[i].method) != 0 ||

@@ -247,6 +247,7 @@ int main(int argc, char **argv)
                                          {0, 0, 0, 0}};
     long port = -1, idle = 30;
     const char *bind_addr = "::", *log_path = "-";
+    char own_addr[32]; /* the direct stack's address, when bind_addr is :: */
     const char *cert = NULL, *key = NULL, *self_name = NULL, *cert_out = NULL;
     const char *tapname = "mote0", *ip_s = NULL, *gw_s = NULL;
     int dhcp = 0;
@@ -415,9 +416,8 @@ int main(int argc, char **argv)
         ccfg.net = a.net;
         if (strcmp(bind_addr, "::") == 0 && ip_s) {
             /* Listen on the stack's address (it has only one). */
-            static char own[32];
-            snprintf(own, sizeof own, "%.*s", (int)(strchr(ip_s, '/') - ip_s), ip_s);
-            bind_addr = own;
+            snprintf(own_addr, sizeof own_addr, "%.*s", (int)(strchr(ip_s, '/') - ip_s), ip_s);
+            bind_addr = own_addr;
         }
     }
 #else

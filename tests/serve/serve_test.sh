@@ -172,6 +172,8 @@ check "symlink inside ok" test "$(curl -s "$base/inside-link")" = "hello mote"
 # Malformed requests get 400 and the server stays up.
 check "smuggling 400" sh -c "head -n1 | grep -q '^HTTP/1.1 400'" <<<"$(raw 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n')"
 check "garbage 400" sh -c "head -n1 | grep -q '^HTTP/1.1 400'" <<<"$(raw 'GARBAGE\n\n')"
+check "body too large 413" sh -c "head -n1 | grep -q '^HTTP/1.1 413'" <<<"$(raw 'POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n')"
+check "request line too long 414" sh -c "head -n1 | grep -q '^HTTP/1.1 414'" <<<"$(raw "GET /$(head -c 9000 /dev/zero | tr '\0' a) HTTP/1.1\r\nHost: a\r\n\r\n")"
 check "up after bad requests" test "$(curl -s "$base/hello.txt")" = "hello mote"
 
 # Pipelining: two requests in one write, answered in order.
