@@ -28,16 +28,16 @@ run_suite() { # run_suite NAME DIR
     meson test -C "$2" --print-errorlogs --num-processes "$jobs" || status=1
 }
 
-setup _build/plain -Dwerror=true
+setup _build/plain -Dwerror=true -Dlibs=all
 run_suite plain _build/plain
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-setup _build/sanitize -Dwerror=true -Db_sanitize=address,undefined
+setup _build/sanitize -Dwerror=true -Dlibs=all -Db_sanitize=address,undefined
 run_suite sanitized _build/sanitize
 
 if ls fuzz/*/meson.build >/dev/null 2>&1; then
-    CC=clang setup _build/fuzz -Dwerror=true -Dfuzz=true -Dtests=false \
+    CC=clang setup _build/fuzz -Dwerror=true -Dlibs=all -Dfuzz=true -Dtests=false \
         -Db_sanitize=address,undefined -Db_lundef=false
     run_suite fuzz-corpora _build/fuzz
 fi
