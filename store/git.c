@@ -7,12 +7,15 @@
  * 16 of them, so a long run of commits leaves few packs and no loose
  * objects. Three-way merges are mote's, not libgit2's.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "internal.h"
 #include "mote/error.h"
@@ -20,12 +23,15 @@
 #define LOCK_RETRIES    2000u /* waits for a ref lock held by another writer */
 #define PACKS_PER_LEVEL 16u   /* packs of one size before they are merged */
 
-/* A pack this handle wrote, and the objects in it (for merging packs). */
+/* A pack this handle wrote, and the objects in it (for merging packs);
+ * a pack of the lowest level also keeps its objects' content, so merging
+ * it reads nothing back. */
 typedef struct our_pack {
     char name[MOTE_STORE_HEX_LEN + 1];
     unsigned level;
     mote_store_hash *ids;
     size_t n;
+    st_pack_obj *objs; /* NULL, or n objects (owned) in ids' order */
 } our_pack;
 
 typedef struct git_be {
@@ -37,6 +43,7 @@ typedef struct git_be {
     our_pack *packs;
     size_t npacks;
     char *path;
+    int direct_refs; /* refs may be written without libgit2 (no reflog) */
     const mote_log *log;
 } git_be;
 
@@ -84,6 +91,30 @@ static const char *git_msg(void)
     return e && e->message ? e->message : "?";
 }
 
+/* Whether ref updates must be logged (core.logAllRefUpdates, whose
+ * default is on in repositories with a work tree): then libgit2 moves
+ * refs, so the reflog is kept. */
+static int wants_reflog(git_repository *repo)
+{
+    git_config *cfg;
+    int on = !git_repository_is_bare(repo);
+    if (git_repository_config_snapshot(&cfg, repo) == 0) {
+        git_buf v = {0};
+        if (git_config_get_string_buf(&v, cfg, "core.logAllRefUpdates") == 0) {
+            int b;
+            if (strcmp(v.ptr, "always") == 0)
+                on = 1;
+            else if (git_config_parse_bool(&b, v.ptr) == 0)
+                on = b;
+            else
+                on = 1;
+        }
+        git_buf_dispose(&v);
+        git_config_free(cfg);
+    }
+    return on;
+}
+
 /* (Re)opens the repository and its object database, with an in-memory
  * backend in front that takes every write until the next flush. */
 static int g_open(git_be *g)
@@ -91,6 +122,8 @@ static int g_open(git_be *g)
     int e = git_repository_open_ext(&g->repo, g->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
     if (!e)
         e = git_repository_odb(&g->odb, g->repo);
+    if (!e)
+        g->direct_refs = !wants_reflog(g->repo);
     if (e) {
         git_odb_free(g->odb);
         git_repository_free(g->repo);
@@ -206,6 +239,13 @@ static int g_write(void *ctx, int type, const void *data, size_t len, const mote
     return 0;
 }
 
+static void free_objs(st_pack_obj *o, size_t n)
+{
+    for (size_t i = 0; o && i < n; i++)
+        free(o[i].data);
+    free(o);
+}
+
 static void drop_pending(git_be *g)
 {
     for (size_t i = 0; i < g->npend; i++)
@@ -221,7 +261,14 @@ static void pack_paths(git_be *g, const char *name, char *pack, char *idx, size_
     snprintf(idx, n, "%sobjects/pack/pack-%s.idx", gd, name);
 }
 
-static int add_pack(git_be *g, const char *name, unsigned level, mote_store_hash *ids, size_t n)
+static void free_pack(our_pack *p)
+{
+    free(p->ids);
+    free_objs(p->objs, p->n);
+}
+
+static int add_pack(git_be *g, const char *name, unsigned level, mote_store_hash *ids, size_t n,
+                    st_pack_obj *objs)
 {
     our_pack *np = realloc(g->packs, (g->npacks + 1) * sizeof *np);
     if (!np)
@@ -232,6 +279,7 @@ static int add_pack(git_be *g, const char *name, unsigned level, mote_store_hash
     p->level = level;
     p->ids = ids;
     p->n = n;
+    p->objs = objs;
     return 0;
 }
 
@@ -245,93 +293,124 @@ static unsigned pack_level(size_t n)
     return l;
 }
 
+/* Gathers the objects of the packs of one level, each once, oldest first
+ * (so a tree's older version comes before it and can be its delta base):
+ * borrowed from the packs that keep them, read back for the others. */
+static int gather(git_be *g, unsigned level, st_pack_obj **out, size_t *nout, uint8_t **owned)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < g->npacks; i++)
+        if (g->packs[i].level == level)
+            total += g->packs[i].n;
+    st_pack_obj *v = calloc(total ? total : 1, sizeof *v);
+    uint8_t *own = calloc(total ? total : 1, 1);
+    st_map seen;
+    st_map_init(&seen);
+    int rc = v && own ? 0 : MOTE_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < g->npacks && !rc; i++) {
+        our_pack *p = &g->packs[i];
+        if (p->level != level)
+            continue;
+        for (size_t j = 0; j < p->n && !rc; j++) {
+            int found;
+            void **slot = st_map_probe(&seen, &p->ids[j], &found);
+            if (!slot) {
+                rc = MOTE_ENOMEM;
+                break;
+            }
+            if (found)
+                continue;
+            *slot = (void *)1;
+            if (p->objs) {
+                v[k++] = p->objs[j];
+                continue;
+            }
+            git_oid oid;
+            git_odb_object *o;
+            oid_of(&oid, &p->ids[j]);
+            if (git_odb_read(&o, g->odb, &oid) != 0) {
+                rc = MOTE_EIO;
+                break;
+            }
+            size_t n = git_odb_object_size(o);
+            v[k].data = malloc(n ? n : 1);
+            if (!v[k].data) {
+                git_odb_object_free(o);
+                rc = MOTE_ENOMEM;
+                break;
+            }
+            memcpy(v[k].data, git_odb_object_data(o), n);
+            v[k].len = n;
+            v[k].type = (int)git_odb_object_type(o);
+            v[k].id = p->ids[j];
+            own[k++] = 1;
+            git_odb_object_free(o);
+        }
+    }
+    st_map_free(&seen);
+    *out = v;
+    *nout = k;
+    *owned = own;
+    return rc;
+}
+
 /* Merges the packs of one level into one bigger pack once there are
  * PACKS_PER_LEVEL of them, so a long run of commits leaves a logarithmic
  * number of packs and each object is rewritten a logarithmic number of
- * times. The new pack is complete before the old ones go. */
-static int hash_cmp(const void *a, const void *b)
-{
-    return memcmp(((const mote_store_hash *)a)->b, ((const mote_store_hash *)b)->b,
-                  MOTE_STORE_HASH_LEN);
-}
-
-/* Merges through libgit2's pack builder, which finds deltas (copying the
- * objects whole was faster but left the flat 1,000-key history 4x bigger). */
-static int merge_deltas(git_be *g, const mote_store_hash *ids, size_t k, char *name)
-{
-    git_packbuilder *pb;
-    int e = git_packbuilder_new(&pb, g->repo);
-    if (e)
-        return e;
-    git_packbuilder_set_threads(pb, 1);
-    for (size_t i = 0; i < k && !e; i++) {
-        git_oid oid;
-        oid_of(&oid, &ids[i]);
-        e = git_packbuilder_insert(pb, &oid, NULL);
-    }
-    if (!e)
-        e = git_packbuilder_write(pb, NULL, 0, NULL, NULL);
-    if (!e && git_packbuilder_name(pb))
-        snprintf(name, MOTE_STORE_HEX_LEN + 1, "%s", git_packbuilder_name(pb));
-    git_packbuilder_free(pb);
-    return e;
-}
-
+ * times. The new pack (with its trees as deltas, pack.c) is complete, index
+ * and all, before the old ones go. */
 static void merge_packs(git_be *g, unsigned level)
 {
-    size_t count = 0, total = 0;
-    for (size_t i = 0; i < g->npacks; i++)
-        if (g->packs[i].level == level) {
-            count++;
-            total += g->packs[i].n;
-        }
-    if (count < PACKS_PER_LEVEL)
-        return;
-    mote_store_hash *ids = malloc((total ? total : 1) * sizeof *ids);
-    if (!ids)
-        return;
-    size_t k = 0;
+    size_t count = 0;
     for (size_t i = 0; i < g->npacks; i++)
         if (g->packs[i].level == level)
-            for (size_t j = 0; j < g->packs[i].n; j++)
-                ids[k++] = g->packs[i].ids[j];
-    /* the same object may sit in two of our packs: keep one */
-    qsort(ids, k, sizeof *ids, hash_cmp);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || !mote_store_hash_eq(&ids[u - 1], &ids[i]))
-            ids[u++] = ids[i];
-    k = u;
-    char name[MOTE_STORE_HEX_LEN + 1] = "";
-    int e = merge_deltas(g, ids, k, name);
-    if (e || !name[0]) {
-        mote_logf(g->log, MOTE_LOG_WARN, "store.git", "merging packs failed: %s", git_msg());
+            count++;
+    if (count < PACKS_PER_LEVEL)
+        return;
+    st_pack_obj *v = NULL;
+    uint8_t *own = NULL;
+    size_t k = 0;
+    char dir[4200], name[MOTE_STORE_HEX_LEN + 1] = "";
+    snprintf(dir, sizeof dir, "%sobjects/pack", git_repository_path(g->repo));
+    int rc = gather(g, level, &v, &k, &own);
+    if (!rc)
+        rc = k ? st_pack_write(dir, v, k, Z_DEFAULT_COMPRESSION, name) : MOTE_EINVAL;
+    mote_store_hash *ids = rc ? NULL : malloc(k * sizeof *ids);
+    for (size_t i = 0; ids && i < k; i++)
+        ids[i] = v[i].id;
+    for (size_t i = 0; v && i < k; i++)
+        if (own[i])
+            free(v[i].data);
+    free(v);
+    free(own);
+    if (rc || !ids) {
+        mote_logf(g->log, MOTE_LOG_WARN, "store.git", "merging packs failed: %s",
+                  mote_strerror(rc ? rc : MOTE_ENOMEM));
         free(ids);
         return;
     }
     size_t w = 0;
     for (size_t i = 0; i < g->npacks; i++) {
-        if (g->packs[i].level == level && strcmp(g->packs[i].name, name) != 0) {
-            char pack[4200], idx[4200];
-            pack_paths(g, g->packs[i].name, pack, idx, sizeof pack);
-            unlink(idx);
-            unlink(pack);
-            free(g->packs[i].ids);
-        } else if (g->packs[i].level == level) {
-            free(g->packs[i].ids);
+        if (g->packs[i].level == level) {
+            if (strcmp(g->packs[i].name, name) != 0) {
+                char pack[4200], idx[4200];
+                pack_paths(g, g->packs[i].name, pack, idx, sizeof pack);
+                unlink(idx);
+                unlink(pack);
+            }
+            free_pack(&g->packs[i]);
         } else
             g->packs[w++] = g->packs[i];
     }
     g->npacks = w;
     unsigned nl = pack_level(k) > level ? pack_level(k) : level + 1;
-    if (add_pack(g, name, nl, ids, k) != 0)
+    if (add_pack(g, name, nl, ids, k, NULL) != 0)
         free(ids);
     g_reopen(g);
     merge_packs(g, nl);
 }
 
-/* Writes what is waiting in memory as one pack, indexed and in place
- * before it returns (a branch may then point at it). */
 /* Writes what is waiting in memory as one pack, indexed and in place
  * before it returns (a branch may then point at it). */
 static int g_flush(void *ctx)
@@ -341,21 +420,31 @@ static int g_flush(void *ctx)
         return 0;
     char dir[4200], name[MOTE_STORE_HEX_LEN + 1];
     snprintf(dir, sizeof dir, "%sobjects/pack", git_repository_path(g->repo));
-    int rc = st_pack_write(dir, g->pending, g->npend, name);
+    size_t n = g->npend;
+    unsigned level = pack_level(n);
+    /* a small pack is merged (and compressed) soon: store it as it is */
+    int rc =
+        st_pack_write(dir, g->pending, n, level ? Z_DEFAULT_COMPRESSION : Z_NO_COMPRESSION, name);
     if (rc) {
         mote_logf(g->log, MOTE_LOG_ERROR, "store.git", "writing a pack in %s failed: %s", dir,
                   mote_strerror(rc));
         return rc;
     }
-    mote_store_hash *ids = malloc(g->npend * sizeof *ids);
-    size_t n = g->npend;
+    mote_store_hash *ids = malloc(n * sizeof *ids);
     if (ids)
         for (size_t i = 0; i < n; i++)
             ids[i] = g->pending[i].id;
+    st_pack_obj *objs = NULL;
+    if (ids && level == 0 && (objs = malloc(n * sizeof *objs)) != NULL) {
+        /* the pack keeps the objects' content for its merge */
+        memcpy(objs, g->pending, n * sizeof *objs);
+        g->npend = 0;
+    }
     drop_pending(g);
-    unsigned level = pack_level(n);
-    if (!ids || add_pack(g, name, level, ids, n) != 0)
+    if (!ids || add_pack(g, name, level, ids, n, objs) != 0) {
         free(ids); /* only merging this pack later is lost */
+        free_objs(objs, n);
+    }
     merge_packs(g, level);
     return 0;
 }
@@ -366,6 +455,24 @@ static int refname(char *out, size_t n, const char *name)
     return (k > 0 && (size_t)k < n) ? 0 : MOTE_ELIMIT;
 }
 
+/* Reads a loose ref file directly: 0 and *out, 1 when the ref is not a
+ * plain loose ref (missing, symbolic, odd) and libgit2 must look, or an
+ * error. */
+static int read_loose(const char *path, mote_store_hash *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    char buf[64];
+    ssize_t k = read(fd, buf, sizeof buf);
+    close(fd);
+    if (!(k == MOTE_STORE_HEX_LEN ||
+          (k == MOTE_STORE_HEX_LEN + 1 && buf[MOTE_STORE_HEX_LEN] == '\n')))
+        return 1;
+    buf[MOTE_STORE_HEX_LEN] = 0;
+    return mote_store_hash_parse(buf, out) == 0 ? 0 : 1;
+}
+
 static int g_get(void *ctx, const char *name, mote_store_hash *out)
 {
     git_be *g = ctx;
@@ -373,12 +480,57 @@ static int g_get(void *ctx, const char *name, mote_store_hash *out)
     int rc = refname(rn, sizeof rn, name);
     if (rc)
         return rc;
+    char path[4400];
+    snprintf(path, sizeof path, "%s%s", git_repository_path(g->repo), rn);
+    if (read_loose(path, out) == 0)
+        return 0;
     git_oid oid;
     int e = git_reference_name_to_id(&oid, g->repo, rn);
     if (e)
         return map_err(e);
     hash_of(out, &oid);
     return 0;
+}
+
+/* Moves a branch from expect to set as git does, without libgit2: take
+ * refs/heads/<b>.lock (O_EXCL), check the loose ref still holds expect,
+ * write the lock, rename it over the ref. 1 when this does not apply (the
+ * ref is packed, symbolic or missing, or a reflog must be written): the
+ * caller then goes through libgit2. MOTE_EBUSY while another writer holds
+ * the lock. */
+static int cas_direct(git_be *g, const char *rn, const mote_store_hash *expect,
+                      const mote_store_hash *set)
+{
+    if (!g->direct_refs)
+        return 1;
+    const char *gd = git_repository_path(g->repo);
+    char path[4400], lock[4400], logp[4400];
+    snprintf(path, sizeof path, "%s%s", gd, rn);
+    snprintf(lock, sizeof lock, "%s%s.lock", gd, rn);
+    snprintf(logp, sizeof logp, "%slogs/%s", gd, rn);
+    if (access(logp, F_OK) == 0)
+        return 1; /* this ref has a reflog: libgit2 appends to it */
+    int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return errno == EEXIST ? MOTE_EBUSY : 1;
+    mote_store_hash cur;
+    int r = read_loose(path, &cur);
+    if (r == 0 && !mote_store_hash_eq(&cur, expect))
+        r = MOTE_ECONFLICT;
+    if (r == 0) {
+        char line[MOTE_STORE_HEX_LEN + 2];
+        mote_store_hash_hex(set, line);
+        line[MOTE_STORE_HEX_LEN] = '\n';
+        if (write(fd, line, sizeof line - 1) != (ssize_t)(sizeof line - 1))
+            r = MOTE_EIO;
+    }
+    if (close(fd) != 0 && r == 0)
+        r = MOTE_EIO;
+    if (r == 0 && rename(lock, path) != 0)
+        r = MOTE_EIO;
+    if (r != 0)
+        unlink(lock);
+    return r;
 }
 
 static int g_cas_once(git_be *g, const char *rn, const mote_store_hash *expect,
@@ -396,6 +548,9 @@ static int g_cas_once(git_be *g, const char *rn, const mote_store_hash *expect,
         if (e == GIT_EEXISTS)
             return MOTE_ECONFLICT;
     } else if (set) {
+        int d = cas_direct(g, rn, expect, set);
+        if (d <= 0)
+            return d;
         e = git_reference_create_matching(&ref, g->repo, rn, &so, 1, &eo, "mote: update");
         if (e == GIT_ENOTFOUND || e == GIT_EMODIFIED)
             return MOTE_ECONFLICT;
@@ -499,7 +654,7 @@ static void g_close(void *ctx)
     drop_pending(g);
     free(g->pending);
     for (size_t i = 0; i < g->npacks; i++)
-        free(g->packs[i].ids);
+        free_pack(&g->packs[i]);
     free(g->packs);
     g_shut(g);
     free(g->path);
@@ -594,6 +749,8 @@ int mote_store_git_fetch(mote_store_repo *r, const char *url, const char *branch
         return MOTE_EINVAL;
     if (!st_git_backend(r))
         return MOTE_EUNSUPPORTED;
+    if (r->batch)
+        return MOTE_EBUSY;
     git_be *g = r->be.ctx;
     char rn[MOTE_STORE_MAX_BRANCH + 16];
     int rc = refname(rn, sizeof rn, branch);
@@ -647,6 +804,8 @@ int mote_store_git_push(mote_store_repo *r, const char *url, const char *local_b
         return MOTE_EINVAL;
     if (!st_git_backend(r))
         return MOTE_EUNSUPPORTED;
+    if (r->batch)
+        return MOTE_EBUSY;
     git_be *g = r->be.ctx;
     mote_store_hash local, remote;
     int rc = mote_store_branch_head(r, local_branch, &local);

@@ -142,8 +142,19 @@ typedef struct st_known {
     int present;
 } st_known;
 
+/* A branch a batch moved: its head on the backend when the batch first
+ * touched it (base) and its head in the batch (cur). */
+typedef struct st_batch_ref {
+    char *name;
+    mote_store_hash base, cur;
+    int has_base, has_cur;
+} st_batch_ref;
+
 struct mote_store_repo {
     mote_store_backend be;
+    int batch; /* in mote_store_batch_begin/_end: branches move in bref only */
+    st_batch_ref *bref;
+    size_t nbref;
     mote_store_config cfg;
     st_map tcache;
     struct mote_store_watch *watches;
@@ -162,6 +173,13 @@ struct mote_store {
     mote_store_hash head; /* detached only */
     int has_head;
 };
+
+/* Branch access through the batch, if one is open (repo.c); st_flush does
+ * nothing during a batch. */
+int st_branch_get(mote_store_repo *r, const char *name, mote_store_hash *out);
+int st_branch_list(mote_store_repo *r,
+                   int (*fn)(void *arg, const char *name, const mote_store_hash *head), void *arg);
+int st_flush(mote_store_repo *r);
 
 int st_read_tree(mote_store_repo *r, const mote_store_hash *id, st_tree **out);
 int st_write_obj(mote_store_repo *r, int type, const void *data, size_t len, mote_store_hash *id);
@@ -184,8 +202,10 @@ typedef struct st_pack_obj {
 } st_pack_obj;
 
 /* Writes objs as objects/pack/pack-<name>.pack and .idx in packdir (the
- * pack first, the index last, each through a temporary file and a rename). */
-int st_pack_write(const char *packdir, const st_pack_obj *objs, size_t n,
+ * pack first, the index last, each through a temporary file and a rename),
+ * compressed with zlib at `level`; trees become deltas against similar
+ * earlier trees of objs (pack.c). Objects are written in the given order. */
+int st_pack_write(const char *packdir, const st_pack_obj *objs, size_t n, int level,
                   char name[MOTE_STORE_HEX_LEN + 1]);
 
 /* git backend hooks, used by sync.c */

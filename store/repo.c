@@ -61,6 +61,7 @@ void mote_store_repo_free(mote_store_repo *r)
         return;
     st_watch_release_all(r);
     tcache_clear(r);
+    mote_store_batch_abort(r);
     if (r->be.close)
         r->be.close(r->be.ctx);
     free(r);
@@ -258,24 +259,215 @@ static int make_commit(mote_store_repo *r, const mote_store_hash *tree,
 
 /* ---- branches ---- */
 
+static st_batch_ref *batch_ref(mote_store_repo *r, const char *name)
+{
+    for (size_t i = 0; i < r->nbref; i++)
+        if (strcmp(r->bref[i].name, name) == 0)
+            return &r->bref[i];
+    return NULL;
+}
+
+int st_branch_get(mote_store_repo *r, const char *name, mote_store_hash *out)
+{
+    st_batch_ref *b = r->batch ? batch_ref(r, name) : NULL;
+    if (!b)
+        return r->be.branches.get(r->be.ctx, name, out);
+    if (!b->has_cur)
+        return MOTE_ENOTFOUND;
+    *out = b->cur;
+    return 0;
+}
+
+int st_flush(mote_store_repo *r)
+{
+    if (r->batch || !r->be.objects.flush)
+        return 0;
+    return r->be.objects.flush(r->be.ctx);
+}
+
+/* A compare-and-swap inside a batch: against the batch's view, recording
+ * the backend's head the first time the batch touches the branch. */
+static int batch_cas(mote_store_repo *r, const char *name, const mote_store_hash *expect,
+                     const mote_store_hash *set)
+{
+    st_batch_ref *b = batch_ref(r, name);
+    if (!b) {
+        mote_store_hash h;
+        int rc = st_branch_get(r, name, &h);
+        if (rc && rc != MOTE_ENOTFOUND)
+            return rc;
+        st_batch_ref *nb = realloc(r->bref, (r->nbref + 1) * sizeof *nb);
+        if (!nb)
+            return MOTE_ENOMEM;
+        r->bref = nb;
+        b = &nb[r->nbref];
+        memset(b, 0, sizeof *b);
+        if (!(b->name = strdup(name)))
+            return MOTE_ENOMEM;
+        r->nbref++;
+        b->has_base = b->has_cur = rc == 0;
+        b->base = b->cur = h;
+    }
+    if (expect ? !(b->has_cur && mote_store_hash_eq(&b->cur, expect)) : b->has_cur)
+        return MOTE_ECONFLICT;
+    b->has_cur = set != NULL;
+    if (set)
+        b->cur = *set;
+    return 0;
+}
+
+typedef struct named_head {
+    char *name;
+    mote_store_hash head;
+} named_head;
+
+typedef struct list_acc {
+    named_head *v;
+    size_t n;
+    int rc;
+} list_acc;
+
+static int list_push(list_acc *a, const char *name, const mote_store_hash *head)
+{
+    named_head *nv = realloc(a->v, (a->n + 1) * sizeof *nv);
+    if (!nv)
+        return MOTE_ENOMEM;
+    a->v = nv;
+    if (!(nv[a->n].name = strdup(name)))
+        return MOTE_ENOMEM;
+    nv[a->n++].head = *head;
+    return 0;
+}
+
+static int list_collect(void *arg, const char *name, const mote_store_hash *head)
+{
+    return list_push(arg, name, head);
+}
+
+static int named_head_cmp(const void *a, const void *b)
+{
+    return strcmp(((const named_head *)a)->name, ((const named_head *)b)->name);
+}
+
+int st_branch_list(mote_store_repo *r,
+                   int (*fn)(void *arg, const char *name, const mote_store_hash *head), void *arg)
+{
+    if (!r->batch || !r->nbref)
+        return r->be.branches.list(r->be.ctx, fn, arg);
+    list_acc a = {NULL, 0, 0};
+    int rc = r->be.branches.list(r->be.ctx, list_collect, &a);
+    /* the batch's view replaces the backend's for the branches it moved */
+    size_t w = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        if (batch_ref(r, a.v[i].name))
+            free(a.v[i].name);
+        else
+            a.v[w++] = a.v[i];
+    }
+    a.n = w;
+    for (size_t i = 0; !rc && i < r->nbref; i++)
+        if (r->bref[i].has_cur)
+            rc = list_push(&a, r->bref[i].name, &r->bref[i].cur);
+    if (!rc && a.n)
+        qsort(a.v, a.n, sizeof *a.v, named_head_cmp);
+    for (size_t i = 0; i < a.n; i++) {
+        if (!rc)
+            rc = fn(arg, a.v[i].name, &a.v[i].head);
+        free(a.v[i].name);
+    }
+    free(a.v);
+    return rc;
+}
+
 int mote_store_branch_head(mote_store_repo *r, const char *name, mote_store_hash *out)
 {
     if (!r || !out || !mote_store_branch_valid(name))
         return MOTE_EINVAL;
-    return r->be.branches.get(r->be.ctx, name, out);
+    return st_branch_get(r, name, out);
 }
 
 static int do_cas(mote_store_repo *r, const char *name, const mote_store_hash *expect,
                   const mote_store_hash *set)
 {
+    if (r->batch)
+        return batch_cas(r, name, expect, set); /* watches hear of it at the end */
     int rc = 0;
-    if (set && r->be.objects.flush)
-        rc = r->be.objects.flush(r->be.ctx);
+    if (set)
+        rc = st_flush(r);
     if (!rc)
         rc = r->be.branches.cas(r->be.ctx, name, expect, set);
     if (!rc)
         st_notify(r, name, expect, set);
     return rc;
+}
+
+/* ---- batches ---- */
+
+int mote_store_batch_begin(mote_store_repo *r)
+{
+    if (!r)
+        return MOTE_EINVAL;
+    if (r->batch)
+        return MOTE_EBUSY;
+    r->batch = 1;
+    return 0;
+}
+
+int mote_store_batch_active(const mote_store_repo *r)
+{
+    return r && r->batch;
+}
+
+void mote_store_batch_abort(mote_store_repo *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nbref; i++)
+        free(r->bref[i].name);
+    free(r->bref);
+    r->bref = NULL;
+    r->nbref = 0;
+    r->batch = 0;
+}
+
+int mote_store_batch_end(mote_store_repo *r, const mote_store_info *info,
+                         mote_store_conflicts *conflicts)
+{
+    if (!r)
+        return MOTE_EINVAL;
+    if (!r->batch)
+        return MOTE_EINVAL;
+    st_batch_ref *refs = r->bref;
+    size_t n = r->nbref;
+    r->bref = NULL;
+    r->nbref = 0;
+    r->batch = 0;
+    /* every object of the batch, in one pack, before any branch moves */
+    int rc = st_flush(r), result = 0;
+    for (size_t i = 0; i < n; i++) {
+        st_batch_ref *b = &refs[i];
+        if (!rc &&
+            (b->has_base != b->has_cur || (b->has_cur && !mote_store_hash_eq(&b->base, &b->cur)))) {
+            int e = r->be.branches.cas(r->be.ctx, b->name, b->has_base ? &b->base : NULL,
+                                       b->has_cur ? &b->cur : NULL);
+            if (e == 0)
+                st_notify(r, b->name, b->has_base ? &b->base : NULL, b->has_cur ? &b->cur : NULL);
+            else if (e == MOTE_ECONFLICT && b->has_cur) {
+                /* another writer moved the branch: merge the batch into it */
+                ST_LOG(r, MOTE_LOG_INFO, "branch %s moved during a batch; merging", b->name);
+                mote_store *s = mote_store_of_branch(r, b->name, &e);
+                if (s) {
+                    e = mote_store_merge_commit(s, &b->cur, 0, info, conflicts, NULL);
+                    mote_store_free(s);
+                }
+            }
+            if (e && !result)
+                result = e;
+        }
+        free(b->name);
+    }
+    free(refs);
+    return rc ? rc : result;
 }
 
 int mote_store_branch_test_and_set(mote_store_repo *r, const char *name,
@@ -305,7 +497,7 @@ int mote_store_branch_delete(mote_store_repo *r, const char *name)
         return MOTE_EINVAL;
     for (unsigned i = 0; i <= r->cfg.max_retries; i++) {
         mote_store_hash h;
-        int rc = r->be.branches.get(r->be.ctx, name, &h);
+        int rc = st_branch_get(r, name, &h);
         if (rc)
             return rc;
         rc = do_cas(r, name, &h, NULL);
@@ -321,7 +513,7 @@ int mote_store_branch_set(mote_store_repo *r, const char *name, const mote_store
         return MOTE_EINVAL;
     for (unsigned i = 0; i <= r->cfg.max_retries; i++) {
         mote_store_hash h;
-        int rc = r->be.branches.get(r->be.ctx, name, &h);
+        int rc = st_branch_get(r, name, &h);
         if (rc && rc != MOTE_ENOTFOUND)
             return rc;
         rc = do_cas(r, name, rc ? NULL : &h, commit);
@@ -337,7 +529,7 @@ int mote_store_branch_list(mote_store_repo *r,
 {
     if (!r || !fn)
         return MOTE_EINVAL;
-    return r->be.branches.list(r->be.ctx, fn, arg);
+    return st_branch_list(r, fn, arg);
 }
 
 /* ---- handles ---- */
@@ -407,7 +599,7 @@ int mote_store_head(mote_store *s, mote_store_hash *out)
         *out = s->head;
         return 0;
     }
-    return s->repo->be.branches.get(s->repo->be.ctx, s->branch, out);
+    return st_branch_get(s->repo, s->branch, out);
 }
 
 /* The root tree of the head; *has is 0 when there is no head yet. */
@@ -731,11 +923,9 @@ static int ensure_empty_tree(mote_store_repo *r)
 static int handle_cas(mote_store *s, const mote_store_hash *old, const mote_store_hash *nw)
 {
     if (!s->branch) {
-        if (s->repo->be.objects.flush) {
-            int rc = s->repo->be.objects.flush(s->repo->be.ctx);
-            if (rc)
-                return rc;
-        }
+        int rc = st_flush(s->repo);
+        if (rc)
+            return rc;
         s->head = *nw;
         s->has_head = 1;
         return 0;

@@ -170,8 +170,8 @@ int mote_store_copy(mote_store_repo *dst, mote_store_repo *src, const mote_store
     if (!dst || !src || !commit)
         return MOTE_EINVAL;
     int rc = walk_copy(dst, src, commit, emit_write, dst);
-    if (!rc && dst->be.objects.flush)
-        rc = dst->be.objects.flush(dst->be.ctx);
+    if (!rc)
+        rc = st_flush(dst);
     return rc;
 }
 
@@ -326,8 +326,8 @@ int mote_store_import(mote_store_repo *r, mote_slice snap, mote_store_hash *comm
             rc = st_write_obj(r, type, body.ptr ? body.ptr : (const uint8_t *)"", body.len, &id);
     }
     mote_buf_free(&b);
-    if (!rc && r->be.objects.flush)
-        rc = r->be.objects.flush(r->be.ctx);
+    if (!rc)
+        rc = st_flush(r);
     if (rc)
         return rc;
     mote_store_commit c;

@@ -6,7 +6,14 @@
  * commits per second, reads per second and the repository's size, and runs
  * git fast-import making the same commits for comparison. Prints ratios.
  *
- *   bench-store [GIT_COMMITS [MEM_COMMITS [READS]]]
+ * The Git backend runs twice: one durable commit per call (each set is on
+ * disk, branch moved, before it returns), and the same commits in batches
+ * of BATCH (mote_store_batch_begin/_end: one pack and one branch move per
+ * batch, as fast-import does; the last _end is inside the timing).
+ *
+ *   bench-store [GIT_COMMITS [MEM_COMMITS [READS [BATCH]]]]
+ *
+ * MOTE_BENCH_DIR picks the directory the repositories go in (default /tmp).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -67,7 +74,7 @@ static void key(const shape *sh, int i, char *out, size_t n)
 
 static long long du(const char *path)
 {
-    char cmd[600];
+    char cmd[1400];
     snprintf(cmd, sizeof cmd, "du -sb '%s' | cut -f1", path);
     FILE *f = popen(cmd, "r");
     long long v = -1;
@@ -86,7 +93,7 @@ typedef struct result {
     long long bytes;
 } result;
 
-static int run_mote(const shape *sh, int git, const char *dir, int ncommits, int nreads,
+static int run_mote(const shape *sh, int git, const char *dir, int ncommits, int nreads, int batch,
                     result *res)
 {
     int err;
@@ -110,10 +117,17 @@ static int run_mote(const shape *sh, int git, const char *dir, int ncommits, int
     uint64_t seed = 42;
     double t0 = now(), c0 = cpu_self();
     for (int i = 0; i < ncommits; i++) {
+        if (batch && i % batch == 0 && mote_store_batch_begin(r) != 0)
+            return 1;
         key(sh, (int)(rnd(&seed) % (uint64_t)sh->nkeys), k, sizeof k);
         int n = snprintf(v, sizeof v, "value %d", i);
         if (mote_store_set(s, k, v, (size_t)n, &info, NULL) != 0) {
             fprintf(stderr, "set failed\n");
+            return 1;
+        }
+        if (batch && (i % batch == batch - 1 || i == ncommits - 1) &&
+            mote_store_batch_end(r, &info, NULL) != 0) {
+            fprintf(stderr, "batch end failed\n");
             return 1;
         }
     }
@@ -205,27 +219,38 @@ int main(int argc, char **argv)
     int ngit = argc > 1 ? atoi(argv[1]) : 2000;
     int nmem = argc > 2 ? atoi(argv[2]) : 100000;
     int nreads = argc > 3 ? atoi(argv[3]) : 1000000;
+    int batch = argc > 4 ? atoi(argv[4]) : 1000;
+    if (ngit < 1 || nmem < 1 || nreads < 1 || batch < 1) {
+        fprintf(stderr, "usage: bench-store [GIT_COMMITS [MEM_COMMITS [READS [BATCH]]]]\n");
+        return 2;
+    }
     if (system("git --version >/dev/null 2>&1") != 0) {
         printf("SKIP: git is not installed\n");
         return 77;
     }
-    char base[] = "/tmp/mote-bench-store-XXXXXX";
+    const char *bdir = getenv("MOTE_BENCH_DIR");
+    char base[1024];
+    snprintf(base, sizeof base, "%s/mote-bench-store-XXXXXX", bdir && *bdir ? bdir : "/tmp");
     if (!mkdtemp(base))
         return 1;
+    printf("repositories in %s; batches of %d commits\n", base, batch);
     shape shapes[2] = {{"tree 100x100 (10,000 keys)", 10000, 100}, {"flat (1,000 keys)", 1000, 0}};
     int rc = 0;
     for (int i = 0; i < 2 && !rc; i++) {
         const shape *sh = &shapes[i];
-        char dm[256], dg[256];
+        char dm[1200], db[1200], dg[1200];
         snprintf(dm, sizeof dm, "%s/mote-%d.git", base, i);
+        snprintf(db, sizeof db, "%s/mote-batch-%d.git", base, i);
         snprintf(dg, sizeof dg, "%s/fi-%d.git", base, i);
-        result mem = {0}, git = {0}, fi = {0};
+        result mem = {0}, git = {0}, gb = {0}, fi = {0};
         /* disk first: the memory run leaves a large, fragmented heap */
         rc = run_fast_import(sh, dg, ngit, &fi);
         if (!rc)
-            rc = run_mote(sh, 1, dm, ngit, nreads / 10, &git);
+            rc = run_mote(sh, 1, dm, ngit, nreads / 10, 0, &git);
         if (!rc)
-            rc = run_mote(sh, 0, NULL, nmem, nreads, &mem);
+            rc = run_mote(sh, 1, db, ngit, nreads / 10, batch, &gb);
+        if (!rc)
+            rc = run_mote(sh, 0, NULL, nmem, nreads, 0, &mem);
         if (rc)
             break;
         printf("shape: %s\n", sh->name);
@@ -235,17 +260,23 @@ int main(int argc, char **argv)
         printf("  mote git        : %9.0f commits/s (%9.0f per CPU s)  %10lld bytes on disk  %9.0f "
                "reads/s\n",
                git.commits_per_s, git.commits_per_cpu_s, git.bytes, git.reads_per_s);
+        printf("  mote git batch  : %9.0f commits/s (%9.0f per CPU s)  %10lld bytes on disk  %9.0f "
+               "reads/s\n",
+               gb.commits_per_s, gb.commits_per_cpu_s, gb.bytes, gb.reads_per_s);
         printf("  mote memory     : %9.0f commits/s (%9.0f per CPU s)  %10lld objects        %9.0f "
                "reads/s\n",
                mem.commits_per_s, mem.commits_per_cpu_s, mem.bytes, mem.reads_per_s);
         printf(
             "  ratio git backend / fast-import commits: %.2fx wall, %.2fx CPU (target >= 0.5x)\n",
             git.commits_per_s / fi.commits_per_s, git.commits_per_cpu_s / fi.commits_per_cpu_s);
+        printf("  ratio git batches / fast-import commits: %.2fx wall, %.2fx CPU\n",
+               gb.commits_per_s / fi.commits_per_s, gb.commits_per_cpu_s / fi.commits_per_cpu_s);
         printf("  ratio memory / fast-import commits: %.1fx\n",
                mem.commits_per_s / fi.commits_per_s);
-        printf("  size git backend / fast-import: %.2fx\n", (double)git.bytes / (double)fi.bytes);
+        printf("  size git backend / fast-import: %.2fx (batches: %.2fx)\n",
+               (double)git.bytes / (double)fi.bytes, (double)gb.bytes / (double)fi.bytes);
     }
-    char cmd[600];
+    char cmd[1100];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", base);

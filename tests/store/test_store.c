@@ -747,6 +747,143 @@ START_TEST(t_watch)
 }
 END_TEST
 
+/* ---- batches ---- */
+
+static int count_cb(void *arg, const mote_store_commit *c)
+{
+    (void)c;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static int list_cb(void *arg, const char *name, const mote_store_hash *head)
+{
+    (void)head;
+    char *out = arg;
+    strcat(out, name);
+    strcat(out, ";");
+    return 0;
+}
+
+START_TEST(t_batch)
+{
+    fx f = open_fx(_i);
+    mote_store *s = mote_store_of_branch(f.r, "main", NULL);
+    set(s, "a", "1");
+    mote_store_hash before, h;
+    ck_assert_int_eq(mote_store_head(s, &before), 0);
+    wlog all = {"", 0, 0, NULL};
+    int err;
+    mote_store_watch *w = mote_store_watch_new(f.r, NULL, NULL, watch_cb, &all, &err);
+    ck_assert_ptr_nonnull(w);
+    mote_store_repo *r2 = f.dir ? mote_store_git_open(f.dir, 0, NULL, &err) : NULL;
+    mote_store *s2 = r2 ? mote_store_of_branch(r2, "main", NULL) : NULL;
+
+    ck_assert_int_eq(mote_store_batch_active(f.r), 0);
+    ck_assert_int_eq(mote_store_batch_end(f.r, &info, NULL), MOTE_EINVAL); /* none open */
+    ck_assert_int_eq(mote_store_batch_begin(f.r), 0);
+    ck_assert_int_eq(mote_store_batch_begin(f.r), MOTE_EBUSY);
+    ck_assert_int_eq(mote_store_batch_active(f.r), 1);
+    for (int i = 0; i < 40; i++) {
+        char k[32], v[32];
+        snprintf(k, sizeof k, "d%d/k%d", i % 4, i);
+        snprintf(v, sizeof v, "v%d", i);
+        set(s, k, v);
+        CK_VAL(s, k, v); /* seen at once through this repository */
+    }
+    mote_store_remove(s, "d0/k0", &info, NULL);
+    /* a branch made and a transaction committed inside the batch */
+    ck_assert_int_eq(mote_store_head(s, &h), 0);
+    ck_assert_int_eq(mote_store_branch_create(f.r, "side", &h), 0);
+    mote_store *side = mote_store_of_branch(f.r, "side", NULL);
+    mote_store_tx *t = mote_store_tx_begin(side, NULL);
+    ck_assert_int_eq(mote_store_tx_set(t, "s/x", "1", 1), 0);
+    ck_assert_int_eq(mote_store_tx_set(t, "s/y", "2", 1), 0);
+    ck_assert_int_eq(mote_store_tx_commit(t, &info, NULL, NULL), 0);
+    mote_store_tx_free(t);
+    char names[256] = "";
+    ck_assert_int_eq(mote_store_branch_list(f.r, list_cb, names), 0);
+    ck_assert_str_eq(names, "main;side;");
+    ck_assert_int_eq(all.calls, 0); /* watches hear of it at the end */
+    if (r2) {
+        /* nothing reached the disk: another process sees the old head */
+        ck_assert_int_eq(mote_store_head(s2, &h), 0);
+        ck_assert(mote_store_hash_eq(&h, &before));
+        ck_assert_int_eq(mote_store_branch_head(r2, "side", &h), MOTE_ENOTFOUND);
+        ck_assert_int_eq(mote_store_git_fetch(f.r, f.dir, "main", &h), MOTE_EBUSY);
+    }
+    ck_assert_int_eq(mote_store_batch_end(f.r, &info, NULL), 0);
+    ck_assert_int_eq(mote_store_batch_active(f.r), 0);
+    /* one event per net change: 39 added values (d0/k0 came and went) */
+    ck_assert_int_eq(all.calls, 39 + 2 + 40);
+    ck_assert_ptr_nonnull(strstr(all.text, "main:A:d1/k1;"));
+    ck_assert_ptr_null(strstr(all.text, "main:A:d0/k0;"));
+    int n = 0;
+    ck_assert_int_eq(mote_store_log(s, 0, count_cb, &n), 0);
+    ck_assert_int_eq(n, 1 + 40 + 1); /* every write its own commit */
+    mote_store_hash mine;
+    ck_assert_int_eq(mote_store_head(s, &mine), 0);
+    if (r2) {
+        ck_assert_int_eq(mote_store_head(s2, &h), 0);
+        ck_assert(mote_store_hash_eq(&h, &mine));
+        CK_VAL(s2, "d3/k39", "v39");
+        mote_store *side2 = mote_store_of_branch(r2, "side", NULL);
+        CK_VAL(side2, "s/y", "2");
+        mote_store_free(side2);
+
+        /* another writer moves the branch during a batch: merged at the end */
+        ck_assert_int_eq(mote_store_batch_begin(f.r), 0);
+        set(s, "mine", "1");
+        set(s2, "theirs", "1");
+        ck_assert_int_eq(mote_store_batch_end(f.r, &info, NULL), 0);
+        CK_VAL(s, "mine", "1");
+        CK_VAL(s, "theirs", "1");
+        mote_store_commit c;
+        ck_assert_int_eq(mote_store_head(s, &h), 0);
+        ck_assert_int_eq(mote_store_commit_read(f.r, &h, &c), 0);
+        ck_assert_uint_eq(c.nparents, 2);
+        mote_store_commit_clear(&c);
+
+        /* ... and a conflicting one: the other writer's head stays */
+        ck_assert_int_eq(mote_store_batch_begin(f.r), 0);
+        set(s, "c", "mine");
+        set(s2, "c", "theirs");
+        mote_store_conflicts cf = {0};
+        ck_assert_int_eq(mote_store_batch_end(f.r, &info, &cf), MOTE_ECONFLICT);
+        ck_assert_uint_ge(cf.n, 1);
+        ck_assert_str_eq(cf.items[0].path, "c");
+        mote_store_conflicts_clear(&cf);
+        CK_VAL(s, "c", "theirs");
+    }
+    /* abort: the branches stay where they were */
+    ck_assert_int_eq(mote_store_head(s, &h), 0);
+    ck_assert_int_eq(mote_store_batch_begin(f.r), 0);
+    set(s, "gone", "1");
+    mote_store_batch_abort(f.r);
+    ck_assert_ptr_null(getv(s, "gone"));
+    ck_assert_int_eq(mote_store_head(s, &mine), 0);
+    ck_assert(mote_store_hash_eq(&h, &mine));
+    /* a batch left open when the repository is freed moves nothing */
+    ck_assert_int_eq(mote_store_batch_begin(f.r), 0);
+    set(s, "left-open", "1");
+    mote_store_free(side);
+    mote_store_free(s2);
+    mote_store_repo_free(r2);
+    mote_store_watch_free(w);
+    mote_store_free(s);
+    if (f.dir) {
+        mote_store_repo_free(f.r);
+        f.r = mote_store_git_open(f.dir, 0, NULL, &err);
+        ck_assert_ptr_nonnull(f.r);
+        s = mote_store_of_branch(f.r, "main", NULL);
+        ck_assert_ptr_null(getv(s, "left-open"));
+        CK_VAL(s, "c", "theirs");
+        mote_store_free(s);
+    }
+    close_fx(&f);
+}
+END_TEST
+
 /* ---- sync ---- */
 
 START_TEST(t_sync)
@@ -1164,6 +1301,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, t_json_canon, 0, 1);
     tcase_add_loop_test(tc, t_merge_user_fn, 0, NBACKENDS);
     tcase_add_loop_test(tc, t_watch, 0, NBACKENDS);
+    tcase_add_loop_test(tc, t_batch, 0, NBACKENDS);
     tcase_add_loop_test(tc, t_sync, 0, 4);
     tcase_add_loop_test(tc, t_snapshot_gc, 0, NBACKENDS);
     tcase_add_test(tc, t_model);

@@ -505,6 +505,189 @@ START_TEST(t_packs)
 }
 END_TEST
 
+/* Packs mote writes for single commits (merged into packs whose trees are
+ * deltas) and for batches (one pack, trees as deltas) pass git's checks,
+ * and read back through git and through libgit2. */
+START_TEST(t_pack_deltas)
+{
+    char *dir = st_tmpdir(), out[8192], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_tx *t = mote_store_tx_begin(s, NULL);
+    for (int i = 0; i < 400; i++) {
+        char k[64], v[64];
+        snprintf(k, sizeof k, "d%d/k%d", i % 20, i);
+        snprintf(v, sizeof v, "initial %d", i);
+        ck_assert_int_eq(mote_store_tx_set(t, k, v, strlen(v)), 0);
+    }
+    ck_assert_int_eq(mote_store_tx_commit(t, &info, NULL, NULL), 0);
+    mote_store_tx_free(t);
+    /* 300 durable commits (pack merges at 16 and 256 packs), then 300 in
+     * three batches */
+    for (int i = 0; i < 600; i++) {
+        if (i >= 300 && i % 100 == 0)
+            ck_assert_int_eq(mote_store_batch_begin(r), 0);
+        char k[64], v[64];
+        int y = (i * 7) % 400; /* an existing key, in its directory */
+        snprintf(k, sizeof k, "d%d/k%d", y % 20, y);
+        snprintf(v, sizeof v, "value %d", i);
+        set(s, k, v);
+        if (i >= 300 && i % 100 == 99)
+            ck_assert_int_eq(mote_store_batch_end(r, &info, NULL), 0);
+    }
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s rev-list --count main", repo), 0);
+    ck_assert_int_eq(atoi(out), 601);
+    /* every pack verifies, and trees are stored as deltas */
+    ck_assert_int_eq(
+        st_sh(out, sizeof out,
+              "set -e; n=0; for i in %s/objects/pack/*.idx; do git verify-pack -v $i >/tmp/vp.$$; "
+              "n=$((n + $(grep -c 'chain length' /tmp/vp.$$ || true))); done; rm -f /tmp/vp.$$; "
+              "echo $n",
+              repo),
+        0);
+    ck_assert_int_gt(atoi(out), 0);
+    /* the last value of every key, as git and as mote (libgit2) read it */
+    r = mote_store_git_open(repo, 0, NULL, NULL);
+    s = mote_store_of_branch(r, "main", NULL);
+    for (int i = 590; i < 600; i++) {
+        char k[64], v[64];
+        int y = (i * 7) % 400; /* an existing key, in its directory */
+        snprintf(k, sizeof k, "d%d/k%d", y % 20, y);
+        snprintf(v, sizeof v, "value %d", i);
+        CK_VAL(s, k, v);
+        ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s show main:%s", repo, k), 0);
+        ck_assert_str_eq(out, v);
+    }
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s count-objects -v | grep '^packs:'", repo),
+                     0);
+    int packs = -1;
+    sscanf(out, "packs: %d", &packs);
+    ck_assert_int_le(packs, 40); /* merged, not one per commit */
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* Refs: mote writes a plain loose ref itself (lock file, check, rename),
+ * and leaves to libgit2 the refs it cannot: packed refs, and repositories
+ * that keep reflogs. A lock another writer holds is waited for, then
+ * MOTE_EBUSY. */
+START_TEST(t_refs)
+{
+    char *dir = st_tmpdir(), out[8192], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    set(s, "a", "1");
+    set(s, "a", "2");
+    mote_store_hash h;
+    char hex[MOTE_STORE_HEX_LEN + 1];
+    ck_assert_int_eq(mote_store_head(s, &h), 0);
+    mote_store_hash_hex(&h, hex);
+    ck_assert_int_eq(st_sh(out, sizeof out, "cat %s/refs/heads/main", repo), 0);
+    ck_assert_int_eq(strncmp(out, hex, MOTE_STORE_HEX_LEN), 0);
+    ck_assert_int_eq(out[MOTE_STORE_HEX_LEN], '\n');
+    /* packed refs: read and moved (git's loose ref then overrides) */
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s pack-refs --all --prune", repo), 0);
+    ck_assert_int_ne(st_sh(out, sizeof out, "test -e %s/refs/heads/main", repo), 0);
+    CK_VAL(s, "a", "2");
+    set(s, "a", "3");
+    set(s, "a", "4");
+    ck_assert_int_eq(mote_store_head(s, &h), 0);
+    mote_store_hash_hex(&h, hex);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s rev-parse main", repo), 0);
+    ck_assert_int_eq(strncmp(out, hex, MOTE_STORE_HEX_LEN), 0);
+    /* a held lock: the writer waits, then gives up with MOTE_EBUSY */
+    ck_assert_int_eq(st_sh(out, sizeof out, "touch %s/refs/heads/main.lock", repo), 0);
+    ck_assert_int_eq(mote_store_set(s, "a", "5", 1, &info, NULL), MOTE_EBUSY);
+    ck_assert_int_eq(st_sh(out, sizeof out, "rm %s/refs/heads/main.lock", repo), 0);
+    set(s, "a", "5");
+    /* a stale head: compare-and-swap refuses, the write retries */
+    mote_store_repo *r2 = mote_store_git_open(repo, 0, NULL, NULL);
+    mote_store *s2 = mote_store_of_branch(r2, "main", NULL);
+    set(s2, "b", "1");
+    set(s, "c", "1");
+    CK_VAL(s2, "b", "1");
+    CK_VAL(s2, "c", "1");
+    mote_store_free(s2);
+    mote_store_repo_free(r2);
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    /* with reflogs on, every move is logged (libgit2 writes the ref) */
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s config core.logAllRefUpdates true", repo),
+                     0);
+    r = mote_store_git_open(repo, 0, NULL, NULL);
+    s = mote_store_of_branch(r, "main", NULL);
+    set(s, "d", "1");
+    set(s, "d", "2");
+    set(s, "d", "3");
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s reflog show main | wc -l", repo), 0);
+    ck_assert_int_ge(atoi(out), 3);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* kill -9 during a batch: none of it is visible, the repository is
+ * clean, and the writes made before the batch are all there. */
+START_TEST(t_batch_crash)
+{
+    char *dir = st_tmpdir(), out[4096], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    set(s, "before", "1");
+    mote_store_hash h0, h;
+    ck_assert_int_eq(mote_store_head(s, &h0), 0);
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        mote_store_repo *rc = mote_store_git_open(repo, 0, NULL, NULL);
+        mote_store *sc = mote_store_of_branch(rc, "main", NULL);
+        if (mote_store_batch_begin(rc))
+            _exit(1);
+        for (int i = 0;; i++) {
+            char k[64];
+            snprintf(k, sizeof k, "batch/k%d", i);
+            if (mote_store_set(sc, k, "v", 1, &info, NULL))
+                _exit(1);
+            if (i == 200 && write(fds[1], &i, sizeof i) != sizeof i)
+                _exit(2);
+        }
+    }
+    close(fds[1]);
+    int got;
+    ck_assert_int_eq(read(fds[0], &got, sizeof got), (ssize_t)sizeof got);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(fds[0]);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    r = mote_store_git_open(repo, 0, NULL, NULL);
+    s = mote_store_of_branch(r, "main", NULL);
+    ck_assert_int_eq(mote_store_head(s, &h), 0);
+    ck_assert(mote_store_hash_eq(&h, &h0));
+    CK_VAL(s, "before", "1");
+    ck_assert_ptr_null(getv(s, "batch/k0"));
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     if (!tu_have_program("git")) {
@@ -523,6 +706,9 @@ int main(void)
     tcase_add_test(tc, t_concurrent_writers);
     tcase_add_test(tc, t_crash);
     tcase_add_test(tc, t_packs);
+    tcase_add_test(tc, t_pack_deltas);
+    tcase_add_test(tc, t_refs);
+    tcase_add_test(tc, t_batch_crash);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

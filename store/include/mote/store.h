@@ -402,6 +402,38 @@ int mote_store_is_ancestor(mote_store_repo *r, const mote_store_hash *ancestor,
  * nothing at path and never changed it within max_walk. */
 int mote_store_last_modified(mote_store *s, const char *path, mote_store_hash *out);
 
+/* ---- batches ----------------------------------------------------------- */
+
+/* A batch trades durability for speed, as `git fast-import` does. Between
+ * mote_store_batch_begin and mote_store_batch_end, every write through any
+ * handle of r (set, remove, transactions, merges, branch moves) still makes
+ * its own commit, and reads through r see it at once, but nothing reaches
+ * the backend: no object is written and no branch moves there, so other
+ * processes see none of it and a crash loses all of it. Watches hear of
+ * the batch at its end. mote_store_git_fetch/_git_push refuse to run
+ * (MOTE_EBUSY) during a batch. One batch at a time per repository:
+ * MOTE_EBUSY if one is open. */
+int mote_store_batch_begin(mote_store_repo *r);
+
+/* Ends the batch: writes every object it made as one pack (Git backend),
+ * then moves each branch it changed once, by compare-and-swap from the head
+ * the branch had when the batch first touched it to the batch's last head.
+ * If another writer moved the branch meanwhile, the batch's head is merged
+ * into the new head (a merge commit with `info`, as mote_store_merge_commit
+ * does); a merge that conflicts leaves that branch where the other writer
+ * put it and returns MOTE_ECONFLICT with the conflicts appended to
+ * `conflicts` (may be NULL). The batch is closed in every case. */
+int mote_store_batch_end(mote_store_repo *r, const mote_store_info *info,
+                         mote_store_conflicts *conflicts);
+
+/* Closes the batch without moving any branch on the backend (the objects it
+ * made may still be written, unreferenced, like a crashed batch's). Reads
+ * then see the backend's branches again. Does nothing outside a batch. */
+void mote_store_batch_abort(mote_store_repo *r);
+
+/* 1 while a batch is open. */
+int mote_store_batch_active(const mote_store_repo *r);
+
 /* ---- merges ------------------------------------------------------------ */
 
 /* Three-way merge of trees (ancestor may be NULL: empty). On success *out is
