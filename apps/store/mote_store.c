@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "mote/store.h"
+#include "mote/store_uv.h"
 
 static const char *cmdname = "?";
 
@@ -116,38 +117,24 @@ static int on_change(void *arg, const char *branch, int change, const char *path
     return 0;
 }
 
-/* ---- watch: libuv file-system events on the branch's ref, its
- * directory and packed-refs, with a slow timer as a safety net; each
- * event polls the repository for moved branches ---- */
+/* ---- watch: libmote-store-uv notices other processes' ref updates
+ * (file-system events on the refs, and a one-second timer as a safety
+ * net); this loop only adds signals and the event count ---- */
 
 typedef struct watch_loop_ctx {
-    mote_store_repo *r;
     watch_state *ws;
     int status;
     uv_loop_t *loop;
 } watch_loop_ctx;
 
-static void poll_now(watch_loop_ctx *c)
+static void on_polled(void *arg, int polled)
 {
-    int rc = mote_store_watch_poll(c->r);
-    if (rc < 0) {
-        c->status = fail(rc, NULL);
+    watch_loop_ctx *c = arg;
+    if (polled < 0) {
+        c->status = fail(polled, NULL);
         uv_stop(c->loop);
     } else if (c->ws->left == 0)
         uv_stop(c->loop);
-}
-
-static void on_fs(uv_fs_event_t *h, const char *file, int events, int status)
-{
-    (void)file;
-    (void)events;
-    (void)status;
-    poll_now(h->data);
-}
-
-static void on_timer(uv_timer_t *t)
-{
-    poll_now(t->data);
 }
 
 static void on_sig(uv_signal_t *s, int signum)
@@ -156,32 +143,18 @@ static void on_sig(uv_signal_t *s, int signum)
     uv_stop(((watch_loop_ctx *)s->data)->loop);
 }
 
-static int watch_loop(mote_store_repo *r, const char *branch, watch_state *ws)
+static int watch_loop(mote_store_repo *r, watch_state *ws)
 {
     uv_loop_t loop;
     if (uv_loop_init(&loop) != 0)
         return fail(MOTE_EIO, "libuv");
-    watch_loop_ctx c = {r, ws, 0, &loop};
-    const char *gd = mote_store_git_dir(r);
-    char refdir[4200];
-    snprintf(refdir, sizeof refdir, "%srefs/heads/%s", gd, branch);
-    char *slash = strrchr(refdir, '/');
-    *slash = 0; /* the directory that holds the branch's ref file */
-    uv_fs_event_t ev[2];
-    const char *dirs[2] = {refdir, gd};
-    int nev = 0;
-    for (int i = 0; i < 2; i++) {
-        uv_fs_event_init(&loop, &ev[nev]);
-        ev[nev].data = &c;
-        if (uv_fs_event_start(&ev[nev], on_fs, dirs[i], 0) == 0)
-            nev++;
-        else
-            uv_close((uv_handle_t *)&ev[nev], NULL);
+    watch_loop_ctx c = {ws, 0, &loop};
+    int rc;
+    mote_store_uv *u = mote_store_watch_uv(r, &loop, 1000, on_polled, &c, &rc);
+    if (!u) {
+        uv_loop_close(&loop);
+        return fail(rc, "watching the refs");
     }
-    uv_timer_t timer;
-    uv_timer_init(&loop, &timer);
-    timer.data = &c;
-    uv_timer_start(&timer, on_timer, 1000, 1000);
     uv_signal_t sig[2];
     int signums[2] = {SIGINT, SIGTERM};
     for (int i = 0; i < 2; i++) {
@@ -189,12 +162,9 @@ static int watch_loop(mote_store_repo *r, const char *branch, watch_state *ws)
         sig[i].data = &c;
         uv_signal_start(&sig[i], on_sig, signums[i]);
     }
-    poll_now(&c);
-    if (ws->left != 0 && !c.status)
+    if (ws->left != 0)
         uv_run(&loop, UV_RUN_DEFAULT);
-    for (int i = 0; i < nev; i++)
-        uv_close((uv_handle_t *)&ev[i], NULL);
-    uv_close((uv_handle_t *)&timer, NULL);
+    mote_store_uv_free(u);
     for (int i = 0; i < 2; i++)
         uv_close((uv_handle_t *)&sig[i], NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -398,7 +368,7 @@ int main(int argc, char **argv)
             status = fail(MOTE_EUNSUPPORTED, "watch needs a Git repository");
             mote_store_watch_free(w);
         } else {
-            status = watch_loop(r, branch, &ws);
+            status = watch_loop(r, &ws);
             mote_store_watch_free(w);
         }
     } else if (strcmp(cmd, "snapshot") == 0 && nargs == 0) {
