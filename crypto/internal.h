@@ -74,6 +74,22 @@ const mc_aead_impl *mc_aead_sodium_chacha20poly1305(void);
 int mc_aead_aesni_gcm_usable(void);
 const mc_aead_impl *mc_aead_aesni_gcm(mote_crypto_aead_id id);
 #endif
+/* ChaCha20-Poly1305 written here (chachapoly.c, x86-64): tiers by CPU
+ * features. cpu_tier() asks cpuid for the best one this CPU runs;
+ * mc_aead_chachapoly(tier) is that tier's entry, NULL when the CPU (or the
+ * build) lacks it or for MC_CHACHA_SODIUM (libsodium's entry serves).
+ * seal/open work out of place (dst may equal src), for the tests; open
+ * leaves dst untouched on MOTE_EVERIFY; both give MOTE_EUNSUPPORTED for a
+ * tier this CPU lacks. */
+enum { MC_CHACHA_SODIUM = 0, MC_CHACHA_AVX2 = 1, MC_CHACHA_AVX512 = 2 };
+int mc_chachapoly_cpu_tier(void);
+const mc_aead_impl *mc_aead_chachapoly(int tier);
+int mc_chachapoly_seal(int tier, const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad,
+                       size_t aad_len, uint8_t *dst, const uint8_t *src, size_t len,
+                       uint8_t tag[16]);
+int mc_chachapoly_open(int tier, const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad,
+                       size_t aad_len, uint8_t *dst, const uint8_t *src, size_t len,
+                       const uint8_t tag[16]);
 int mc_sodium_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t point[32]);
 int mc_sodium_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
 int mc_sodium_ed25519_keypair(uint8_t pk[32], uint8_t sk[64], const uint8_t seed[32]);

@@ -26,6 +26,23 @@ static const mc_hash_impl *hash_for(mote_crypto_hash_id id)
     }
 }
 
+/* The ChaCha20-Poly1305 tier: the best this CPU runs, lowered (never
+ * raised) by the environment variable MOTE_CRYPTO_CHACHA = "sodium" or
+ * "avx2", so the tests can run every path on one machine. Read at each
+ * lookup (an AEAD object keeps the implementation it was made with). */
+static int chacha_tier(void)
+{
+    int tier = mc_chachapoly_cpu_tier();
+    const char *force = getenv("MOTE_CRYPTO_CHACHA");
+    if (force) {
+        if (strcmp(force, "sodium") == 0)
+            tier = MC_CHACHA_SODIUM;
+        else if (strcmp(force, "avx2") == 0 && tier > MC_CHACHA_AVX2)
+            tier = MC_CHACHA_AVX2;
+    }
+    return tier;
+}
+
 static const mc_aead_impl *aead_for(mote_crypto_aead_id id)
 {
     switch (id) {
@@ -41,8 +58,12 @@ static const mc_aead_impl *aead_for(mote_crypto_aead_id id)
             return mc_aead_aesni_gcm(id);
 #endif
         return mc_aead_nettle_gcm(id);
-    case MOTE_CRYPTO_AEAD_CHACHA20_POLY1305:
-        return mc_aead_sodium_chacha20poly1305();
+    case MOTE_CRYPTO_AEAD_CHACHA20_POLY1305: {
+        /* Our AVX-512 (ChaCha20 x16, Poly1305 on IFMA) or AVX2 code where
+         * cpuid reports the features; libsodium's elsewhere. */
+        const mc_aead_impl *own = mc_aead_chachapoly(chacha_tier());
+        return own ? own : mc_aead_sodium_chacha20poly1305();
+    }
     default:
         return NULL;
     }

@@ -10,6 +10,7 @@
 
 #include <nettle/aes.h>
 #include <nettle/sha2.h>
+#include <sodium.h>
 
 #include "mote/asn1.h"
 #include "mote/crypto.h"
@@ -290,6 +291,259 @@ START_TEST(test_gcm_aesni_matches_nettle)
     ck_assert_ptr_eq(mc_provider_get()->aead(MOTE_CRYPTO_AEAD_AES_128_GCM),
                      mc_aead_nettle_gcm(MOTE_CRYPTO_AEAD_AES_128_GCM));
 #endif
+}
+END_TEST
+
+/* ---- ChaCha20-Poly1305 written here (crypto/chachapoly.c) ------------------------- */
+
+/* The tiers of our own code; a tier this CPU lacks is skipped (and said so). */
+static const int chacha_tiers[] = {MC_CHACHA_AVX2, MC_CHACHA_AVX512};
+static const char *const chacha_tier_names[] = {"avx2", "avx512"};
+
+static int chacha_tier_usable(int i)
+{
+    if (mc_aead_chachapoly(chacha_tiers[i]))
+        return 1;
+    fprintf(stderr, "note: this CPU lacks the %s tier of ChaCha20-Poly1305, not tested\n",
+            chacha_tier_names[i]);
+    return 0;
+}
+
+/* RFC 8439 2.8.2, every tier, out of place and in place. */
+START_TEST(test_chachapoly_rfc8439)
+{
+    static const char *key_hex = "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f";
+    static const char *pt_text = "Ladies and Gentlemen of the class of '99: If I could offer you "
+                                 "only one tip for the future, sunscreen would be it.";
+    static const char *ct_hex = "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6"
+                                "3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36"
+                                "92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc"
+                                "3ff4def08e4b7a9de576d26586cec64b6116";
+    size_t kl, nl, al;
+    uint8_t *key = tu_unhex(key_hex, &kl), *nonce = tu_unhex("070000004041424344454647", &nl);
+    uint8_t *aad = tu_unhex("50515253c0c1c2c3c4c5c6c7", &al);
+    size_t len = strlen(pt_text);
+    ck_assert_uint_eq(len, 114);
+    uint8_t ct[114], back[114], tag[16];
+    for (int i = 0; i < 2; i++) {
+        if (!chacha_tier_usable(i))
+            continue;
+        ck_assert_int_eq(mc_chachapoly_seal(chacha_tiers[i], key, nonce, aad, al, ct,
+                                            (const uint8_t *)pt_text, len, tag),
+                         0);
+        check_hex(ct, len, ct_hex);
+        check_hex(tag, 16, "1ae10b594f09e26a7e902ecbd0600691");
+        ck_assert_int_eq(
+            mc_chachapoly_open(chacha_tiers[i], key, nonce, aad, al, back, ct, len, tag), 0);
+        ck_assert_mem_eq(back, pt_text, len);
+        memcpy(back, pt_text, len); /* in place */
+        ck_assert_int_eq(
+            mc_chachapoly_seal(chacha_tiers[i], key, nonce, aad, al, back, back, len, tag), 0);
+        check_hex(back, len, ct_hex);
+        ck_assert_int_eq(
+            mc_chachapoly_open(chacha_tiers[i], key, nonce, aad, al, back, back, len, tag), 0);
+        ck_assert_mem_eq(back, pt_text, len);
+        aad[3] ^= 1; /* altered AAD: refused, the output left alone */
+        memset(back, 0x77, len);
+        ck_assert_int_eq(
+            mc_chachapoly_open(chacha_tiers[i], key, nonce, aad, al, back, ct, len, tag),
+            MOTE_EVERIFY);
+        aad[3] ^= 1;
+        for (size_t j = 0; j < len; j++)
+            ck_assert_uint_eq(back[j], 0x77);
+    }
+    free(key);
+    free(nonce);
+    free(aad);
+}
+END_TEST
+
+/* Against libsodium at every length 0..1024 with every AAD length 0..64,
+ * alternately in place and out of place; each result opens again. */
+START_TEST(test_chachapoly_vs_sodium_all_lengths)
+{
+    int t = _i;
+    if (!chacha_tier_usable(t))
+        return;
+    int tier = chacha_tiers[t];
+    ck_assert_int_ge(sodium_init(), 0);
+    static uint8_t pt[1024], want[1024], got[1024], back[1024];
+    uint8_t key[32], nonce[12], aad[64], wt[16], gt[16];
+    mote_rng_fill(&rng.rng, aad, sizeof(aad));
+    for (size_t len = 0; len <= 1024; len++) {
+        mote_rng_fill(&rng.rng, key, sizeof(key));
+        mote_rng_fill(&rng.rng, nonce, sizeof(nonce));
+        mote_rng_fill(&rng.rng, pt, len);
+        for (size_t al = 0; al <= 64; al++) {
+            crypto_aead_chacha20poly1305_ietf_encrypt_detached(want, wt, NULL, pt, len, aad, al,
+                                                               NULL, nonce, key);
+            if (al & 1) {
+                ck_assert_int_eq(mc_chachapoly_seal(tier, key, nonce, aad, al, got, pt, len, gt),
+                                 0);
+            } else {
+                memcpy(got, pt, len);
+                ck_assert_int_eq(mc_chachapoly_seal(tier, key, nonce, aad, al, got, got, len, gt),
+                                 0);
+            }
+            if (memcmp(got, want, len) || memcmp(gt, wt, 16))
+                ck_abort_msg("%s: seal differs from libsodium at length %zu, AAD %zu",
+                             chacha_tier_names[t], len, al);
+            ck_assert_int_eq(mc_chachapoly_open(tier, key, nonce, aad, al, back, got, len, gt), 0);
+            if (memcmp(back, pt, len))
+                ck_abort_msg("%s: open at length %zu, AAD %zu", chacha_tier_names[t], len, al);
+        }
+    }
+}
+END_TEST
+
+/* Random long lengths (up to 300 KiB), AAD up to 3000 bytes (so the AAD
+ * also takes the eight-lane path), source and destination at every
+ * alignment, in place or not; then a flipped bit in the ciphertext, the
+ * tag or the AAD is refused and the destination is not touched. */
+START_TEST(test_chachapoly_long_unaligned)
+{
+    int t = _i;
+    if (!chacha_tier_usable(t))
+        return;
+    int tier = chacha_tiers[t];
+    ck_assert_int_ge(sodium_init(), 0);
+    enum { MAXLEN = 300000 + 64, MAXAAD = 3000 };
+    uint8_t *pt = malloc(MAXLEN), *want = malloc(MAXLEN), *src = malloc(MAXLEN + 64),
+            *dst = malloc(MAXLEN + 64), *aad = malloc(MAXAAD);
+    ck_assert(pt && want && src && dst && aad);
+    uint8_t key[32], nonce[12], wt[16], gt[16], meta[8];
+    for (int iter = 0; iter < 120; iter++) {
+        mote_rng_fill(&rng.rng, meta, sizeof(meta));
+        size_t len;
+        uint32_t m = (uint32_t)meta[0] | (uint32_t)meta[1] << 8 | (uint32_t)meta[2] << 16;
+        switch (meta[3] % 4) {
+        case 0:
+            len = m % 300001;
+            break;
+        case 1:
+            len = m % 20000;
+            break;
+        case 2:
+            len = 1024 * (1 + m % 20) + (meta[4] % 3) - 1; /* around whole passes */
+            break;
+        default:
+            len = m % 4096;
+            break;
+        }
+        size_t al = (meta[4] & 1) ? meta[5] % 65 : (size_t)(m % (MAXAAD + 1));
+        size_t so = meta[6] % 64, dof = meta[7] % 64;
+        int in_place = (meta[5] & 3) == 0;
+        mote_rng_fill(&rng.rng, key, sizeof(key));
+        mote_rng_fill(&rng.rng, nonce, sizeof(nonce));
+        mote_rng_fill(&rng.rng, pt, len);
+        mote_rng_fill(&rng.rng, aad, al);
+        crypto_aead_chacha20poly1305_ietf_encrypt_detached(want, wt, NULL, pt, len, aad, al, NULL,
+                                                           nonce, key);
+        uint8_t *s = src + so, *d = in_place ? s : dst + dof;
+        memcpy(s, pt, len);
+        ck_assert_int_eq(mc_chachapoly_seal(tier, key, nonce, aad, al, d, s, len, gt), 0);
+        if (memcmp(d, want, len) || memcmp(gt, wt, 16))
+            ck_abort_msg("%s: seal differs at length %zu, AAD %zu, offsets %zu/%zu%s",
+                         chacha_tier_names[t], len, al, so, dof, in_place ? " in place" : "");
+        /* open in place, or from d (dst + dof) back into src + so */
+        uint8_t *o = in_place ? d : s;
+        ck_assert_int_eq(mc_chachapoly_open(tier, key, nonce, aad, al, o, d, len, gt), 0);
+        if (memcmp(o, pt, len))
+            ck_abort_msg("%s: open differs at length %zu", chacha_tier_names[t], len);
+        /* tampering: the ciphertext (when there is one), the tag, the AAD */
+        memcpy(src + so, want, len);
+        memset(dst + dof, 0x5c, len);
+        int what = meta[2] % 3;
+        if (what == 0 && len)
+            src[so + m % len] ^= (uint8_t)(1u << (meta[1] % 8));
+        else if (what == 1 || !al)
+            gt[meta[1] % 16] ^= (uint8_t)(1u << (meta[0] % 8));
+        else
+            aad[m % al] ^= 0x01;
+        ck_assert_int_eq(
+            mc_chachapoly_open(tier, key, nonce, aad, al, dst + dof, src + so, len, gt),
+            MOTE_EVERIFY);
+        for (size_t j = 0; j < len; j++)
+            if (dst[dof + j] != 0x5c)
+                ck_abort_msg("%s: a refused open wrote its output", chacha_tier_names[t]);
+    }
+    free(pt);
+    free(want);
+    free(src);
+    free(dst);
+    free(aad);
+}
+END_TEST
+
+/* Which implementation the provider picks: the best tier this CPU has,
+ * lowered by MOTE_CRYPTO_CHACHA=avx2|sodium (never raised); through the
+ * public API every choice gives libsodium's bytes, and a failed open
+ * zeroes the buffer. */
+START_TEST(test_chachapoly_provider_choice)
+{
+    const mc_aead_impl *sodium_impl = mc_aead_sodium_chacha20poly1305();
+    int best = mc_chachapoly_cpu_tier();
+    unsetenv("MOTE_CRYPTO_CHACHA");
+    const mc_aead_impl *picked = mc_provider_get()->aead(MOTE_CRYPTO_AEAD_CHACHA20_POLY1305);
+    if (best == MC_CHACHA_SODIUM) {
+        fprintf(stderr, "note: no AVX2 here, libsodium's ChaCha20-Poly1305 serves\n");
+        ck_assert_ptr_eq(picked, sodium_impl);
+    } else {
+        ck_assert_ptr_eq(picked, mc_aead_chachapoly(best));
+        ck_assert_ptr_nonnull(strstr(picked->name, best == MC_CHACHA_AVX512 ? "avx512" : "avx2"));
+    }
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512ifma") && __builtin_cpu_supports("avx512f"))
+        ck_assert_int_eq(best, MC_CHACHA_AVX512);
+#endif
+
+    static const char *const forced[] = {NULL, "avx2", "sodium", "bogus"};
+    uint8_t key[32], nonce[12], aad[13], pt[3000], buf[3000], want[3000], tag[16], wt[16];
+    mote_rng_fill(&rng.rng, key, sizeof(key));
+    mote_rng_fill(&rng.rng, nonce, sizeof(nonce));
+    mote_rng_fill(&rng.rng, aad, sizeof(aad));
+    mote_rng_fill(&rng.rng, pt, sizeof(pt));
+    ck_assert_int_ge(sodium_init(), 0);
+    for (int f = 0; f < 4; f++) {
+        if (forced[f])
+            setenv("MOTE_CRYPTO_CHACHA", forced[f], 1);
+        else
+            unsetenv("MOTE_CRYPTO_CHACHA");
+        picked = mc_provider_get()->aead(MOTE_CRYPTO_AEAD_CHACHA20_POLY1305);
+        if (f == 1 && best >= MC_CHACHA_AVX2)
+            ck_assert_str_eq(picked->name, "chacha20-poly1305/avx2");
+        if (f == 2)
+            ck_assert_ptr_eq(picked, sodium_impl);
+        if (f == 3) /* an unknown name changes nothing */
+            ck_assert_ptr_eq(picked, best ? mc_aead_chachapoly(best) : sodium_impl);
+        int err;
+        mote_crypto_aead *a =
+            mote_crypto_aead_new(MOTE_CRYPTO_AEAD_CHACHA20_POLY1305, key, 32, &err);
+        ck_assert_ptr_nonnull(a);
+        static const size_t lens[] = {0, 1, 63, 64, 65, 447, 448, 449, 959, 960, 961, 1500, 3000};
+        for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+            size_t len = lens[l];
+            crypto_aead_chacha20poly1305_ietf_encrypt_detached(want, wt, NULL, pt, len, aad,
+                                                               sizeof(aad), NULL, nonce, key);
+            memcpy(buf, pt, len);
+            ck_assert_int_eq(mote_crypto_aead_seal(a, nonce, 12, aad, sizeof(aad), buf, len, tag),
+                             0);
+            ck_assert_mem_eq(buf, want, len);
+            ck_assert_mem_eq(tag, wt, 16);
+            ck_assert_int_eq(mote_crypto_aead_open(a, nonce, 12, aad, sizeof(aad), buf, len, tag),
+                             0);
+            ck_assert_mem_eq(buf, pt, len);
+            memcpy(buf, want, len);
+            tag[15] ^= 0x80;
+            ck_assert_int_eq(mote_crypto_aead_open(a, nonce, 12, aad, sizeof(aad), buf, len, tag),
+                             MOTE_EVERIFY);
+            ck_assert(len == 0 || mote_ct_all_zero(buf, len));
+        }
+        /* the nonce is 12 bytes, nothing else */
+        ck_assert_int_eq(mote_crypto_aead_seal(a, nonce, 8, NULL, 0, buf, 10, tag), MOTE_EINVAL);
+        mote_crypto_aead_free(a);
+    }
+    unsetenv("MOTE_CRYPTO_CHACHA");
 }
 END_TEST
 
@@ -725,6 +979,10 @@ static Suite *crypto_suite(void)
     tcase_add_test(tc, test_aead_roundtrip_and_tamper);
     tcase_add_test(tc, test_aes_key_expansion_matches_nettle);
     tcase_add_test(tc, test_gcm_aesni_matches_nettle);
+    tcase_add_test(tc, test_chachapoly_rfc8439);
+    tcase_add_loop_test(tc, test_chachapoly_vs_sodium_all_lengths, 0, 2);
+    tcase_add_loop_test(tc, test_chachapoly_long_unaligned, 0, 2);
+    tcase_add_test(tc, test_chachapoly_provider_choice);
     tcase_add_test(tc, test_x25519_zero);
     tcase_add_test(tc, test_kx_all_groups);
     tcase_add_test(tc, test_ec_constants);

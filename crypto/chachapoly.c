@@ -1,0 +1,728 @@
+/*
+ * chachapoly.c - ChaCha20-Poly1305 (RFC 8439) written here for x86-64, in
+ * two tiers chosen at run time by cpuid (provider.c):
+ *
+ *  - avx512: ChaCha20 sixteen blocks at a time, one 512-bit register per
+ *    state word (lane j = block j), rotations by VPROLD; Poly1305 eight
+ *    blocks at a time in radix 2^44 with AVX-512 IFMA (VPMADD52LUQ/HUQ),
+ *    lane i accumulating blocks i, i+8, i+16, ... multiplied by r^8, and
+ *    the lanes folded at the end with r^8..r^1.
+ *  - avx2: ChaCha20 eight blocks at a time in 256-bit registers; Poly1305
+ *    one block at a time in radix 2^44 with 64x64->128-bit products.
+ *
+ * Other CPUs (and other architectures, where this file compiles to
+ * nothing) keep libsodium's ChaCha20-Poly1305. Each kernel carries its own
+ * __attribute__((target)), so the rest of the build stays baseline x86-64.
+ *
+ * Key stream for block 0 (the Poly1305 key) is computed in the same
+ * multi-block pass as the first data blocks. Sealing encrypts, then
+ * authenticates the ciphertext; opening authenticates first and decrypts
+ * only when the tag matches (the destination is untouched otherwise).
+ *
+ * Constant time: no branch or memory index depends on the key, the
+ * Poly1305 key or the data; only lengths steer the code. Key stream
+ * buffers and derived keys on the stack are wiped before returning.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+
+#include <immintrin.h>
+
+#define CP_M44 ((uint64_t)0xfffffffffff)
+#define CP_M42 ((uint64_t)0x3ffffffffff)
+
+__extension__ typedef unsigned __int128 cp_u128;
+
+static inline uint64_t cp_le64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8); /* x86-64 is little-endian */
+    return v;
+}
+
+static inline uint32_t cp_le32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Wipes secrets: memset, then a compiler barrier so it is not dropped
+ * as a dead store. (mote_wipe goes byte by byte through a volatile
+ * pointer, which costs more than a 1 KiB seal here.) */
+static void cp_wipe(void *p, size_t n)
+{
+    memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
+/* ---- Poly1305, radix 2^44 ---------------------------------------------------
+ * A value is h0 + h1*2^44 + h2*2^88 (limbs of 44, 44 and 42 bits, kept a
+ * little above that between steps). 2^130 = 5 (mod p), so a product's part
+ * at 2^132 folds back times 20. */
+
+typedef struct cp_poly {
+    uint64_t h[3];
+    uint64_t r[8][3]; /* r[k] = r^(k+1); r[1..7] only once powers_done */
+    uint64_t pad[2];  /* s, the key's second half */
+    int powers_done;
+} cp_poly;
+
+/* h = h * r (mod 2^130 - 5), partly reduced: h0, h2 in range, h1 at most
+ * a few bits over 44. */
+static inline void cp_poly_mul(uint64_t h[3], const uint64_t r[3])
+{
+    uint64_t s1 = r[1] * 20, s2 = r[2] * 20;
+    cp_u128 d0 = (cp_u128)h[0] * r[0] + (cp_u128)h[1] * s2 + (cp_u128)h[2] * s1;
+    cp_u128 d1 = (cp_u128)h[0] * r[1] + (cp_u128)h[1] * r[0] + (cp_u128)h[2] * s2;
+    cp_u128 d2 = (cp_u128)h[0] * r[2] + (cp_u128)h[1] * r[1] + (cp_u128)h[2] * r[0];
+    uint64_t c = (uint64_t)(d0 >> 44);
+    uint64_t h0 = (uint64_t)d0 & CP_M44;
+    d1 += c;
+    c = (uint64_t)(d1 >> 44);
+    uint64_t h1 = (uint64_t)d1 & CP_M44;
+    d2 += c;
+    c = (uint64_t)(d2 >> 42);
+    uint64_t h2 = (uint64_t)d2 & CP_M42;
+    h0 += c * 5;
+    c = h0 >> 44;
+    h0 &= CP_M44;
+    h1 += c;
+    h[0] = h0;
+    h[1] = h1;
+    h[2] = h2;
+}
+
+static void cp_poly_init(cp_poly *st, const uint8_t key[32])
+{
+    uint64_t t0 = cp_le64(key), t1 = cp_le64(key + 8);
+    /* clamp (RFC 8439 2.5.1) while splitting into limbs */
+    st->r[0][0] = t0 & 0xffc0fffffffULL;
+    st->r[0][1] = ((t0 >> 44) | (t1 << 20)) & 0xfffffc0ffffULL;
+    st->r[0][2] = (t1 >> 24) & 0x00ffffffc0fULL;
+    st->h[0] = st->h[1] = st->h[2] = 0;
+    st->pad[0] = cp_le64(key + 16);
+    st->pad[1] = cp_le64(key + 24);
+    st->powers_done = 0;
+}
+
+/* r^2 .. r^8, for the eight-lane IFMA code. */
+static void cp_poly_powers(cp_poly *st)
+{
+    for (int k = 1; k < 8; k++) {
+        memcpy(st->r[k], st->r[k - 1], sizeof(st->r[k]));
+        cp_poly_mul(st->r[k], st->r[0]);
+    }
+    st->powers_done = 1;
+}
+
+/* n whole 16-byte blocks, each with the 2^128 bit (every block of the AEAD's
+ * Poly1305 input is whole: AAD and ciphertext are zero-padded). */
+static void cp_poly_blocks(cp_poly *st, const uint8_t *p, size_t n)
+{
+    uint64_t h[3] = {st->h[0], st->h[1], st->h[2]};
+    for (; n; n--, p += 16) {
+        uint64_t t0 = cp_le64(p), t1 = cp_le64(p + 8);
+        h[0] += t0 & CP_M44;
+        h[1] += ((t0 >> 44) | (t1 << 20)) & CP_M44;
+        h[2] += (t1 >> 24) | ((uint64_t)1 << 40);
+        cp_poly_mul(h, st->r[0]);
+    }
+    st->h[0] = h[0];
+    st->h[1] = h[1];
+    st->h[2] = h[2];
+}
+
+/* ---- Poly1305, eight lanes on AVX-512 IFMA -------------------------------- */
+
+#define CP_IFMA __attribute__((target("avx512f,avx512ifma")))
+
+/* (h0,h1,h2) = h * (r0,r1,r2) lane by lane, s1 = 20 r1, s2 = 20 r2. Each
+ * product is split by VPMADD52LUQ/HUQ at 2^52; the high halves sit 8 bits
+ * above the next limb (52 - 44), the top one at 2^140 = 5 * 2^10. */
+static inline CP_IFMA void cp_vmul(__m512i *h0, __m512i *h1, __m512i *h2, __m512i r0, __m512i r1,
+                                   __m512i r2, __m512i s1, __m512i s2)
+{
+    const __m512i z = _mm512_setzero_si512();
+    const __m512i m44 = _mm512_set1_epi64((long long)CP_M44);
+    const __m512i m42 = _mm512_set1_epi64((long long)CP_M42);
+    __m512i a0 = *h0, a1 = *h1, a2 = *h2;
+    __m512i d0l = _mm512_madd52lo_epu64(z, a0, r0);
+    __m512i d0h = _mm512_madd52hi_epu64(z, a0, r0);
+    __m512i d1l = _mm512_madd52lo_epu64(z, a0, r1);
+    __m512i d1h = _mm512_madd52hi_epu64(z, a0, r1);
+    __m512i d2l = _mm512_madd52lo_epu64(z, a0, r2);
+    __m512i d2h = _mm512_madd52hi_epu64(z, a0, r2);
+    d0l = _mm512_madd52lo_epu64(d0l, a1, s2);
+    d0h = _mm512_madd52hi_epu64(d0h, a1, s2);
+    d1l = _mm512_madd52lo_epu64(d1l, a1, r0);
+    d1h = _mm512_madd52hi_epu64(d1h, a1, r0);
+    d2l = _mm512_madd52lo_epu64(d2l, a1, r1);
+    d2h = _mm512_madd52hi_epu64(d2h, a1, r1);
+    d0l = _mm512_madd52lo_epu64(d0l, a2, s1);
+    d0h = _mm512_madd52hi_epu64(d0h, a2, s1);
+    d1l = _mm512_madd52lo_epu64(d1l, a2, s2);
+    d1h = _mm512_madd52hi_epu64(d1h, a2, s2);
+    d2l = _mm512_madd52lo_epu64(d2l, a2, r0);
+    d2h = _mm512_madd52hi_epu64(d2h, a2, r0);
+
+    __m512i t0 = _mm512_add_epi64(
+        d0l, _mm512_add_epi64(_mm512_slli_epi64(d2h, 10), _mm512_slli_epi64(d2h, 12)));
+    __m512i t1 = _mm512_add_epi64(d1l, _mm512_slli_epi64(d0h, 8));
+    __m512i t2 = _mm512_add_epi64(d2l, _mm512_slli_epi64(d1h, 8));
+
+    /* One carry step, all three limbs at once (not a chain): t0, t1, t2
+     * are below 2^56, so each limb ends within 2^15 of its width, far
+     * below the 2^52 the next VPMADD52 reads. */
+    __m512i c0 = _mm512_srli_epi64(t0, 44);
+    __m512i c1 = _mm512_srli_epi64(t1, 44);
+    __m512i c2 = _mm512_srli_epi64(t2, 42);
+    t0 =
+        _mm512_add_epi64(_mm512_and_si512(t0, m44), _mm512_add_epi64(c2, _mm512_slli_epi64(c2, 2)));
+    t1 = _mm512_add_epi64(_mm512_and_si512(t1, m44), c0);
+    t2 = _mm512_add_epi64(_mm512_and_si512(t2, m42), c1);
+    *h0 = t0;
+    *h1 = t1;
+    *h2 = t2;
+}
+
+/* ngroups (>= 1) groups of eight blocks. */
+static CP_IFMA void cp_poly_groups_ifma(cp_poly *st, const uint8_t *p, size_t ngroups)
+{
+    const __m512i m44 = _mm512_set1_epi64((long long)CP_M44);
+    const __m512i hib = _mm512_set1_epi64((long long)1 << 40);
+    const __m512i ilo = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i ihi = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    const uint64_t(*r)[3] = (const uint64_t(*)[3])st->r;
+    __m512i r0 = _mm512_set1_epi64((long long)r[7][0]);
+    __m512i r1 = _mm512_set1_epi64((long long)r[7][1]);
+    __m512i r2 = _mm512_set1_epi64((long long)r[7][2]);
+    __m512i s1 = _mm512_set1_epi64((long long)(r[7][1] * 20));
+    __m512i s2 = _mm512_set1_epi64((long long)(r[7][2] * 20));
+    __m512i h0 = _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)st->h[0]);
+    __m512i h1 = _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)st->h[1]);
+    __m512i h2 = _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)st->h[2]);
+    for (size_t g = 0; g < ngroups; g++, p += 128) {
+        if (g)
+            cp_vmul(&h0, &h1, &h2, r0, r1, r2, s1, s2);
+        __m512i a = _mm512_loadu_si512((const void *)p);
+        __m512i b = _mm512_loadu_si512((const void *)(p + 64));
+        __m512i lo = _mm512_permutex2var_epi64(a, ilo, b); /* lane i: block i bytes 0..7 */
+        __m512i hi = _mm512_permutex2var_epi64(a, ihi, b); /* bytes 8..15 */
+        h0 = _mm512_add_epi64(h0, _mm512_and_si512(lo, m44));
+        h1 = _mm512_add_epi64(
+            h1, _mm512_and_si512(
+                    _mm512_or_si512(_mm512_srli_epi64(lo, 44), _mm512_slli_epi64(hi, 20)), m44));
+        h2 = _mm512_add_epi64(h2, _mm512_or_si512(_mm512_srli_epi64(hi, 24), hib));
+    }
+    /* lane i holds blocks still to be multiplied by r^(8-i) */
+#define CP_LANES(k)                                                                                \
+    _mm512_set_epi64((long long)r[0][k], (long long)r[1][k], (long long)r[2][k],                   \
+                     (long long)r[3][k], (long long)r[4][k], (long long)r[5][k],                   \
+                     (long long)r[6][k], (long long)r[7][k])
+    r0 = CP_LANES(0);
+    r1 = CP_LANES(1);
+    r2 = CP_LANES(2);
+#undef CP_LANES
+    s1 = _mm512_add_epi64(_mm512_slli_epi64(r1, 4), _mm512_slli_epi64(r1, 2));
+    s2 = _mm512_add_epi64(_mm512_slli_epi64(r2, 4), _mm512_slli_epi64(r2, 2));
+    cp_vmul(&h0, &h1, &h2, r0, r1, r2, s1, s2);
+    uint64_t x0 = (uint64_t)_mm512_reduce_add_epi64(h0);
+    uint64_t x1 = (uint64_t)_mm512_reduce_add_epi64(h1);
+    uint64_t x2 = (uint64_t)_mm512_reduce_add_epi64(h2);
+    /* eight lanes' sums: a few bits over each limb; carry back in range */
+    uint64_t c = x0 >> 44;
+    x0 &= CP_M44;
+    x1 += c;
+    c = x1 >> 44;
+    x1 &= CP_M44;
+    x2 += c;
+    c = x2 >> 42;
+    x2 &= CP_M42;
+    x0 += c * 5;
+    c = x0 >> 44;
+    x0 &= CP_M44;
+    x1 += c;
+    st->h[0] = x0;
+    st->h[1] = x1;
+    st->h[2] = x2;
+}
+
+/* Absorbs p[0..n) zero-padded to a multiple of 16 bytes. */
+static void cp_poly_padded(cp_poly *st, const uint8_t *p, size_t n, int ifma)
+{
+    size_t blocks = n / 16;
+    if (ifma && blocks >= 8) {
+        if (!st->powers_done)
+            cp_poly_powers(st);
+        cp_poly_groups_ifma(st, p, blocks / 8);
+        p += (blocks / 8) * 128;
+        blocks %= 8;
+    }
+    cp_poly_blocks(st, p, blocks);
+    p += blocks * 16;
+    if (n % 16) {
+        uint8_t last[16] = {0};
+        memcpy(last, p, n % 16);
+        cp_poly_blocks(st, last, 1);
+        cp_wipe(last, sizeof(last));
+    }
+}
+
+/* Adds the lengths block and writes h + s mod 2^128. */
+static void cp_poly_tag(cp_poly *st, uint64_t aad_len, uint64_t len, uint8_t tag[16])
+{
+    uint8_t lb[16];
+    memcpy(lb, &aad_len, 8);
+    memcpy(lb + 8, &len, 8);
+    cp_poly_blocks(st, lb, 1);
+
+    uint64_t h0 = st->h[0], h1 = st->h[1], h2 = st->h[2], c;
+    /* fully carry (twice round: the first pass can leave a carry) */
+    for (int i = 0; i < 2; i++) {
+        c = h1 >> 44;
+        h1 &= CP_M44;
+        h2 += c;
+        c = h2 >> 42;
+        h2 &= CP_M42;
+        h0 += c * 5;
+        c = h0 >> 44;
+        h0 &= CP_M44;
+        h1 += c;
+    }
+    /* g = h + 5 - 2^130; take g when it does not go negative, i.e. h >= p */
+    uint64_t g0 = h0 + 5;
+    c = g0 >> 44;
+    g0 &= CP_M44;
+    uint64_t g1 = h1 + c;
+    c = g1 >> 44;
+    g1 &= CP_M44;
+    uint64_t g2 = h2 + c - ((uint64_t)1 << 42);
+    uint64_t mask = (g2 >> 63) - 1; /* all ones when g2 did not borrow */
+    h0 = (h0 & ~mask) | (g0 & mask);
+    h1 = (h1 & ~mask) | (g1 & mask);
+    h2 = (h2 & ~mask) | (g2 & mask);
+
+    /* + s, mod 2^128 */
+    uint64_t t0 = st->pad[0], t1 = st->pad[1];
+    h0 += t0 & CP_M44;
+    c = h0 >> 44;
+    h0 &= CP_M44;
+    h1 += (((t0 >> 44) | (t1 << 20)) & CP_M44) + c;
+    c = h1 >> 44;
+    h1 &= CP_M44;
+    h2 += (t1 >> 24) + c;
+    uint64_t out0 = h0 | (h1 << 44);
+    uint64_t out1 = (h1 >> 20) | (h2 << 24);
+    memcpy(tag, &out0, 8);
+    memcpy(tag + 8, &out1, 8);
+}
+
+/* ---- ChaCha20 -------------------------------------------------------------------
+ * The vertical layout: x[k] holds state word k of every block in flight
+ * (lane j = block ctr + j); after the 20 rounds the words are transposed
+ * into whole 64-byte blocks. */
+
+#define CP_QR(A, B, C, D, ADD, XOR, R16, R12, R8, R7)                                              \
+    do {                                                                                           \
+        A = ADD(A, B);                                                                             \
+        D = R16(XOR(D, A));                                                                        \
+        C = ADD(C, D);                                                                             \
+        B = R12(XOR(B, C));                                                                        \
+        A = ADD(A, B);                                                                             \
+        D = R8(XOR(D, A));                                                                         \
+        C = ADD(C, D);                                                                             \
+        B = R7(XOR(B, C));                                                                         \
+    } while (0)
+
+#define CP_DOUBLE_ROUND(x, ADD, XOR, R16, R12, R8, R7)                                             \
+    do {                                                                                           \
+        CP_QR(x[0], x[4], x[8], x[12], ADD, XOR, R16, R12, R8, R7);                                \
+        CP_QR(x[1], x[5], x[9], x[13], ADD, XOR, R16, R12, R8, R7);                                \
+        CP_QR(x[2], x[6], x[10], x[14], ADD, XOR, R16, R12, R8, R7);                               \
+        CP_QR(x[3], x[7], x[11], x[15], ADD, XOR, R16, R12, R8, R7);                               \
+        CP_QR(x[0], x[5], x[10], x[15], ADD, XOR, R16, R12, R8, R7);                               \
+        CP_QR(x[1], x[6], x[11], x[12], ADD, XOR, R16, R12, R8, R7);                               \
+        CP_QR(x[2], x[7], x[8], x[13], ADD, XOR, R16, R12, R8, R7);                                \
+        CP_QR(x[3], x[4], x[9], x[14], ADD, XOR, R16, R12, R8, R7);                                \
+    } while (0)
+
+/* ---- sixteen blocks, AVX-512 ---- */
+
+#define CP_AVX512      __attribute__((target("avx512f")))
+#define CP_Z_ADD(a, b) _mm512_add_epi32(a, b)
+#define CP_Z_XOR(a, b) _mm512_xor_si512(a, b)
+#define CP_Z_R16(a)    _mm512_rol_epi32(a, 16)
+#define CP_Z_R12(a)    _mm512_rol_epi32(a, 12)
+#define CP_Z_R8(a)     _mm512_rol_epi32(a, 8)
+#define CP_Z_R7(a)     _mm512_rol_epi32(a, 7)
+
+/* Sixteen blocks from counter ctr: dst = src ^ key stream, or the key
+ * stream itself into dst when src is NULL. 1024 bytes either way. */
+static CP_AVX512 void cp_chacha16(const uint32_t in[16], uint32_t ctr, uint8_t *dst,
+                                  const uint8_t *src)
+{
+    __m512i x[16], o[16];
+    for (int i = 0; i < 16; i++)
+        o[i] = _mm512_set1_epi32((int)in[i]);
+    o[12] =
+        _mm512_add_epi32(_mm512_set1_epi32((int)ctr),
+                         _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+    for (int i = 0; i < 16; i++)
+        x[i] = o[i];
+    for (int i = 0; i < 10; i++)
+        CP_DOUBLE_ROUND(x, CP_Z_ADD, CP_Z_XOR, CP_Z_R16, CP_Z_R12, CP_Z_R8, CP_Z_R7);
+    for (int i = 0; i < 16; i++)
+        x[i] = _mm512_add_epi32(x[i], o[i]);
+
+    /* transpose: 32-bit, then 64-bit interleaves within each 128-bit lane
+     * give y[g][b] (lane L: words 4g..4g+3 of block 4L+b); then 128-bit
+     * lane shuffles gather block 4L+b's four quarters. */
+    __m512i y[4][4];
+    for (int g = 0; g < 4; g++) {
+        __m512i a = x[4 * g], b = x[4 * g + 1], c = x[4 * g + 2], d = x[4 * g + 3];
+        __m512i ab0 = _mm512_unpacklo_epi32(a, b), ab1 = _mm512_unpackhi_epi32(a, b);
+        __m512i cd0 = _mm512_unpacklo_epi32(c, d), cd1 = _mm512_unpackhi_epi32(c, d);
+        y[g][0] = _mm512_unpacklo_epi64(ab0, cd0);
+        y[g][1] = _mm512_unpackhi_epi64(ab0, cd0);
+        y[g][2] = _mm512_unpacklo_epi64(ab1, cd1);
+        y[g][3] = _mm512_unpackhi_epi64(ab1, cd1);
+    }
+    for (int b = 0; b < 4; b++) {
+        __m512i u0 = _mm512_shuffle_i32x4(y[0][b], y[1][b], 0x44);
+        __m512i u1 = _mm512_shuffle_i32x4(y[0][b], y[1][b], 0xee);
+        __m512i u2 = _mm512_shuffle_i32x4(y[2][b], y[3][b], 0x44);
+        __m512i u3 = _mm512_shuffle_i32x4(y[2][b], y[3][b], 0xee);
+        __m512i v[4];
+        v[0] = _mm512_shuffle_i32x4(u0, u2, 0x88);
+        v[1] = _mm512_shuffle_i32x4(u0, u2, 0xdd);
+        v[2] = _mm512_shuffle_i32x4(u1, u3, 0x88);
+        v[3] = _mm512_shuffle_i32x4(u1, u3, 0xdd);
+        for (int l = 0; l < 4; l++) {
+            size_t off = (size_t)(4 * l + b) * 64;
+            __m512i k = v[l];
+            if (src)
+                k = _mm512_xor_si512(k, _mm512_loadu_si512((const void *)(src + off)));
+            _mm512_storeu_si512((void *)(dst + off), k);
+        }
+    }
+}
+
+/* ---- eight blocks, AVX2 ---- */
+
+#define CP_AVX2        __attribute__((target("avx2")))
+#define CP_Y_ADD(a, b) _mm256_add_epi32(a, b)
+#define CP_Y_XOR(a, b) _mm256_xor_si256(a, b)
+#define CP_Y_R16(a)    _mm256_shuffle_epi8(a, r16)
+#define CP_Y_R8(a)     _mm256_shuffle_epi8(a, r8)
+#define CP_Y_R12(a)    _mm256_or_si256(_mm256_slli_epi32(a, 12), _mm256_srli_epi32(a, 20))
+#define CP_Y_R7(a)     _mm256_or_si256(_mm256_slli_epi32(a, 7), _mm256_srli_epi32(a, 25))
+
+/* Eight blocks from counter ctr, as cp_chacha16 (512 bytes). */
+static CP_AVX2 void cp_chacha8(const uint32_t in[16], uint32_t ctr, uint8_t *dst,
+                               const uint8_t *src)
+{
+    const __m256i r16 = _mm256_set_epi8(13, 12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2, 13,
+                                        12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2);
+    const __m256i r8 = _mm256_set_epi8(14, 13, 12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3, 14, 13,
+                                       12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3);
+    __m256i x[16], o[16];
+    for (int i = 0; i < 16; i++)
+        o[i] = _mm256_set1_epi32((int)in[i]);
+    o[12] = _mm256_add_epi32(_mm256_set1_epi32((int)ctr), _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0));
+    for (int i = 0; i < 16; i++)
+        x[i] = o[i];
+    for (int i = 0; i < 10; i++)
+        CP_DOUBLE_ROUND(x, CP_Y_ADD, CP_Y_XOR, CP_Y_R16, CP_Y_R12, CP_Y_R8, CP_Y_R7);
+    for (int i = 0; i < 16; i++)
+        x[i] = _mm256_add_epi32(x[i], o[i]);
+
+    __m256i y[4][4];
+    for (int g = 0; g < 4; g++) {
+        __m256i a = x[4 * g], b = x[4 * g + 1], c = x[4 * g + 2], d = x[4 * g + 3];
+        __m256i ab0 = _mm256_unpacklo_epi32(a, b), ab1 = _mm256_unpackhi_epi32(a, b);
+        __m256i cd0 = _mm256_unpacklo_epi32(c, d), cd1 = _mm256_unpackhi_epi32(c, d);
+        y[g][0] = _mm256_unpacklo_epi64(ab0, cd0);
+        y[g][1] = _mm256_unpackhi_epi64(ab0, cd0);
+        y[g][2] = _mm256_unpacklo_epi64(ab1, cd1);
+        y[g][3] = _mm256_unpackhi_epi64(ab1, cd1);
+    }
+    for (int b = 0; b < 4; b++) {
+        /* block 4L+b: words 0..7 from y[0..1][b] lane L, words 8..15 from y[2..3][b] */
+        __m256i v[4];
+        v[0] = _mm256_permute2x128_si256(y[0][b], y[1][b], 0x20); /* L=0, first half */
+        v[1] = _mm256_permute2x128_si256(y[2][b], y[3][b], 0x20); /* L=0, second half */
+        v[2] = _mm256_permute2x128_si256(y[0][b], y[1][b], 0x31); /* L=1 */
+        v[3] = _mm256_permute2x128_si256(y[2][b], y[3][b], 0x31);
+        for (int l = 0; l < 2; l++)
+            for (int half = 0; half < 2; half++) {
+                size_t off = (size_t)(4 * l + b) * 64 + 32 * (size_t)half;
+                __m256i k = v[2 * l + half];
+                if (src)
+                    k = _mm256_xor_si256(
+                        k, _mm256_loadu_si256((const __m256i *)(const void *)(src + off)));
+                _mm256_storeu_si256((__m256i *)(void *)(dst + off), k);
+            }
+    }
+}
+
+/* ---- the AEAD ------------------------------------------------------------------ */
+
+static void cp_xor(uint8_t *dst, const uint8_t *src, const uint8_t *ks, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, k;
+        memcpy(&a, src + i, 8);
+        memcpy(&k, ks + i, 8);
+        a ^= k;
+        memcpy(dst + i, &a, 8);
+    }
+    for (; i < n; i++)
+        dst[i] = (uint8_t)(src[i] ^ ks[i]);
+}
+
+/* Sixteen blocks from ctr on when the tier and the caller allow, else eight. */
+static void cp_blocks(int tier, const uint32_t st[16], uint32_t ctr, uint8_t *dst,
+                      const uint8_t *src, int sixteen)
+{
+    if (tier == MC_CHACHA_AVX512 && sixteen)
+        cp_chacha16(st, ctr, dst, src);
+    else
+        cp_chacha8(st, ctr, dst, src);
+}
+
+typedef struct cp_stream {
+    uint32_t st[16];
+    _Alignas(64) uint8_t ks[1024]; /* blocks 0..first-1 */
+    size_t first;                  /* blocks in ks */
+} cp_stream;
+
+/* Sets up the state and the first pass: block 0 (the Poly1305 key) and as
+ * many of the following blocks as one pass gives, kept for the data. */
+static void cp_stream_init(cp_stream *s, int tier, const uint32_t key[8], const uint8_t nonce[12],
+                           size_t len)
+{
+    s->st[0] = 0x61707865;
+    s->st[1] = 0x3320646e;
+    s->st[2] = 0x79622d32;
+    s->st[3] = 0x6b206574;
+    memcpy(s->st + 4, key, 32);
+    s->st[12] = 0;
+    s->st[13] = cp_le32(nonce);
+    s->st[14] = cp_le32(nonce + 4);
+    s->st[15] = cp_le32(nonce + 8);
+    int sixteen = tier == MC_CHACHA_AVX512 && len + 64 > 512;
+    s->first = sixteen ? 16 : 8;
+    cp_blocks(tier, s->st, 0, s->ks, NULL, sixteen);
+}
+
+/* dst = src ^ key stream from block 1 on. */
+static void cp_stream_xor(cp_stream *s, int tier, uint8_t *dst, const uint8_t *src, size_t len)
+{
+    size_t n = (s->first - 1) * 64;
+    if (n > len)
+        n = len;
+    cp_xor(dst, src, s->ks + 64, n);
+    size_t off = n;
+    uint32_t ctr = (uint32_t)s->first;
+    if (tier == MC_CHACHA_AVX512)
+        for (; len - off >= 1024; off += 1024, ctr += 16)
+            cp_chacha16(s->st, ctr, dst + off, src + off);
+    for (; len - off >= 512; off += 512, ctr += 8)
+        cp_chacha8(s->st, ctr, dst + off, src + off);
+    if (len > off) {
+        cp_chacha8(s->st, ctr, s->ks, NULL);
+        cp_xor(dst + off, src + off, s->ks, len - off);
+    }
+}
+
+static void cp_mac(cp_stream *s, int tier, const uint8_t *aad, size_t aad_len, const uint8_t *ct,
+                   size_t len, uint8_t tag[16])
+{
+    cp_poly p;
+    cp_poly_init(&p, s->ks);
+    int ifma = tier == MC_CHACHA_AVX512;
+    cp_poly_padded(&p, aad, aad_len, ifma);
+    cp_poly_padded(&p, ct, len, ifma);
+    cp_poly_tag(&p, aad_len, len, tag);
+    cp_wipe(&p, sizeof(p));
+}
+
+static void cp_seal(int tier, const uint32_t key[8], const uint8_t nonce[12], const uint8_t *aad,
+                    size_t aad_len, uint8_t *dst, const uint8_t *src, size_t len, uint8_t tag[16])
+{
+    cp_stream s;
+    cp_stream_init(&s, tier, key, nonce, len);
+    cp_poly p;
+    cp_poly_init(&p, s.ks);
+    cp_stream_xor(&s, tier, dst, src, len);
+    cp_wipe(&s, sizeof(s));
+    int ifma = tier == MC_CHACHA_AVX512;
+    cp_poly_padded(&p, aad, aad_len, ifma);
+    cp_poly_padded(&p, dst, len, ifma);
+    cp_poly_tag(&p, aad_len, len, tag);
+    cp_wipe(&p, sizeof(p));
+}
+
+static int cp_open(int tier, const uint32_t key[8], const uint8_t nonce[12], const uint8_t *aad,
+                   size_t aad_len, uint8_t *dst, const uint8_t *src, size_t len,
+                   const uint8_t tag[16])
+{
+    cp_stream s;
+    uint8_t want[16];
+    cp_stream_init(&s, tier, key, nonce, len);
+    cp_mac(&s, tier, aad, aad_len, src, len, want);
+    int ok = mote_ct_equal(want, tag, 16);
+    cp_wipe(want, sizeof(want));
+    if (ok)
+        cp_stream_xor(&s, tier, dst, src, len);
+    cp_wipe(&s, sizeof(s));
+    return ok ? 0 : MOTE_EVERIFY;
+}
+
+/* ---- provider entries ----------------------------------------------------------- */
+
+static int cp_nonce_ok(size_t n)
+{
+    return n == 12;
+}
+
+static void cp_set_key(void *ctx, const uint8_t *key)
+{
+    uint32_t *k = ctx;
+    for (int i = 0; i < 8; i++)
+        k[i] = cp_le32(key + 4 * i);
+}
+
+#define CP_IMPL(tname, tier)                                                                       \
+    static void cp_seal_##tname(void *ctx, const uint8_t *nonce, size_t nonce_len,                 \
+                                const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len,      \
+                                uint8_t *tag)                                                      \
+    {                                                                                              \
+        (void)nonce_len;                                                                           \
+        cp_seal(tier, ctx, nonce, aad, aad_len, buf, buf, len, tag);                               \
+    }                                                                                              \
+    static int cp_open_##tname(void *ctx, const uint8_t *nonce, size_t nonce_len,                  \
+                               const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len,       \
+                               const uint8_t *tag)                                                 \
+    {                                                                                              \
+        (void)nonce_len;                                                                           \
+        return cp_open(tier, ctx, nonce, aad, aad_len, buf, buf, len, tag);                        \
+    }                                                                                              \
+    static const mc_aead_impl cp_impl_##tname = {                                                  \
+        MOTE_CRYPTO_AEAD_CHACHA20_POLY1305,                                                        \
+        32,                                                                                        \
+        8 * sizeof(uint32_t),                                                                      \
+        "chacha20-poly1305/" #tname,                                                               \
+        cp_nonce_ok,                                                                               \
+        cp_set_key,                                                                                \
+        cp_seal_##tname,                                                                           \
+        cp_open_##tname,                                                                           \
+    };
+
+CP_IMPL(avx512_ifma, MC_CHACHA_AVX512)
+CP_IMPL(avx2, MC_CHACHA_AVX2)
+
+int mc_chachapoly_cpu_tier(void)
+{
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512ifma") &&
+        __builtin_cpu_supports("avx2"))
+        return MC_CHACHA_AVX512;
+    if (__builtin_cpu_supports("avx2"))
+        return MC_CHACHA_AVX2;
+    return MC_CHACHA_SODIUM;
+}
+
+const mc_aead_impl *mc_aead_chachapoly(int tier)
+{
+    if (tier > mc_chachapoly_cpu_tier())
+        return NULL;
+    switch (tier) {
+    case MC_CHACHA_AVX512:
+        return &cp_impl_avx512_ifma;
+    case MC_CHACHA_AVX2:
+        return &cp_impl_avx2;
+    default:
+        return NULL;
+    }
+}
+
+int mc_chachapoly_seal(int tier, const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad,
+                       size_t aad_len, uint8_t *dst, const uint8_t *src, size_t len,
+                       uint8_t tag[16])
+{
+    if (!mc_aead_chachapoly(tier))
+        return MOTE_EUNSUPPORTED;
+    uint32_t k[8];
+    cp_set_key(k, key);
+    cp_seal(tier, k, nonce, aad, aad_len, dst, src, len, tag);
+    cp_wipe(k, sizeof(k));
+    return 0;
+}
+
+int mc_chachapoly_open(int tier, const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad,
+                       size_t aad_len, uint8_t *dst, const uint8_t *src, size_t len,
+                       const uint8_t tag[16])
+{
+    if (!mc_aead_chachapoly(tier))
+        return MOTE_EUNSUPPORTED;
+    uint32_t k[8];
+    cp_set_key(k, key);
+    int rc = cp_open(tier, k, nonce, aad, aad_len, dst, src, len, tag);
+    cp_wipe(k, sizeof(k));
+    return rc;
+}
+
+#else /* not x86-64: libsodium's ChaCha20-Poly1305 serves */
+
+int mc_chachapoly_cpu_tier(void)
+{
+    return MC_CHACHA_SODIUM;
+}
+
+const mc_aead_impl *mc_aead_chachapoly(int tier)
+{
+    (void)tier;
+    return NULL;
+}
+
+int mc_chachapoly_seal(int tier, const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad,
+                       size_t aad_len, uint8_t *dst, const uint8_t *src, size_t len,
+                       uint8_t tag[16])
+{
+    (void)tier;
+    (void)key;
+    (void)nonce;
+    (void)aad;
+    (void)aad_len;
+    (void)dst;
+    (void)src;
+    (void)len;
+    (void)tag;
+    return MOTE_EUNSUPPORTED;
+}
+
+int mc_chachapoly_open(int tier, const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad,
+                       size_t aad_len, uint8_t *dst, const uint8_t *src, size_t len,
+                       const uint8_t tag[16])
+{
+    (void)tier;
+    (void)key;
+    (void)nonce;
+    (void)aad;
+    (void)aad_len;
+    (void)dst;
+    (void)src;
+    (void)len;
+    (void)tag;
+    return MOTE_EUNSUPPORTED;
+}
+
+#endif
