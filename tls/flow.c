@@ -12,7 +12,19 @@ typedef struct tls_flow {
     void *arg;
     void (*hs_fn)(void *arg, int err);
     void *hs_arg;
-    mote_buf held;  /* ciphertext not yet fed (reading paused) */
+    /* Ciphertext not yet fed: the engine was full (the upper layer does
+     * not read; the lower flow is then paused), or it arrived while the
+     * engine was busy (inside a feed or a data callback). */
+    mote_buf held;
+    int stalled; /* the lower flow is paused for a full engine */
+    int feeding; /* tf_run is under way: arriving bytes are held */
+    int in_cb;   /* the upper layer is reading from the engine's buffer */
+    /* Inside the lower flow's write (which may call back at once): the
+     * engine's output must not move, so plaintext written meanwhile waits
+     * in `pend`, a shutdown in shut_pend, and arriving bytes in `held`. */
+    int pushing;
+    int shut_pend;
+    mote_buf pend;
     int reading;    /* the upper layer wants data callbacks */
     int depth;      /* nesting of callbacks into the upper layer */
     int closed;     /* close was called; free when depth reaches 0 */
@@ -30,17 +42,50 @@ static void tf_free(tls_flow *f)
     mote_flow_close(f->lower);
     mote_tls_free(f->tls);
     mote_buf_free(&f->held);
+    mote_buf_free(&f->pend);
     free(f);
 }
 
-/* Hands the engine's output to the lower flow. */
+static void tf_run(tls_flow *f, const uint8_t *data, size_t len);
+
+/* Hands the engine's output to the lower flow, straight from the
+ * engine's buffer; then what was written or asked for meanwhile. */
 static int tf_push(tls_flow *f)
 {
-    mote_slice out = mote_tls_out(f->tls);
-    if (!out.len)
-        return 0;
-    int rc = mote_flow_write(f->lower, out.ptr, out.len);
-    mote_tls_out_consume(f->tls, out.len);
+    if (f->pushing)
+        return 0; /* the outer push sends it */
+    f->pushing = 1;
+    int rc = 0, lower_shut = 0;
+    for (;;) {
+        if (f->pend.len) {
+            rc = mote_tls_write(f->tls, f->pend.data, f->pend.len);
+            mote_buf_reset(&f->pend);
+            if (rc)
+                break;
+        }
+        mote_slice out = mote_tls_out(f->tls);
+        if (out.len) {
+            rc = mote_flow_write(f->lower, out.ptr, out.len);
+            mote_tls_out_consume(f->tls, out.len);
+            if (rc)
+                break;
+            continue;
+        }
+        if (f->pend.len)
+            continue;
+        if (!f->shut_pend)
+            break;
+        f->shut_pend = 0; /* close_notify after everything written */
+        lower_shut = 1;
+        rc = mote_tls_close(f->tls);
+        if (rc)
+            break;
+    }
+    f->pushing = 0;
+    if (lower_shut && !rc)
+        rc = mote_flow_shutdown(f->lower);
+    if (f->held.len && !f->feeding && !f->in_cb && !f->closed)
+        tf_run(f, NULL, 0); /* bytes that arrived during the write */
     return rc;
 }
 
@@ -48,6 +93,10 @@ static int tf_push(tls_flow *f)
  * sending side. */
 static int tf_do_shutdown(tls_flow *f)
 {
+    if (f->pushing) {
+        f->shut_pend = 1; /* done by the outer push, after `pend` */
+        return 0;
+    }
     int rc = mote_tls_close(f->tls);
     int prc = tf_push(f);
     if (!rc)
@@ -72,9 +121,14 @@ static void tf_error(tls_flow *f, int err)
 }
 
 /* Delivers what the engine has for the upper layer: handshake completion,
- * application data, eof, failure. */
+ * application data, eof, failure. Data is handed over without a copy,
+ * straight from the engine's buffer (mote_tls_read_view), and counted as
+ * read when the callback returns; the engine is not fed meanwhile, and a
+ * delivery asked for from inside the callback is left to this one. */
 static void tf_deliver(tls_flow *f)
 {
+    if (f->in_cb)
+        return;
     int st = mote_tls_state(f->tls);
     if (!f->hs_done && st != MOTE_TLS_HANDSHAKING && st != MOTE_TLS_FAILED) {
         f->hs_done = 1;
@@ -87,13 +141,15 @@ static void tf_deliver(tls_flow *f)
                 f->lower_err = rc;
         }
     }
-    uint8_t buf[16384];
     while (!f->closed && f->reading && f->ev) {
-        size_t got = 0;
-        int rc = mote_tls_read(f->tls, buf, sizeof(buf), &got);
-        if (rc == 0 && got) {
+        mote_slice v;
+        int rc = mote_tls_read_view(f->tls, &v);
+        if (rc == 0) {
+            f->in_cb = 1;
             if (f->ev->data)
-                f->ev->data(f->arg, buf, got);
+                f->ev->data(f->arg, v.ptr, v.len);
+            f->in_cb = 0;
+            mote_tls_read_consume(f->tls, v.len);
             continue;
         }
         if (rc == MOTE_ECLOSED && !f->eof_sent) {
@@ -109,12 +165,14 @@ static void tf_deliver(tls_flow *f)
         tf_error(f, mote_tls_error(f->tls));
     else if (f->lower_err)
         tf_error(f, f->lower_err);
-    else if (f->lower_eof && !f->eof_sent && mote_tls_readable(f->tls) == 0)
+    else if (f->lower_eof && !f->eof_sent && mote_tls_readable(f->tls) == 0 && !f->held.len)
         tf_error(f, MOTE_ECONNRESET); /* truncation: no close_notify */
 }
 
-/* Feeds ciphertext, holding what the engine cannot take yet. */
-static void tf_feed(tls_flow *f, const uint8_t *data, size_t len)
+/* Feeds ciphertext and delivers after each step; returns the bytes the
+ * engine took (all of them after a failure, which drops the rest). It
+ * stops early only when the engine takes nothing: its reader lags. */
+static size_t tf_feed_some(tls_flow *f, const uint8_t *data, size_t len)
 {
     size_t off = 0;
     while (off < len && !f->closed) {
@@ -126,18 +184,80 @@ static void tf_feed(tls_flow *f, const uint8_t *data, size_t len)
             f->lower_err = prc;
         tf_deliver(f);
         if (rc || f->closed)
-            return;
-        if (used == 0) {
-            /* The engine is full of unread data: hold the rest and stop
-             * the lower flow until the upper layer reads again. */
-            if (mote_buf_append(&f->held, data + off, len - off)) {
-                tf_error(f, MOTE_ENOMEM);
-                return;
+            return len;
+        if (used == 0)
+            break;
+    }
+    return off;
+}
+
+/* Puts bytes in front of the held ones (they came first). */
+static int tf_hold_front(tls_flow *f, const uint8_t *data, size_t len)
+{
+    if (!f->held.len)
+        return mote_buf_append(&f->held, data, len);
+    mote_buf b;
+    mote_buf_init(&b, 0);
+    int rc = mote_buf_append(&b, data, len);
+    if (!rc)
+        rc = mote_buf_append(&b, f->held.data, f->held.len);
+    if (rc) {
+        mote_buf_free(&b);
+        return rc;
+    }
+    mote_buf_free(&f->held);
+    f->held = b;
+    return 0;
+}
+
+/* Runs the connection: feeds data (after anything held, keeping order),
+ * delivers, and feeds held bytes while the engine takes them; pauses the
+ * lower flow while the engine is full and resumes it once all is fed.
+ * Called again from inside (a callback, or the lower flow answering at
+ * once), it only holds the bytes: the outer run goes on with them. */
+static void tf_run(tls_flow *f, const uint8_t *data, size_t len)
+{
+    if (f->feeding || f->in_cb || f->pushing) {
+        if (len && mote_buf_append(&f->held, data, len))
+            tf_error(f, MOTE_ENOMEM);
+        return;
+    }
+    f->feeding = 1;
+    if (len && f->held.len) {
+        if (mote_buf_append(&f->held, data, len))
+            tf_error(f, MOTE_ENOMEM);
+        len = 0;
+    }
+    if (len) {
+        size_t off = tf_feed_some(f, data, len);
+        if (off < len && tf_hold_front(f, data + off, len - off))
+            tf_error(f, MOTE_ENOMEM);
+    } else {
+        tf_deliver(f);
+    }
+    while (f->held.len && !f->closed) {
+        mote_buf d = f->held;
+        mote_buf_init(&f->held, 0);
+        size_t off = tf_feed_some(f, d.data, d.len);
+        int rc = off < d.len ? tf_hold_front(f, d.data + off, d.len - off) : 0;
+        mote_buf_free(&d);
+        if (rc) {
+            tf_error(f, MOTE_ENOMEM);
+            break;
+        }
+        if (off == 0) {
+            if (!f->stalled) {
+                f->stalled = 1;
+                mote_flow_set_reading(f->lower, 0);
             }
-            mote_flow_set_reading(f->lower, 0);
-            return;
+            break;
+        }
+        if (!f->held.len && f->stalled && !f->closed) {
+            f->stalled = 0;
+            mote_flow_set_reading(f->lower, 1); /* may hand over bytes: held */
         }
     }
+    f->feeding = 0;
 }
 
 static void lower_data(void *arg, const uint8_t *data, size_t len)
@@ -146,12 +266,7 @@ static void lower_data(void *arg, const uint8_t *data, size_t len)
     if (f->closed)
         return;
     f->depth++;
-    if (f->held.len) {
-        if (mote_buf_append(&f->held, data, len))
-            tf_error(f, MOTE_ENOMEM);
-    } else {
-        tf_feed(f, data, len);
-    }
+    tf_run(f, data, len);
     if (--f->depth == 0 && f->closed)
         tf_free(f);
 }
@@ -163,7 +278,7 @@ static void lower_eof(void *arg)
         return;
     f->depth++;
     f->lower_eof = 1;
-    tf_deliver(f);
+    tf_run(f, NULL, 0);
     if (--f->depth == 0 && f->closed)
         tf_free(f);
 }
@@ -187,7 +302,7 @@ static void lower_error(void *arg, int err)
         return;
     f->depth++;
     f->lower_err = err ? err : MOTE_EIO;
-    tf_deliver(f);
+    tf_run(f, NULL, 0);
     if (--f->depth == 0 && f->closed)
         tf_free(f);
 }
@@ -201,7 +316,7 @@ static void tf_set_events(void *ctx, const mote_flow_events *ev, void *arg)
     f->arg = arg;
     if (ev && f->depth == 0) {
         f->depth++;
-        tf_deliver(f);
+        tf_run(f, NULL, 0);
         if (--f->depth == 0 && f->closed)
             tf_free(f);
     }
@@ -212,6 +327,8 @@ static int tf_write(void *ctx, const uint8_t *data, size_t len)
     tls_flow *f = ctx;
     if (f->closed || f->shut)
         return MOTE_ECLOSED;
+    if (f->pushing) /* called back from inside the lower write */
+        return mote_buf_append(&f->pend, data, len);
     int rc = mote_tls_write(f->tls, data, len);
     if (rc)
         return rc;
@@ -231,14 +348,7 @@ static void tf_set_reading(void *ctx, int on)
     if (!on || f->closed)
         return;
     f->depth++;
-    tf_deliver(f);
-    if (f->held.len && !f->closed && mote_tls_readable(f->tls) == 0) {
-        mote_buf data = f->held;
-        mote_buf_init(&f->held, 0);
-        mote_flow_set_reading(f->lower, 1);
-        tf_feed(f, data.data, data.len);
-        mote_buf_free(&data);
-    }
+    tf_run(f, NULL, 0); /* from inside a callback: left to the outer run */
     if (--f->depth == 0 && f->closed)
         tf_free(f);
 }
@@ -288,6 +398,7 @@ mote_flow *mote_tls_flow_new(mote_tls *tls, mote_flow *lower, int *err)
     f->lower = lower;
     f->reading = 1;
     mote_buf_init(&f->held, 0);
+    mote_buf_init_secret(&f->pend, 0);
     f->flow.ctx = f;
     f->flow.set_events = tf_set_events;
     f->flow.write = tf_write;

@@ -97,9 +97,23 @@ struct mote_tls {
     char reason[512];
     char *sni;
 
-    mote_buf in;        /* raw bytes of an incomplete record */
-    mote_buf out;       /* bytes to send */
-    mote_buf app_in;    /* decrypted application data */
+    /* Input. Records are copied into `in` and decrypted where they lie;
+     * their application data is read from there (no second buffer): rx[]
+     * is a ring of the unread runs, oldest at rx_first. From rx_head on,
+     * `in` holds bytes still needed (unread runs, then the record being
+     * assembled at rec_at); what lies before rx_head is spent and is
+     * dropped when room is needed. */
+    mote_buf in;
+    size_t rec_at;     /* offset of the record being assembled */
+    size_t rx_head;    /* offset of the first byte still needed */
+    size_t rx_pending; /* unread application bytes */
+    unsigned rx_first; /* ring index of the oldest unread run */
+    unsigned rx_count; /* unread runs */
+    struct {
+        uint32_t off, len;
+    } rx[TLS_RX_RUNS];
+    mote_buf out;       /* bytes to send, from out_off */
+    size_t out_off;     /* bytes of out already taken by the caller */
     mote_buf hs_in;     /* handshake bytes not yet a whole message */
     mote_buf early_out; /* application data written before the handshake ended */
     mote_buf pending;   /* handshake messages before the hash is known */
@@ -680,9 +694,10 @@ static mote_tls *tls_alloc(const mote_tls_config *cfg, int server, int *err)
     t->state = MOTE_TLS_HANDSHAKING;
     t->alert = -1;
     t->send_max = TLS_MAX_PLAIN;
-    mote_buf_init(&t->in, 5 + TLS_MAX_CIPHER);
+    /* Secret: decrypted records stay in it, and growing it must not leave
+     * a copy behind (it is wiped whole at free, not on every reuse). */
+    mote_buf_init_secret(&t->in, TLS_IN_MAX);
     mote_buf_init(&t->out, 0);
-    mote_buf_init(&t->app_in, 0); /* plaintext: wiped at free */
     mote_buf_init_secret(&t->hs_in, TLS_MAX_HS_MSG + 4);
     mote_buf_init_secret(&t->early_out, EARLY_OUT_MAX);
     mote_buf_init(&t->pending, 4 * TLS_MAX_HS_MSG);
@@ -698,14 +713,8 @@ void mote_tls_free(mote_tls *t)
 {
     if (!t)
         return;
-    /* Records are decrypted in place in `in`, and application data waits
-     * in app_in: wipe both whole (they are not wiped on every reuse, which
-     * would halve the bulk rate). */
-    mote_wipe(t->in.data, t->in.cap);
-    mote_wipe(t->app_in.data, t->app_in.cap);
-    mote_buf_free(&t->in);
+    mote_buf_free(&t->in); /* secret: wiped whole */
     mote_buf_free(&t->out);
-    mote_buf_free(&t->app_in);
     mote_buf_free(&t->hs_in);
     mote_buf_free(&t->early_out);
     mote_buf_free(&t->pending);
@@ -3647,12 +3656,54 @@ static int handle_record(mote_tls *t, uint8_t type, uint8_t *hdr, uint8_t *body,
         if (t->peer_closed)
             return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
                         "data after close_notify");
-        if (len && mote_buf_append(&t->app_in, body, len))
-            return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+        if (len) {
+            /* The plaintext stays where it was decrypted, in `in`; the
+             * ring has room (feed starts no record when it is full). */
+            unsigned i = (t->rx_first + t->rx_count) % TLS_RX_RUNS;
+            t->rx[i].off = (uint32_t)(body - t->in.data);
+            t->rx[i].len = (uint32_t)len;
+            t->rx_count++;
+            t->rx_pending += len;
+        }
         return 0;
     default:
         return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO, "record of type %u", type);
     }
+}
+
+/* Drops the spent bytes at the front of `in` once nothing needs them:
+ * everything read and no record begun sets it back to empty (no copy). */
+static void in_settle(mote_tls *t)
+{
+    t->rx_head = t->rx_count ? t->rx[t->rx_first].off : t->rec_at;
+    if (t->rx_head == t->in.len) {
+        t->in.len = 0;
+        t->rec_at = 0;
+        t->rx_head = 0;
+    }
+}
+
+/* Makes room in `in` for the record being assembled to reach `need`
+ * bytes: moves what is still needed to the front when spent bytes lie
+ * before it, and grows the buffer only when that is not enough. */
+static int in_room(mote_tls *t, size_t need)
+{
+    size_t end = t->rec_at + need;
+    if (end < t->in.cap)
+        return 0;
+    size_t shift = t->rx_head;
+    if (shift) {
+        memmove(t->in.data, t->in.data + shift, t->in.len - shift);
+        t->in.len -= shift;
+        t->rec_at -= shift;
+        t->rx_head = 0;
+        for (unsigned k = 0; k < t->rx_count; k++)
+            t->rx[(t->rx_first + k) % TLS_RX_RUNS].off -= (uint32_t)shift;
+        end -= shift;
+        if (end < t->in.cap)
+            return 0;
+    }
+    return mote_buf_reserve(&t->in, end - t->in.len);
 }
 
 int mote_tls_feed(mote_tls *t, const uint8_t *data, size_t len, size_t *used)
@@ -3668,38 +3719,47 @@ int mote_tls_feed(mote_tls *t, const uint8_t *data, size_t len, size_t *used)
     if (t->state == MOTE_TLS_CLOSED || t->peer_closed)
         return len ? MOTE_ECLOSED : 0;
     for (;;) {
-        if (t->app_in.len >= TLS_APP_IN_MAX)
+        size_t have = t->in.len - t->rec_at;
+        /* A new record is begun only while the reader keeps up: at most
+         * TLS_APP_IN_MAX bytes unread or held, and a free slot for it. */
+        if (have == 0 && (t->rx_pending >= TLS_APP_IN_MAX || t->rx_count == TLS_RX_RUNS ||
+                          t->in.len - t->rx_head >= TLS_APP_IN_MAX))
             return 0;
-        size_t need = t->in.len < 5 ? 5 : 5 + (size_t)mote_load_be16(t->in.data + 3);
-        if (t->in.len < need) {
-            size_t take = need - t->in.len;
+        size_t need = have < 5 ? 5 : 5 + (size_t)mote_load_be16(t->in.data + t->rec_at + 3);
+        if (have < need) {
+            size_t take = need - have;
             if (take > len - *used)
                 take = len - *used;
             if (take == 0)
                 break;
-            if (mote_buf_append(&t->in, data + *used, take))
+            if (in_room(t, need))
                 return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+            memcpy(t->in.data + t->in.len, data + *used, take);
+            t->in.len += take;
             *used += take;
-            if (t->in.len < need)
+            if (have + take < need)
                 break;
             if (need == 5) {
-                uint8_t type = t->in.data[0];
-                size_t rlen = mote_load_be16(t->in.data + 3);
+                const uint8_t *rec = t->in.data + t->rec_at;
+                uint8_t type = rec[0];
+                size_t rlen = mote_load_be16(rec + 3);
                 if (type < CT_CCS || type > CT_APPDATA)
                     return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
                                 "record of unknown type %u", type);
-                if (t->in.data[1] != 3)
+                if (rec[1] != 3)
                     return fail(t, MOTE_TLS_ALERT_PROTOCOL_VERSION, MOTE_EPROTO,
-                                "record version 0x%02x%02x", t->in.data[1], t->in.data[2]);
+                                "record version 0x%02x%02x", rec[1], rec[2]);
                 if (rlen > (t->rd.aead ? TLS_MAX_CIPHER : TLS_MAX_PLAIN))
                     return fail(t, MOTE_TLS_ALERT_RECORD_OVERFLOW, MOTE_ELIMIT,
                                 "record of %zu bytes", rlen);
                 continue;
             }
         }
-        size_t rlen = (size_t)mote_load_be16(t->in.data + 3);
-        int rc = handle_record(t, t->in.data[0], t->in.data, t->in.data + 5, rlen);
-        mote_buf_reset(&t->in);
+        uint8_t *rec = t->in.data + t->rec_at;
+        size_t rlen = (size_t)mote_load_be16(rec + 3);
+        t->rec_at += 5 + rlen;
+        int rc = handle_record(t, rec[0], rec, rec + 5, rlen);
+        in_settle(t);
         if (rc)
             return t->state == MOTE_TLS_FAILED ? t->err : rc;
         if (t->peer_closed)
@@ -3712,27 +3772,34 @@ int mote_tls_feed(mote_tls *t, const uint8_t *data, size_t len, size_t *used)
 
 mote_slice mote_tls_out(const mote_tls *t)
 {
-    return t ? mote_buf_slice(&t->out) : mote_slice_make(NULL, 0);
+    if (!t || t->out.len == t->out_off)
+        return mote_slice_make(NULL, 0);
+    return mote_slice_make(t->out.data + t->out_off, t->out.len - t->out_off);
 }
 
 void mote_tls_out_consume(mote_tls *t, size_t n)
 {
-    if (t)
-        mote_buf_consume(&t->out, n);
+    if (!t)
+        return;
+    size_t left = t->out.len - t->out_off;
+    if (n >= left) {
+        t->out.len = 0;
+        t->out_off = 0;
+        return;
+    }
+    t->out_off += n;
+    /* Partly taken: keep an offset, and move the rest to the front only
+     * once it is no longer than what was taken (each byte moves at most
+     * about once). */
+    if (t->out_off >= left - n) {
+        memmove(t->out.data, t->out.data + t->out_off, left - n);
+        t->out.len = left - n;
+        t->out_off = 0;
+    }
 }
 
-int mote_tls_read(mote_tls *t, void *buf, size_t cap, size_t *got)
+static int read_status(const mote_tls *t)
 {
-    *got = 0;
-    if (!t || (!buf && cap))
-        return MOTE_EINVAL;
-    if (t->app_in.len) {
-        size_t n = t->app_in.len < cap ? t->app_in.len : cap;
-        memcpy(buf, t->app_in.data, n);
-        mote_buf_consume(&t->app_in, n);
-        *got = n;
-        return 0;
-    }
     if (t->state == MOTE_TLS_FAILED)
         return t->err;
     if (t->peer_closed)
@@ -3740,9 +3807,60 @@ int mote_tls_read(mote_tls *t, void *buf, size_t cap, size_t *got)
     return MOTE_EAGAIN;
 }
 
+int mote_tls_read_view(mote_tls *t, mote_slice *view)
+{
+    if (view)
+        *view = mote_slice_make(NULL, 0);
+    if (!t || !view)
+        return MOTE_EINVAL;
+    if (!t->rx_count)
+        return read_status(t);
+    *view = mote_slice_make(t->in.data + t->rx[t->rx_first].off, t->rx[t->rx_first].len);
+    return 0;
+}
+
+void mote_tls_read_consume(mote_tls *t, size_t n)
+{
+    if (!t)
+        return;
+    while (n && t->rx_count) {
+        uint32_t k = t->rx[t->rx_first].len;
+        uint32_t m = n < k ? (uint32_t)n : k;
+        t->rx[t->rx_first].off += m;
+        t->rx[t->rx_first].len -= m;
+        t->rx_pending -= m;
+        n -= m;
+        if (t->rx[t->rx_first].len == 0) {
+            t->rx_first = (t->rx_first + 1) % TLS_RX_RUNS;
+            t->rx_count--;
+        }
+    }
+    in_settle(t);
+}
+
+int mote_tls_read(mote_tls *t, void *buf, size_t cap, size_t *got)
+{
+    *got = 0;
+    if (!t || (!buf && cap))
+        return MOTE_EINVAL;
+    if (!t->rx_count)
+        return read_status(t);
+    uint8_t *p = buf;
+    size_t n = 0;
+    for (unsigned k = 0; k < t->rx_count && n < cap; k++) {
+        unsigned i = (t->rx_first + k) % TLS_RX_RUNS;
+        size_t m = t->rx[i].len < cap - n ? t->rx[i].len : cap - n;
+        memcpy(p + n, t->in.data + t->rx[i].off, m);
+        n += m;
+    }
+    mote_tls_read_consume(t, n);
+    *got = n;
+    return 0;
+}
+
 size_t mote_tls_readable(const mote_tls *t)
 {
-    return t ? t->app_in.len : 0;
+    return t ? t->rx_pending : 0;
 }
 
 int mote_tls_write(mote_tls *t, const void *data, size_t len)

@@ -16,6 +16,10 @@
 #define TLS_MAX_CIPHER (16384u + 256u)
 #define TLS_MAX_HS_MSG (128u * 1024u) /* largest handshake message accepted */
 #define TLS_APP_IN_MAX (64u * 1024u)  /* feed stops taking bytes past this */
+#define TLS_RX_RUNS    32u            /* decrypted records waiting to be read, at most */
+/* The input buffer: TLS_APP_IN_MAX of records kept for the reader, then
+ * one record being assembled. */
+#define TLS_IN_MAX (TLS_APP_IN_MAX + 5u + TLS_MAX_CIPHER)
 
 typedef struct tls_cert_entry {
     mote_buf chain[TLS_MAX_CHAIN]; /* DER, leaf first */

@@ -6,7 +6,9 @@
  * validates the certificate chain (mote: insecure, OpenSSL: VERIFY_NONE);
  * both check the CertificateVerify signature and Finished MACs.
  *
- * Usage: bench-tls [seconds-per-measure, default 1.0] */
+ * Usage: bench-tls [seconds-per-measure, default 1.0] [sections]
+ * where sections is a comma-separated list of hs, bulk (16 KiB, 64 KiB and
+ * 1 KiB writes), bulk16 (16 KiB writes only), mem; default all. */
 #include <malloc.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -67,7 +69,7 @@ static int urandom_fill(void *ctx, void *buf, size_t len)
 static void mote_setup(mote_side *m, FILE *ur, const char *tag, uint16_t suite)
 {
     char p[256];
-    size_t cl, kl;
+    size_t cl = 0, kl = 0;
     m->rng.ctx = ur;
     m->rng.fill = urandom_fill;
     m->cc = mote_tls_config_new(&m->rng, NULL);
@@ -332,55 +334,129 @@ static void bench_resumed(FILE *ur)
     ossl_teardown(&o);
 }
 
-static void bench_bulk(FILE *ur, uint16_t suite, const char *name)
+/* Bulk: the client writes `chunk` bytes at a time and the server reads
+ * them back, both libraries over memory (mote: the client's output fed to
+ * the server; OpenSSL: a BIO pair), the same record sizes (full 16 KiB
+ * records for 16 KiB writes) and the same number of bytes each round.
+ * The two libraries run in alternating slices (ten per measure) so a
+ * change of machine load strikes both alike; the time of each side's
+ * calls is charged to it, and every byte read is checked. */
+typedef struct bulk_run {
+    double wr, rd; /* seconds in the writer's and the reader's calls */
+    size_t bytes;
+} bulk_run;
+
+static void bulk_check(const uint8_t *p, size_t n, size_t at)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != (uint8_t)(at + i)) {
+            fprintf(stderr, "bulk: byte %zu differs\n", at + i);
+            exit(1);
+        }
+}
+
+static void mote_bulk_slice(mote_tls *c, mote_tls *s, const uint8_t *buf, size_t chunk,
+                            uint8_t *rbuf, size_t rcap, double until, bulk_run *r)
+{
+    while (now() < until) {
+        for (int i = 0; i < 64; i++) {
+            double t0 = now();
+            if (mote_tls_write(c, buf + (r->bytes & 255), chunk)) {
+                fprintf(stderr, "mote_tls_write failed\n");
+                exit(1);
+            }
+            mote_slice out = mote_tls_out(c);
+            double t1 = now();
+            r->wr += t1 - t0;
+            size_t off = 0, got = 0;
+            while (off < out.len) {
+                size_t used = 0;
+                if (mote_tls_feed(s, out.ptr + off, out.len - off, &used)) {
+                    fprintf(stderr, "mote_tls_feed failed\n");
+                    exit(1);
+                }
+                off += used;
+                size_t n;
+                while (mote_tls_read(s, rbuf, rcap, &n) == 0 && n) {
+                    if (r->bytes == 0)
+                        bulk_check(rbuf, n, 0);
+                    r->bytes += n;
+                    got += n;
+                }
+            }
+            double t2 = now();
+            r->rd += t2 - t1;
+            mote_tls_out_consume(c, out.len);
+            r->wr += now() - t2;
+            if (got != chunk) {
+                fprintf(stderr, "mote: read %zu of %zu\n", got, chunk);
+                exit(1);
+            }
+        }
+    }
+}
+
+static void ossl_bulk_slice(SSL *c, SSL *s, const uint8_t *buf, size_t chunk, uint8_t *rbuf,
+                            size_t rcap, double until, bulk_run *r)
+{
+    while (now() < until) {
+        for (int i = 0; i < 64; i++) {
+            double t0 = now();
+            if (SSL_write(c, buf + (r->bytes & 255), (int)chunk) != (int)chunk) {
+                fprintf(stderr, "SSL_write failed\n");
+                exit(1);
+            }
+            double t1 = now();
+            r->wr += t1 - t0;
+            size_t got = 0;
+            int n;
+            while ((n = SSL_read(s, rbuf, (int)rcap)) > 0) {
+                if (r->bytes == 0)
+                    bulk_check(rbuf, (size_t)n, 0);
+                r->bytes += (size_t)n;
+                got += (size_t)n;
+            }
+            r->rd += now() - t1;
+            if (got != chunk) {
+                fprintf(stderr, "openssl: read %zu of %zu\n", got, chunk);
+                exit(1);
+            }
+        }
+    }
+}
+
+static void bench_bulk(FILE *ur, uint16_t suite, const char *name, size_t chunk)
 {
     mote_side m;
     ossl_side o;
     mote_setup(&m, ur, "p256", suite);
     ossl_setup(&o, "p256", name);
-    static uint8_t buf[16384], rbuf[65536];
-    memset(buf, 0x5a, sizeof(buf));
+    static uint8_t buf[65536 + 256], rbuf[65536];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)i;
     double x = 0, y = 0;
     mote_tls *c, *s;
-    mote_handshake(&m, &c, &s, &x, &y);
-    size_t bytes = 0;
-    double t0 = now(), end = t0 + secs;
-    while (now() < end) {
-        for (int i = 0; i < 64; i++) {
-            mote_tls_write(c, buf, sizeof(buf));
-            mote_slice out = mote_tls_out(c);
-            size_t used;
-            mote_tls_feed(s, out.ptr, out.len, &used);
-            mote_tls_out_consume(c, used);
-            size_t got;
-            while (mote_tls_read(s, rbuf, sizeof(rbuf), &got) == 0)
-                bytes += got;
-        }
+    SSL *oc, *os;
+    if (!mote_handshake(&m, &c, &s, &x, &y) || !ossl_handshake(&o, &oc, &os, &x, &y)) {
+        fprintf(stderr, "bulk: handshake failed\n");
+        exit(1);
     }
-    double mrate = bytes / (now() - t0) / 1e6;
+    /* The byte pattern continues across writes when each starts at
+     * buf + (bytes sent so far mod 256): checked on the first read. */
+    bulk_run mr = {0}, orr = {0};
+    for (int k = 0; k < 10; k++) {
+        mote_bulk_slice(c, s, buf, chunk, rbuf, sizeof(rbuf), now() + secs / 20, &mr);
+        ossl_bulk_slice(oc, os, buf, chunk, rbuf, sizeof(rbuf), now() + secs / 20, &orr);
+    }
     mote_tls_free(c);
     mote_tls_free(s);
-    SSL *oc, *os;
-    ossl_handshake(&o, &oc, &os, &x, &y);
-    bytes = 0;
-    t0 = now();
-    end = t0 + secs;
-    while (now() < end) {
-        for (int i = 0; i < 64; i++) {
-            if (SSL_write(oc, buf, sizeof(buf)) <= 0) {
-                fprintf(stderr, "SSL_write failed\n");
-                exit(1);
-            }
-            int n;
-            while ((n = SSL_read(os, rbuf, sizeof(rbuf))) > 0)
-                bytes += (size_t)n;
-        }
-    }
-    double orate = bytes / (now() - t0) / 1e6;
     SSL_free(oc);
     SSL_free(os);
-    printf("bulk %-28s mote %7.1f MB/s  openssl %7.1f MB/s  ratio %.2fx\n", name, mrate, orate,
-           mrate / orate);
+    double mrate = mr.bytes / (mr.wr + mr.rd) / 1e6, orate = orr.bytes / (orr.wr + orr.rd) / 1e6;
+    printf("bulk %-28s %5zu B writes  mote %7.1f MB/s  openssl %7.1f MB/s  ratio %.2fx"
+           "  (send %.2fx, receive %.2fx)\n",
+           name, chunk, mrate, orate, mrate / orate, (mr.bytes / mr.wr) / (orr.bytes / orr.wr),
+           (mr.bytes / mr.rd) / (orr.bytes / orr.rd));
     mote_teardown(&m);
     ossl_teardown(&o);
 }
@@ -428,10 +504,29 @@ static void bench_memory(FILE *ur)
     ossl_teardown(&o);
 }
 
+/* 1 if the section is asked for: what is NULL (all) or a comma-separated list. */
+static int want(const char *what, const char *section)
+{
+    if (!what)
+        return 1;
+    size_t n = strlen(section);
+    for (const char *p = what; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, section, n))
+            return 1;
+        p += len + (e ? 1 : 0);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    const char *what = NULL;
     if (argc > 1)
         secs = atof(argv[1]);
+    if (argc > 2)
+        what = argv[2];
     if (system("command -v openssl >/dev/null") != 0) {
         printf("SKIP: the openssl command is needed\n");
         return 77;
@@ -445,13 +540,26 @@ int main(int argc, char **argv)
     FILE *ur = fopen("/dev/urandom", "rb");
     printf("libmote-tls vs OpenSSL %s, TLS 1.3, X25519, in memory, %.1f s per measure\n",
            OpenSSL_version(OPENSSL_VERSION), secs);
-    bench_handshakes(ur, "p256", "P-256");
-    bench_handshakes(ur, "ed25519", "Ed25519");
-    bench_resumed(ur);
-    bench_bulk(ur, MOTE_TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256");
-    bench_bulk(ur, MOTE_TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384");
-    bench_bulk(ur, MOTE_TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256");
-    bench_memory(ur);
+    if (want(what, "hs")) {
+        bench_handshakes(ur, "p256", "P-256");
+        bench_handshakes(ur, "ed25519", "Ed25519");
+        bench_resumed(ur);
+    }
+    static const struct {
+        uint16_t id;
+        const char *name;
+    } suites[] = {
+        {MOTE_TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256"},
+        {MOTE_TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384"},
+        {MOTE_TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256"},
+    };
+    static const size_t chunks[] = {16384, 65536, 1024};
+    for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++)
+        for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+            if (want(what, "bulk") || (k == 0 && want(what, "bulk16")))
+                bench_bulk(ur, suites[i].id, suites[i].name, chunks[k]);
+    if (want(what, "mem"))
+        bench_memory(ur);
     fclose(ur);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -25,6 +25,7 @@ typedef struct memflow {
     void *arg;
     mote_buf inbox;
     int reading, shut, closed, eof_in, eof_sent;
+    int sync; /* writes reach the peer's data callback at once when they can */
 } memflow;
 
 static void mf_set_events(void *ctx, const mote_flow_events *ev, void *arg)
@@ -38,9 +39,15 @@ static int mf_write(void *ctx, const uint8_t *data, size_t len)
     memflow *m = ctx;
     if (m->closed || m->shut)
         return MOTE_ECLOSED;
-    if (!m->peer->closed)
-        return mote_buf_append(&m->peer->inbox, data, len);
-    return 0;
+    memflow *p = m->peer;
+    if (p->closed)
+        return 0;
+    if (m->sync && p->ev && p->reading && !p->inbox.len) {
+        if (p->ev->data)
+            p->ev->data(p->arg, data, len);
+        return 0;
+    }
+    return mote_buf_append(&p->inbox, data, len);
 }
 static size_t mf_queued(void *ctx)
 {
@@ -123,6 +130,11 @@ typedef struct endp {
     mote_flow *flow;
     mote_buf got;
     int hs_err, hs_calls, eof, err, echo, close_on_data, after_close_calls, closed;
+    size_t echo_left; /* echo at most this many bytes more (with echo = 2) */
+    int toggle;       /* set_reading(0) then (1) inside every data callback */
+    int pause_after;  /* set_reading(0) after this many data callbacks */
+    size_t calls, max_chunk;
+    mote_flow *poke; /* on data: write "tail" to this other flow and shut it */
 } endp;
 
 static void e_data(void *arg, const uint8_t *data, size_t len)
@@ -133,8 +145,28 @@ static void e_data(void *arg, const uint8_t *data, size_t len)
         return;
     }
     mote_buf_append(&e->got, data, len);
-    if (e->echo)
+    e->calls++;
+    if (len > e->max_chunk)
+        e->max_chunk = len;
+    if (e->echo == 1)
         mote_flow_write(e->flow, data, len);
+    if (e->echo == 2 && e->echo_left) {
+        size_t n = len < e->echo_left ? len : e->echo_left;
+        e->echo_left -= n;
+        mote_flow_write(e->flow, data, n);
+    }
+    if (e->toggle) {
+        mote_flow_set_reading(e->flow, 0);
+        mote_flow_set_reading(e->flow, 1);
+    }
+    if (e->poke) {
+        mote_flow *o = e->poke;
+        e->poke = NULL;
+        ck_assert_int_eq(mote_flow_write(o, "tail", 4), 0);
+        ck_assert_int_eq(mote_flow_shutdown(o), 0);
+    }
+    if (e->pause_after && e->calls == (size_t)e->pause_after)
+        mote_flow_set_reading(e->flow, 0);
     if (e->close_on_data) {
         mote_flow_close(e->flow);
         e->closed = 1;
@@ -314,6 +346,108 @@ START_TEST(t_flow_close_in_callback)
 }
 END_TEST
 
+/* Many records in one lower chunk: each is handed over where it was
+ * decrypted (one callback per record, none over 16 KiB), and toggling
+ * set_reading inside the callback neither repeats nor loses data. */
+START_TEST(t_flow_records_in_one_chunk)
+{
+    ck_assert(have_certs);
+    fixture f;
+    fx_init(&f, &cert);
+    mem_run(&f.lc, &f.ls);
+    ck_assert_int_eq(f.s.hs_err, 0);
+    f.s.toggle = 1;
+    static uint8_t data[10 * 3000 + 40000];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 29 + 3);
+    for (int k = 0; k < 10; k++)
+        ck_assert_int_eq(mote_flow_write(f.c.flow, data + k * 3000, 3000), 0);
+    ck_assert_int_eq(mote_flow_write(f.c.flow, data + 30000, 40000), 0);
+    ck_assert_uint_eq(f.ls.inbox.len,
+                      10 * (5 + 3000 + 17) + 2 * (5 + 16384 + 17) + (5 + 40000 - 2 * 16384 + 17));
+    mem_run(&f.lc, &f.ls);
+    ck_assert_uint_eq(f.s.got.len, sizeof(data));
+    ck_assert(memcmp(f.s.got.data, data, sizeof(data)) == 0);
+    ck_assert_uint_eq(f.s.calls, 13);
+    ck_assert_uint_eq(f.s.max_chunk, 16384);
+    fx_free(&f);
+}
+END_TEST
+
+/* Reading paused from inside a callback with more records waiting in
+ * the same chunk: nothing more is delivered until reading resumes; the
+ * engine fills, the lower flow is paused and later resumed. */
+START_TEST(t_flow_pause_in_callback)
+{
+    ck_assert(have_certs);
+    fixture f;
+    fx_init(&f, &cert);
+    mem_run(&f.lc, &f.ls);
+    f.s.pause_after = 2;
+    size_t total = 200000;
+    uint8_t *big = malloc(total);
+    for (size_t i = 0; i < total; i++)
+        big[i] = (uint8_t)(i * 7 + 1);
+    ck_assert_int_eq(mote_flow_write(f.c.flow, big, total), 0);
+    mem_run(&f.lc, &f.ls);
+    ck_assert_uint_eq(f.s.calls, 2);
+    ck_assert_uint_eq(f.s.got.len, 2 * 16384);
+    ck_assert_int_eq(f.ls.reading, 0); /* the engine is full: lower paused */
+    mote_flow_set_reading(f.s.flow, 1);
+    mem_run(&f.lc, &f.ls);
+    ck_assert_uint_eq(f.s.got.len, total);
+    ck_assert(memcmp(f.s.got.data, big, total) == 0);
+    ck_assert_int_eq(f.ls.reading, 1);
+    free(big);
+    fx_free(&f);
+}
+END_TEST
+
+/* Lower flows that answer at once: the server's echo reaches the client
+ * inside the server's data callback, and the client's echo of that
+ * reaches the server while it is still inside it. The server holds those
+ * bytes and feeds them after; both ends see every byte once, in order. */
+START_TEST(t_flow_sync_reentry)
+{
+    ck_assert(have_certs);
+    fixture f;
+    fx_init(&f, &cert);
+    f.lc.sync = f.ls.sync = 1;
+    mem_run(&f.lc, &f.ls);
+    ck_assert_int_eq(f.c.hs_err, 0);
+    ck_assert_int_eq(f.s.hs_err, 0);
+    f.s.echo = 1;
+    f.c.echo = 2;
+    f.c.echo_left = 50000;
+    static uint8_t data[20000];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 13 + 5);
+    ck_assert_int_eq(mote_flow_write(f.c.flow, data, sizeof(data)), 0);
+    mem_run(&f.lc, &f.ls);
+    /* The server got the 20000 bytes and the client's 50000 bytes of echo
+     * (the stream repeated), and echoed all of it back. */
+    ck_assert_uint_eq(f.s.got.len, 70000);
+    ck_assert_uint_eq(f.c.got.len, 70000);
+    ck_assert(memcmp(f.s.got.data, f.c.got.data, 70000) == 0);
+    for (size_t i = 0; i < 70000; i++)
+        ck_assert_uint_eq(f.s.got.data[i], data[i % sizeof(data)]);
+    /* The server's callback writes to the client's flow and shuts it
+     * while the client is inside its lower write: the data and then
+     * close_notify follow the write that is under way. */
+    f.s.echo = 0;
+    f.c.echo = 0;
+    f.s.poke = f.c.flow;
+    ck_assert_int_eq(mote_flow_write(f.c.flow, "head", 4), 0);
+    mem_run(&f.lc, &f.ls);
+    ck_assert_uint_eq(f.s.got.len, 70008);
+    ck_assert(memcmp(f.s.got.data + 70000, "headtail", 8) == 0);
+    ck_assert_int_eq(f.s.eof, 1);
+    ck_assert_int_eq(f.s.err, 0);
+    ck_assert_int_eq(mote_flow_write(f.c.flow, "x", 1), MOTE_ECLOSED);
+    fx_free(&f);
+}
+END_TEST
+
 int main(void)
 {
     if (!tu_have_program("openssl")) {
@@ -329,6 +463,9 @@ int main(void)
     tcase_add_test(tc, t_flow_verify_failure);
     tcase_add_test(tc, t_flow_backpressure);
     tcase_add_test(tc, t_flow_close_in_callback);
+    tcase_add_test(tc, t_flow_records_in_one_chunk);
+    tcase_add_test(tc, t_flow_pause_in_callback);
+    tcase_add_test(tc, t_flow_sync_reentry);
     suite_add_tcase(s, tc);
     int rc = tu_run_suite(s);
     tc_cleanup();

@@ -484,6 +484,482 @@ START_TEST(t_bulk)
 }
 END_TEST
 
+/* ---- the record path: input buffering, views, output offsets ---- */
+
+/* A deterministic byte stream: byte i of it. */
+static uint8_t stream_byte(size_t i)
+{
+    return (uint8_t)((i * 2654435761u) >> 11);
+}
+
+static void fill_stream(uint8_t *p, size_t at, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = stream_byte(at + i);
+}
+
+/* An open TLS 1.3 (or 1.2) pair with the given suite. */
+static void open_pair(pair *p, int tls12, uint16_t suite)
+{
+    pair_init(p, &c_p256);
+    if (tls12)
+        ck_assert_int_eq(
+            mote_tls_config_set_versions(p->ccfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12), 0);
+    if (suite)
+        ck_assert_int_eq(mote_tls_config_set_suites(p->ccfg, &suite, 1), 0);
+    pair_start(p, NULL);
+    pump(p);
+    ck_assert_int_eq(mote_tls_state(p->c), MOTE_TLS_OPEN);
+    ck_assert_int_eq(mote_tls_state(p->s), MOTE_TLS_OPEN);
+    ck_assert_uint_eq(mote_tls_version(p->c), tls12 ? MOTE_TLS_VERSION_12 : MOTE_TLS_VERSION_13);
+}
+
+/* Takes the client's whole output (the records to feed by hand). */
+static mote_buf take_out(mote_tls *t)
+{
+    mote_buf b;
+    mote_buf_init(&b, 0);
+    mote_slice o = mote_tls_out(t);
+    ck_assert_int_eq(mote_buf_append(&b, o.ptr, o.len), 0);
+    mote_tls_out_consume(t, o.len);
+    ck_assert_uint_eq(mote_tls_out(t).len, 0);
+    return b;
+}
+
+/* Reads everything waiting, by views (consuming `step` bytes at a time,
+ * 0 = whole views) or by mote_tls_read, checks it against the stream
+ * from *at, and advances *at. */
+static void drain_check(mote_tls *t, size_t *at, size_t step, int by_view)
+{
+    static uint8_t buf[70000];
+    for (;;) {
+        size_t before = mote_tls_readable(t);
+        if (by_view) {
+            mote_slice v;
+            int rc = mote_tls_read_view(t, &v);
+            if (rc) {
+                ck_assert_int_eq(rc, MOTE_EAGAIN);
+                ck_assert_uint_eq(before, 0);
+                return;
+            }
+            ck_assert_uint_gt(v.len, 0);
+            ck_assert_uint_le(v.len, before);
+            size_t n = step && step < v.len ? step : v.len;
+            for (size_t i = 0; i < n; i++)
+                ck_assert_uint_eq(v.ptr[i], stream_byte(*at + i));
+            mote_tls_read_consume(t, n);
+            *at += n;
+            ck_assert_uint_eq(mote_tls_readable(t), before - n);
+        } else {
+            size_t got = 0;
+            size_t cap = step ? step : sizeof(buf);
+            int rc = mote_tls_read(t, buf, cap, &got);
+            if (rc) {
+                ck_assert_int_eq(rc, MOTE_EAGAIN);
+                ck_assert_uint_eq(before, 0);
+                return;
+            }
+            ck_assert_uint_eq(got, before < cap ? before : cap);
+            for (size_t i = 0; i < got; i++)
+                ck_assert_uint_eq(buf[i], stream_byte(*at + i));
+            *at += got;
+        }
+    }
+}
+
+/* Feeds wire[0..len) in pieces whose sizes come from `sizes` (cycled),
+ * reading after each piece; feed may take less than offered (the reader
+ * lags) and the rest is offered again. */
+static void feed_pieces(mote_tls *t, const mote_buf *wire, const size_t *sizes, size_t n_sizes,
+                        size_t *at, size_t step, int by_view)
+{
+    size_t off = 0, k = 0;
+    while (off < wire->len) {
+        size_t n = sizes[k++ % n_sizes];
+        if (n > wire->len - off)
+            n = wire->len - off;
+        size_t used = 0;
+        ck_assert_int_eq(mote_tls_feed(t, wire->data + off, n, &used), 0);
+        ck_assert_uint_le(used, n);
+        off += used;
+        drain_check(t, at, step, by_view);
+        if (used < n) {
+            /* Refused only while data waited; now all is read. */
+            size_t used2 = 0;
+            ck_assert_int_eq(mote_tls_feed(t, wire->data + off, n - used, &used2), 0);
+            ck_assert_uint_gt(used2, 0);
+            off += used2;
+            drain_check(t, at, step, by_view);
+        }
+    }
+}
+
+/* Records of many sizes (1 byte to two full records), split across feeds
+ * in every way (byte by byte, a prime stride, across headers, whole),
+ * read by copy and by view, whole and in small steps; TLS 1.3 and 1.2 and
+ * each suite. */
+START_TEST(t_rec_split)
+{
+    need_certs();
+    static const uint16_t suites13[] = {MOTE_TLS_AES_128_GCM_SHA256, MOTE_TLS_AES_256_GCM_SHA384,
+                                        MOTE_TLS_CHACHA20_POLY1305_SHA256};
+    static const uint16_t suites12[] = {MOTE_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256,
+                                        MOTE_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384,
+                                        MOTE_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256};
+    int tls12 = _i / 3;
+    pair p;
+    open_pair(&p, tls12, tls12 ? suites12[_i % 3] : suites13[_i % 3]);
+    static const size_t lens[] = {1, 2, 100, 16383, 16384, 16385, 40000, 5, 32768, 7};
+    static uint8_t data[40000];
+    static const size_t whole[] = {1u << 20}, bytes[] = {1}, stride[] = {13},
+                        hdr[] = {3, 4, 2, 1000, 5, 16401, 6}, mixed[] = {16406, 16300, 50000};
+    static const struct {
+        const size_t *sizes;
+        size_t n;
+    } splits[] = {{whole, 1}, {bytes, 1}, {stride, 1}, {hdr, 7}, {mixed, 3}};
+    size_t sent = 0, at = 0;
+    for (size_t sp = 0; sp < sizeof(splits) / sizeof(splits[0]); sp++) {
+        for (int by_view = 0; by_view < 2; by_view++) {
+            for (size_t j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+                fill_stream(data, sent, lens[j]);
+                ck_assert_int_eq(mote_tls_write(p.c, data, lens[j]), 0);
+                sent += lens[j];
+            }
+            mote_buf wire = take_out(p.c);
+            size_t step = sp == 2 ? 777 : 0;
+            feed_pieces(p.s, &wire, splits[sp].sizes, splits[sp].n, &at, step, by_view);
+            mote_buf_free(&wire);
+            ck_assert_uint_eq(at, sent);
+            ck_assert_uint_eq(mote_tls_readable(p.s), 0);
+        }
+    }
+    expect_echo(&p, "after the splits");
+    pair_free(&p);
+}
+END_TEST
+
+/* Writes of 16384 and 16385 bytes: full 2^14-byte records (TLS 1.3:
+ * 16384 + type + tag on the wire), the one byte over in a record of its
+ * own; a 64 KiB write is four full records. */
+START_TEST(t_rec_max_size)
+{
+    need_certs();
+    pair p;
+    open_pair(&p, 0, MOTE_TLS_AES_128_GCM_SHA256);
+    static uint8_t data[65536];
+    fill_stream(data, 0, sizeof(data));
+    ck_assert_int_eq(mote_tls_write(p.c, data, 16384), 0);
+    ck_assert_int_eq(mote_tls_write(p.c, data + 16384, 16385), 0);
+    ck_assert_int_eq(mote_tls_write(p.c, data + 32769, 65536 - 32769), 0);
+    mote_buf wire = take_out(p.c);
+    size_t want[] = {16384, 16384, 1, 16384, 16383}, n = 0;
+    for (size_t off = 0; off < wire.len; n++) {
+        ck_assert_uint_lt(n, 5);
+        ck_assert_uint_eq(wire.data[off], 23);
+        ck_assert_uint_eq(mote_load_be16(wire.data + off + 3), want[n] + 1 + 16);
+        off += 5 + mote_load_be16(wire.data + off + 3);
+    }
+    ck_assert_uint_eq(n, 5);
+    size_t at = 0;
+    static const size_t whole[] = {1u << 20};
+    feed_pieces(p.s, &wire, whole, 1, &at, 0, 1);
+    ck_assert_uint_eq(at, 65536);
+    mote_buf_free(&wire);
+    pair_free(&p);
+}
+END_TEST
+
+/* Many records in one feed: feed takes them while the reader keeps up
+ * (at most 32 records or 64 KiB wait), then takes nothing until they are
+ * read; nothing is lost or reordered. */
+START_TEST(t_rec_many_in_one_feed)
+{
+    need_certs();
+    pair p;
+    open_pair(&p, 0, MOTE_TLS_CHACHA20_POLY1305_SHA256);
+    uint8_t data[10];
+    size_t sent = 0;
+    for (int i = 0; i < 100; i++) {
+        fill_stream(data, sent, sizeof(data));
+        ck_assert_int_eq(mote_tls_write(p.c, data, sizeof(data)), 0);
+        sent += sizeof(data);
+    }
+    mote_buf wire = take_out(p.c);
+    size_t rec = 5 + 10 + 1 + 16;
+    ck_assert_uint_eq(wire.len, 100 * rec);
+    size_t used = 0;
+    ck_assert_int_eq(mote_tls_feed(p.s, wire.data, wire.len, &used), 0);
+    ck_assert_uint_eq(used, 32 * rec);
+    ck_assert_uint_eq(mote_tls_readable(p.s), 320);
+    size_t used2 = 9;
+    ck_assert_int_eq(mote_tls_feed(p.s, wire.data + used, wire.len - used, &used2), 0);
+    ck_assert_uint_eq(used2, 0);
+    /* Reading a part frees no slot; reading a whole record frees one. */
+    size_t at = 0;
+    mote_slice v;
+    ck_assert_int_eq(mote_tls_read_view(p.s, &v), 0);
+    ck_assert_uint_eq(v.len, 10);
+    mote_tls_read_consume(p.s, 4);
+    at = 4;
+    ck_assert_int_eq(mote_tls_feed(p.s, wire.data + used, wire.len - used, &used2), 0);
+    ck_assert_uint_eq(used2, 0);
+    ck_assert_int_eq(mote_tls_read_view(p.s, &v), 0);
+    ck_assert_uint_eq(v.len, 6);
+    ck_assert_uint_eq(v.ptr[0], stream_byte(4));
+    mote_tls_read_consume(p.s, 6);
+    at = 10;
+    ck_assert_int_eq(mote_tls_feed(p.s, wire.data + used, wire.len - used, &used2), 0);
+    ck_assert_uint_eq(used2, rec);
+    used += used2;
+    /* A read across records gets them all at once. */
+    static uint8_t buf[2000];
+    size_t got = 0;
+    ck_assert_int_eq(mote_tls_read(p.s, buf, sizeof(buf), &got), 0);
+    ck_assert_uint_eq(got, 320);
+    for (size_t i = 0; i < got; i++)
+        ck_assert_uint_eq(buf[i], stream_byte(at + i));
+    at += got;
+    static const size_t whole[] = {1u << 20};
+    mote_buf rest;
+    mote_buf_init(&rest, 0);
+    ck_assert_int_eq(mote_buf_append(&rest, wire.data + used, wire.len - used), 0);
+    feed_pieces(p.s, &rest, whole, 1, &at, 3, 1);
+    ck_assert_uint_eq(at, sent);
+    mote_buf_free(&rest);
+    mote_buf_free(&wire);
+    pair_free(&p);
+}
+END_TEST
+
+/* Full records: feed stops once 64 KiB wait, and takes the rest as they
+ * are read. */
+START_TEST(t_rec_backpressure)
+{
+    need_certs();
+    pair p;
+    open_pair(&p, 0, MOTE_TLS_AES_256_GCM_SHA384);
+    static uint8_t data[200000];
+    fill_stream(data, 0, sizeof(data));
+    ck_assert_int_eq(mote_tls_write(p.c, data, sizeof(data)), 0);
+    mote_buf wire = take_out(p.c);
+    size_t used = 0;
+    ck_assert_int_eq(mote_tls_feed(p.s, wire.data, wire.len, &used), 0);
+    ck_assert_uint_lt(used, wire.len);
+    ck_assert_uint_ge(mote_tls_readable(p.s), 65536);
+    ck_assert_uint_le(mote_tls_readable(p.s), 65536 + 16384);
+    size_t at = 0;
+    drain_check(p.s, &at, 5000, 0);
+    static const size_t whole[] = {1u << 20};
+    mote_buf rest;
+    mote_buf_init(&rest, 0);
+    ck_assert_int_eq(mote_buf_append(&rest, wire.data + used, wire.len - used), 0);
+    feed_pieces(p.s, &rest, whole, 1, &at, 0, 0);
+    ck_assert_uint_eq(at, sizeof(data));
+    mote_buf_free(&rest);
+    mote_buf_free(&wire);
+    pair_free(&p);
+}
+END_TEST
+
+static size_t pad_all(void *ctx, uint8_t type, size_t len, size_t max)
+{
+    (void)ctx;
+    (void)type;
+    (void)len;
+    return max;
+}
+
+/* Records padded to the limit (one byte of data each): what feed holds
+ * is bounded by the records' size too, not only by the data in them;
+ * the padding hook's records arrive intact. */
+START_TEST(t_rec_padded)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_p256);
+    mote_tls_config_set_padding(p.ccfg, pad_all, NULL);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.s), MOTE_TLS_OPEN);
+    uint8_t b;
+    for (size_t i = 0; i < 20; i++) {
+        b = stream_byte(i);
+        ck_assert_int_eq(mote_tls_write(p.c, &b, 1), 0);
+    }
+    mote_buf wire = take_out(p.c);
+    ck_assert_uint_eq(wire.len, 20 * (5 + 16384 + 1 + 16));
+    size_t used = 0;
+    ck_assert_int_eq(mote_tls_feed(p.s, wire.data, wire.len, &used), 0);
+    ck_assert_uint_lt(used, wire.len);
+    ck_assert_uint_le(used, 65536 + 2 * 16406);
+    ck_assert_uint_le(mote_tls_readable(p.s), 5);
+    size_t at = 0;
+    static const size_t sizes[] = {9000, 1, 30000};
+    mote_buf rest;
+    mote_buf_init(&rest, 0);
+    ck_assert_int_eq(mote_buf_append(&rest, wire.data + used, wire.len - used), 0);
+    drain_check(p.s, &at, 0, 1);
+    feed_pieces(p.s, &rest, sizes, 3, &at, 0, 1);
+    ck_assert_uint_eq(at, 20);
+    mote_buf_free(&rest);
+    mote_buf_free(&wire);
+    pair_free(&p);
+}
+END_TEST
+
+/* KeyUpdate between data records, with data unread when it arrives and
+ * the records fed in odd pieces: the data on both sides of it is read
+ * back intact and the reply travels under the new keys. */
+START_TEST(t_rec_key_update_mid)
+{
+    need_certs();
+    pair p;
+    open_pair(&p, 0, MOTE_TLS_AES_128_GCM_SHA256);
+    static uint8_t data[30000];
+    size_t sent = 0, at = 0;
+    for (int round = 0; round < 3; round++) {
+        fill_stream(data, sent, sizeof(data));
+        ck_assert_int_eq(mote_tls_write(p.c, data, sizeof(data)), 0);
+        sent += sizeof(data);
+        ck_assert_int_eq(mote_tls_key_update(p.c, round == 1), 0);
+        fill_stream(data, sent, 100);
+        ck_assert_int_eq(mote_tls_write(p.c, data, 100), 0);
+        sent += 100;
+    }
+    mote_buf wire = take_out(p.c);
+    size_t used = 0;
+    /* All of it in one feed first: everything fits (under 64 KiB per
+     * record run), the KeyUpdates are taken with data unread. */
+    ck_assert_int_eq(mote_tls_feed(p.s, wire.data, wire.len, &used), 0);
+    ck_assert_uint_gt(used, 0);
+    mote_buf rest;
+    mote_buf_init(&rest, 0);
+    ck_assert_int_eq(mote_buf_append(&rest, wire.data + used, wire.len - used), 0);
+    static const size_t sizes[] = {7, 4096, 3};
+    feed_pieces(p.s, &rest, sizes, 3, &at, 1000, 1);
+    drain_check(p.s, &at, 0, 0);
+    ck_assert_uint_eq(at, sent);
+    ck_assert_uint_eq(mote_tls_key_updates_received(p.s), 3);
+    pump(&p); /* the server's KeyUpdate answering update_requested */
+    ck_assert_uint_eq(mote_tls_key_updates_received(p.c), 1);
+    expect_echo(&p, "after three updates");
+    mote_buf_free(&rest);
+    mote_buf_free(&wire);
+    pair_free(&p);
+}
+END_TEST
+
+/* The output taken in small and odd pieces, with writes between: the
+ * peer gets the same stream. */
+START_TEST(t_rec_out_partial)
+{
+    need_certs();
+    pair p;
+    open_pair(&p, 0, MOTE_TLS_AES_128_GCM_SHA256);
+    static uint8_t data[20000];
+    size_t sent = 0, at = 0;
+    static const size_t takes[] = {1, 7, 1000, 5, 16000, 3, 40000};
+    for (size_t k = 0; k < 40; k++) {
+        size_t n = 1 + (k * 4099) % sizeof(data);
+        fill_stream(data, sent, n);
+        ck_assert_int_eq(mote_tls_write(p.c, data, n), 0);
+        sent += n;
+        for (int j = 0; j < 3; j++) {
+            mote_slice o = mote_tls_out(p.c);
+            size_t t = takes[(k + (size_t)j) % 7] < o.len ? takes[(k + (size_t)j) % 7] : o.len;
+            size_t off = 0;
+            while (off < t) {
+                size_t used = 0;
+                ck_assert_int_eq(mote_tls_feed(p.s, o.ptr + off, t - off, &used), 0);
+                off += used;
+                drain_check(p.s, &at, 0, k & 1);
+            }
+            mote_tls_out_consume(p.c, t);
+        }
+    }
+    move(p.c, p.s);
+    drain_check(p.s, &at, 0, 0);
+    ck_assert_uint_eq(at, sent);
+    pair_free(&p);
+}
+END_TEST
+
+/* The view's edges: NULL arguments, nothing waiting, consuming more than
+ * is waiting, and close_notify after the last data. */
+START_TEST(t_rec_view_api)
+{
+    need_certs();
+    pair p;
+    open_pair(&p, 0, 0);
+    mote_slice v = mote_slice_make((const uint8_t *)"x", 1);
+    ck_assert_int_eq(mote_tls_read_view(NULL, &v), MOTE_EINVAL);
+    ck_assert_ptr_null(v.ptr);
+    ck_assert_int_eq(mote_tls_read_view(p.s, NULL), MOTE_EINVAL);
+    ck_assert_int_eq(mote_tls_read_view(p.s, &v), MOTE_EAGAIN);
+    ck_assert_uint_eq(v.len, 0);
+    mote_tls_read_consume(NULL, 5);
+    mote_tls_read_consume(p.s, 5); /* nothing waiting: no effect */
+    ck_assert_int_eq(mote_tls_write(p.c, "hello", 5), 0);
+    ck_assert_int_eq(mote_tls_write(p.c, "world", 5), 0);
+    ck_assert_int_eq(mote_tls_close(p.c), 0);
+    pump(&p);
+    ck_assert_uint_eq(mote_tls_readable(p.s), 10);
+    ck_assert_int_eq(mote_tls_read_view(p.s, &v), 0);
+    ck_assert_uint_eq(v.len, 5);
+    ck_assert(memcmp(v.ptr, "hello", 5) == 0);
+    mote_tls_read_consume(p.s, 0);
+    ck_assert_uint_eq(mote_tls_readable(p.s), 10);
+    mote_tls_read_consume(p.s, 7); /* across the two records */
+    ck_assert_int_eq(mote_tls_read_view(p.s, &v), 0);
+    ck_assert_uint_eq(v.len, 3);
+    ck_assert(memcmp(v.ptr, "rld", 3) == 0);
+    mote_tls_read_consume(p.s, 100);
+    ck_assert_uint_eq(mote_tls_readable(p.s), 0);
+    ck_assert_int_eq(mote_tls_read_view(p.s, &v), MOTE_ECLOSED);
+    size_t got = 1;
+    char buf[4];
+    ck_assert_int_eq(mote_tls_read(p.s, buf, sizeof(buf), &got), MOTE_ECLOSED);
+    ck_assert_uint_eq(got, 0);
+    pair_free(&p);
+}
+END_TEST
+
+/* record_size_limit: with the client's limit at 64 bytes a 5000-byte write
+ * arrives as runs of at most 63 bytes (TLS 1.3 counts the content type),
+ * all in one feed. */
+START_TEST(t_rec_size_limit_runs)
+{
+    need_certs();
+    pair p;
+    pair_init(&p, &c_ed);
+    ck_assert_int_eq(mote_tls_config_set_record_size_limit(p.ccfg, 64), 0);
+    pair_start(&p, NULL);
+    pump(&p);
+    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
+    static uint8_t data[1500];
+    fill_stream(data, 0, sizeof(data));
+    ck_assert_int_eq(mote_tls_write(p.s, data, sizeof(data)), 0);
+    mote_buf wire = take_out(p.s);
+    size_t used = 0, at = 0;
+    ck_assert_int_eq(mote_tls_feed(p.c, wire.data, wire.len, &used), 0);
+    ck_assert_uint_eq(used, wire.len); /* 24 records: under the 32 slots */
+    mote_slice v;
+    size_t runs = 0;
+    while (mote_tls_read_view(p.c, &v) == 0) {
+        ck_assert_uint_le(v.len, 63);
+        for (size_t i = 0; i < v.len; i++)
+            ck_assert_uint_eq(v.ptr[i], stream_byte(at + i));
+        at += v.len;
+        mote_tls_read_consume(p.c, v.len);
+        runs++;
+    }
+    ck_assert_uint_eq(at, sizeof(data));
+    ck_assert_uint_eq(runs, (sizeof(data) + 62) / 63);
+    mote_buf_free(&wire);
+    pair_free(&p);
+}
+END_TEST
+
 /* ---- hostile input ---- */
 
 START_TEST(t_garbage)
@@ -1351,6 +1827,18 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, t_record_size_limit);
     tcase_add_test(tc, t_close);
     tcase_add_test(tc, t_bulk);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("record");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, t_rec_split, 0, 6);
+    tcase_add_test(tc, t_rec_max_size);
+    tcase_add_test(tc, t_rec_many_in_one_feed);
+    tcase_add_test(tc, t_rec_backpressure);
+    tcase_add_test(tc, t_rec_padded);
+    tcase_add_test(tc, t_rec_key_update_mid);
+    tcase_add_test(tc, t_rec_out_partial);
+    tcase_add_test(tc, t_rec_view_api);
+    tcase_add_test(tc, t_rec_size_limit_runs);
     suite_add_tcase(s, tc);
     tc = tcase_create("hostile");
     tcase_add_test(tc, t_garbage);

@@ -292,8 +292,10 @@ void mote_tls_free(mote_tls *t);
 /* Feeds bytes received from the peer. Processes every complete record:
  * handshake messages advance the state, application data becomes readable,
  * replies (handshake messages, alerts, KeyUpdate) go to the output. *used
- * gets the bytes taken: fewer than len only when more than 64 KiB of
- * application data is waiting to be read (feed the rest after reading).
+ * gets the bytes taken: fewer than len only when the reader lags, that
+ * is when 64 KiB of application data (or of records holding it, or 32
+ * records) wait to be read; feed the rest after reading. Records are
+ * decrypted where they were copied in, and their data is read from there.
  * Returns 0, or the error that ended the connection (the alert to send
  * is in the output; mote_tls_alert() names it, mote_tls_reason() says why):
  * MOTE_EPROTO for a protocol fault, MOTE_EVERIFY for a failed
@@ -317,6 +319,19 @@ int mote_tls_read(mote_tls *t, void *buf, size_t cap, size_t *got);
 
 /* Bytes of application data waiting to be read. */
 size_t mote_tls_readable(const mote_tls *t);
+
+/* Reads without a copy: *view gets the next run of decrypted application
+ * data (one record's, or what is left of it) where it lies inside the
+ * engine, and stays valid until the next mote_tls_feed, mote_tls_read,
+ * mote_tls_read_consume or mote_tls_free on t. Nothing counts as read
+ * until mote_tls_read_consume. Returns 0 with view->len > 0, or what
+ * mote_tls_read returns when nothing is waiting (MOTE_EAGAIN,
+ * MOTE_ECLOSED, the connection's error); MOTE_EINVAL for NULL. */
+int mote_tls_read_view(mote_tls *t, mote_slice *view);
+
+/* Marks n bytes of application data as read (from the front, across runs;
+ * more than mote_tls_readable() is taken as all of it). */
+void mote_tls_read_consume(mote_tls *t, size_t n);
 
 /* Encrypts application data into the output (any length; split into
  * records). Before the handshake completes the data is held and sent once
