@@ -20,8 +20,9 @@
 #include "internal.h"
 #include "mote/error.h"
 
-#define LOCK_RETRIES    2000u /* waits for a ref lock held by another writer */
-#define PACKS_PER_LEVEL 16u   /* packs of one size before they are merged */
+#define LOCK_RETRIES    2000u       /* waits for a ref lock held by another writer */
+#define PACKS_PER_LEVEL 16u         /* packs of one size before they are merged */
+#define PENDING_MAX     (32u << 20) /* bytes kept in memory before a pack is written anyway */
 
 /* A pack this handle wrote, and the objects in it (for merging packs);
  * a pack of the lowest level also keeps its objects' content, so merging
@@ -39,6 +40,7 @@ typedef struct git_be {
     git_odb *odb;
     st_pack_obj *pending; /* written since the last flush, kept in memory */
     size_t npend, cappend;
+    size_t pend_bytes;
     st_map pindex; /* id -> index + 1 in pending */
     our_pack *packs;
     size_t npacks;
@@ -204,6 +206,8 @@ static int g_exists(void *ctx, const mote_store_hash *id)
     return git_odb_exists(g->odb, &oid) ? 1 : 0;
 }
 
+static int g_flush(void *ctx);
+
 static int g_write(void *ctx, int type, const void *data, size_t len, const mote_store_hash *id)
 {
     git_be *g = ctx;
@@ -236,6 +240,11 @@ static int g_write(void *ctx, int type, const void *data, size_t len, const mote
         return rc;
     }
     g->npend++;
+    g->pend_bytes += len;
+    /* a long batch or transaction: write what is waiting now (objects may
+     * always reach the disk before the branch that refers to them moves) */
+    if (g->pend_bytes >= PENDING_MAX)
+        return g_flush(g);
     return 0;
 }
 
@@ -251,6 +260,7 @@ static void drop_pending(git_be *g)
     for (size_t i = 0; i < g->npend; i++)
         free(g->pending[i].data);
     g->npend = 0;
+    g->pend_bytes = 0;
     st_map_free(&g->pindex);
 }
 

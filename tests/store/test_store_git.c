@@ -688,6 +688,49 @@ START_TEST(t_batch_crash)
 }
 END_TEST
 
+/* A batch bigger than what the backend keeps in memory (32 MiB): objects
+ * reach packs before the end, the branch still moves only at the end. */
+START_TEST(t_batch_big)
+{
+    char *dir = st_tmpdir(), out[4096], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    set(s, "small", "1");
+    mote_store_hash h0, h;
+    ck_assert_int_eq(mote_store_head(s, &h0), 0);
+    size_t big = 1u << 20;
+    char *v = malloc(big);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(mote_store_batch_begin(r), 0);
+    for (int i = 0; i < 40; i++) {
+        memset(v, 'a' + i % 26, big);
+        snprintf(v, 32, "value %d", i);
+        char k[32];
+        snprintf(k, sizeof k, "big/%d", i);
+        ck_assert_int_eq(mote_store_set(s, k, v, big, &info, NULL), 0);
+    }
+    /* before the batch: one pack (the first commit); now some of the batch
+     * too */
+    ck_assert_int_eq(st_sh(out, sizeof out, "ls %s/objects/pack/ | grep -c 'pack$'", repo), 0);
+    ck_assert_int_ge(atoi(out), 2);
+    mote_store_repo *r2 = mote_store_git_open(repo, 0, NULL, NULL);
+    ck_assert_int_eq(mote_store_branch_head(r2, "main", &h), 0);
+    ck_assert(mote_store_hash_eq(&h, &h0));
+    mote_store_repo_free(r2);
+    ck_assert_int_eq(mote_store_batch_end(r, &info, NULL), 0);
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s cat-file -p main:big/39 | head -c 8", repo),
+                     0);
+    ck_assert_str_eq(out, "value 39");
+    free(v);
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     if (!tu_have_program("git")) {
@@ -709,6 +752,7 @@ int main(void)
     tcase_add_test(tc, t_pack_deltas);
     tcase_add_test(tc, t_refs);
     tcase_add_test(tc, t_batch_crash);
+    tcase_add_test(tc, t_batch_big);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
