@@ -68,7 +68,7 @@ static void cp_wipe(void *p, size_t n)
 
 typedef struct cp_poly {
     uint64_t h[3];
-    uint64_t r[8][3]; /* r[k] = r^(k+1); r[1..7] only once powers_done */
+    uint64_t r[8][3]; /* r[k] = r^(k+1), for k < powers_done */
     uint64_t pad[2];  /* s, the key's second half */
     int powers_done;
 } cp_poly;
@@ -108,17 +108,17 @@ static void cp_poly_init(cp_poly *st, const uint8_t key[32])
     st->h[0] = st->h[1] = st->h[2] = 0;
     st->pad[0] = cp_le64(key + 16);
     st->pad[1] = cp_le64(key + 24);
-    st->powers_done = 0;
+    st->powers_done = 1;
 }
 
-/* r^2 .. r^8, for the eight-lane IFMA code. */
-static void cp_poly_powers(cp_poly *st)
+/* r^2 .. r^n (n <= 8), for the vector code. */
+static void cp_poly_powers(cp_poly *st, int n)
 {
-    for (int k = 1; k < 8; k++) {
+    for (int k = st->powers_done; k < n; k++) {
         memcpy(st->r[k], st->r[k - 1], sizeof(st->r[k]));
         cp_poly_mul(st->r[k], st->r[0]);
     }
-    st->powers_done = 1;
+    st->powers_done = n;
 }
 
 /* n whole 16-byte blocks, each with the 2^128 bit (every block of the AEAD's
@@ -141,6 +141,7 @@ static void cp_poly_blocks(cp_poly *st, const uint8_t *p, size_t n)
 /* ---- Poly1305, eight lanes on AVX-512 IFMA -------------------------------- */
 
 #define CP_IFMA __attribute__((target("avx512f,avx512ifma")))
+#define CP_AVX2 __attribute__((target("avx2")))
 
 /* (h0,h1,h2) = h * (r0,r1,r2) lane by lane, s1 = 20 r1, s2 = 20 r2. Each
  * product is split by VPMADD52LUQ/HUQ at 2^52; the high halves sit 8 bits
@@ -253,16 +254,160 @@ static CP_IFMA void cp_poly_groups_ifma(cp_poly *st, const uint8_t *p, size_t ng
     st->h[2] = x2;
 }
 
-/* Absorbs p[0..n) zero-padded to a multiple of 16 bytes. */
-static void cp_poly_padded(cp_poly *st, const uint8_t *p, size_t n, int ifma)
+/* ---- Poly1305, four lanes on AVX2, radix 2^26 ------------------------------
+ * VPMULUDQ multiplies 32-bit halves into 64-bit products, so limbs are 26
+ * bits (five per value; 2^130 = 5 folds the top back times 5). Lane i
+ * accumulates blocks i, i+4, ... multiplied by r^4; r^4..r^1 fold the
+ * lanes at the end. Conversions to and from radix 2^44 (the scalar state)
+ * add limb pieces rather than OR them, so they hold for limbs a little
+ * over their width. */
+
+#define CP_M26 ((uint64_t)0x3ffffff)
+
+/* Radix 2^44 to 2^26, carried so every limb is below 2^26 + 2^11. */
+static void cp_to26(const uint64_t h[3], uint64_t l[5])
+{
+    l[0] = h[0] & CP_M26;
+    l[1] = (h[0] >> 26) + ((h[1] & 0xff) << 18);
+    l[2] = (h[1] >> 8) & CP_M26;
+    l[3] = (h[1] >> 34) + ((h[2] & 0xffff) << 10);
+    l[4] = h[2] >> 16;
+    uint64_t c = 0;
+    for (int i = 0; i < 5; i++) {
+        l[i] += c;
+        c = l[i] >> 26;
+        l[i] &= CP_M26;
+    }
+    l[0] += c * 5;
+    c = l[0] >> 26;
+    l[0] &= CP_M26;
+    l[1] += c;
+}
+
+/* Radix 2^26 (limbs up to about 2^29) to 2^44; the result may sit a few
+ * bits over each limb, which cp_poly_mul and cp_poly_tag allow. */
+static void cp_from26(const uint64_t x[5], uint64_t h[3])
+{
+    h[0] = x[0] + ((x[1] & 0x3ffff) << 26);
+    h[1] = (x[1] >> 18) + (x[2] << 8) + ((x[3] & 0x3ff) << 34);
+    h[2] = (x[3] >> 10) + (x[4] << 16);
+}
+
+static inline CP_AVX2 void cp_vmul26(__m256i h[5], const __m256i r[5], const __m256i s[5])
+{
+#define CP_MUL(a, b) _mm256_mul_epu32(a, b)
+#define CP_ADD(a, b) _mm256_add_epi64(a, b)
+    __m256i d0 = CP_ADD(CP_ADD(CP_MUL(h[0], r[0]), CP_MUL(h[1], s[4])),
+                        CP_ADD(CP_MUL(h[2], s[3]), CP_ADD(CP_MUL(h[3], s[2]), CP_MUL(h[4], s[1]))));
+    __m256i d1 = CP_ADD(CP_ADD(CP_MUL(h[0], r[1]), CP_MUL(h[1], r[0])),
+                        CP_ADD(CP_MUL(h[2], s[4]), CP_ADD(CP_MUL(h[3], s[3]), CP_MUL(h[4], s[2]))));
+    __m256i d2 = CP_ADD(CP_ADD(CP_MUL(h[0], r[2]), CP_MUL(h[1], r[1])),
+                        CP_ADD(CP_MUL(h[2], r[0]), CP_ADD(CP_MUL(h[3], s[4]), CP_MUL(h[4], s[3]))));
+    __m256i d3 = CP_ADD(CP_ADD(CP_MUL(h[0], r[3]), CP_MUL(h[1], r[2])),
+                        CP_ADD(CP_MUL(h[2], r[1]), CP_ADD(CP_MUL(h[3], r[0]), CP_MUL(h[4], s[4]))));
+    __m256i d4 = CP_ADD(CP_ADD(CP_MUL(h[0], r[4]), CP_MUL(h[1], r[3])),
+                        CP_ADD(CP_MUL(h[2], r[2]), CP_ADD(CP_MUL(h[3], r[1]), CP_MUL(h[4], r[0]))));
+#undef CP_MUL
+    /* two interleaved carry chains (0->1->2->3, 3->4->0->1): limbs end
+     * below 2^26 + 2^11 */
+    const __m256i m26 = _mm256_set1_epi64x((long long)CP_M26);
+    __m256i c = _mm256_srli_epi64(d0, 26);
+    d0 = _mm256_and_si256(d0, m26);
+    d1 = CP_ADD(d1, c);
+    c = _mm256_srli_epi64(d3, 26);
+    d3 = _mm256_and_si256(d3, m26);
+    d4 = CP_ADD(d4, c);
+    c = _mm256_srli_epi64(d1, 26);
+    d1 = _mm256_and_si256(d1, m26);
+    d2 = CP_ADD(d2, c);
+    c = _mm256_srli_epi64(d4, 26);
+    d4 = _mm256_and_si256(d4, m26);
+    d0 = CP_ADD(d0, CP_ADD(c, _mm256_slli_epi64(c, 2)));
+    c = _mm256_srli_epi64(d2, 26);
+    d2 = _mm256_and_si256(d2, m26);
+    d3 = CP_ADD(d3, c);
+    c = _mm256_srli_epi64(d0, 26);
+    d0 = _mm256_and_si256(d0, m26);
+    d1 = CP_ADD(d1, c);
+    c = _mm256_srli_epi64(d3, 26);
+    d3 = _mm256_and_si256(d3, m26);
+    d4 = CP_ADD(d4, c);
+#undef CP_ADD
+    h[0] = d0;
+    h[1] = d1;
+    h[2] = d2;
+    h[3] = d3;
+    h[4] = d4;
+}
+
+/* ngroups (>= 1) groups of four blocks; needs r^1..r^4 in st->r. */
+static CP_AVX2 void cp_poly_groups_avx2(cp_poly *st, const uint8_t *p, size_t ngroups)
+{
+    const __m256i m26 = _mm256_set1_epi64x((long long)CP_M26);
+    const __m256i hib = _mm256_set1_epi64x((long long)1 << 24);
+    uint64_t rl[4][5], hl[5];
+    for (int k = 0; k < 4; k++)
+        cp_to26(st->r[k], rl[k]);
+    cp_to26(st->h, hl);
+    __m256i r[5], s[5], h[5];
+    for (int i = 0; i < 5; i++) {
+        r[i] = _mm256_set1_epi64x((long long)rl[3][i]);
+        s[i] = _mm256_set1_epi64x((long long)(rl[3][i] * 5));
+        h[i] = _mm256_set_epi64x(0, 0, 0, (long long)hl[i]);
+    }
+    for (size_t g = 0; g < ngroups; g++, p += 64) {
+        if (g)
+            cp_vmul26(h, r, s);
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+        /* lane i: block i's two 64-bit words */
+        __m256i lo = _mm256_permute4x64_epi64(_mm256_unpacklo_epi64(a, b), 0xd8);
+        __m256i hi = _mm256_permute4x64_epi64(_mm256_unpackhi_epi64(a, b), 0xd8);
+        h[0] = _mm256_add_epi64(h[0], _mm256_and_si256(lo, m26));
+        h[1] = _mm256_add_epi64(h[1], _mm256_and_si256(_mm256_srli_epi64(lo, 26), m26));
+        h[2] = _mm256_add_epi64(
+            h[2], _mm256_and_si256(
+                      _mm256_or_si256(_mm256_srli_epi64(lo, 52), _mm256_slli_epi64(hi, 12)), m26));
+        h[3] = _mm256_add_epi64(h[3], _mm256_and_si256(_mm256_srli_epi64(hi, 14), m26));
+        h[4] = _mm256_add_epi64(h[4], _mm256_or_si256(_mm256_srli_epi64(hi, 40), hib));
+    }
+    /* lane i by r^(4-i) */
+    for (int i = 0; i < 5; i++) {
+        r[i] = _mm256_set_epi64x((long long)rl[0][i], (long long)rl[1][i], (long long)rl[2][i],
+                                 (long long)rl[3][i]);
+        s[i] = _mm256_add_epi64(r[i], _mm256_slli_epi64(r[i], 2));
+    }
+    cp_vmul26(h, r, s);
+    uint64_t x[5];
+    for (int i = 0; i < 5; i++) {
+        _Alignas(32) uint64_t lanes[4];
+        _mm256_store_si256((__m256i *)(void *)lanes, h[i]);
+        x[i] = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+        cp_wipe(lanes, sizeof(lanes));
+    }
+    cp_from26(x, st->h);
+    cp_wipe(rl, sizeof(rl));
+    cp_wipe(hl, sizeof(hl));
+    cp_wipe(x, sizeof(x));
+}
+
+/* Absorbs p[0..n) zero-padded to a multiple of 16 bytes: groups of eight
+ * (IFMA) or four (AVX2) blocks in the vector code, the rest one by one. */
+static void cp_poly_padded(cp_poly *st, const uint8_t *p, size_t n, int tier)
 {
     size_t blocks = n / 16;
-    if (ifma && blocks >= 8) {
-        if (!st->powers_done)
-            cp_poly_powers(st);
+    if (tier == MC_CHACHA_AVX512 && blocks >= 8) {
+        if (st->powers_done < 8)
+            cp_poly_powers(st, 8);
         cp_poly_groups_ifma(st, p, blocks / 8);
         p += (blocks / 8) * 128;
         blocks %= 8;
+    } else if (tier == MC_CHACHA_AVX2 && blocks >= 8) {
+        if (st->powers_done < 4)
+            cp_poly_powers(st, 4);
+        cp_poly_groups_avx2(st, p, blocks / 4);
+        p += (blocks / 4) * 64;
+        blocks %= 4;
     }
     cp_poly_blocks(st, p, blocks);
     p += blocks * 16;
@@ -547,9 +692,8 @@ static void cp_mac(cp_stream *s, int tier, const uint8_t *aad, size_t aad_len, c
 {
     cp_poly p;
     cp_poly_init(&p, s->ks);
-    int ifma = tier == MC_CHACHA_AVX512;
-    cp_poly_padded(&p, aad, aad_len, ifma);
-    cp_poly_padded(&p, ct, len, ifma);
+    cp_poly_padded(&p, aad, aad_len, tier);
+    cp_poly_padded(&p, ct, len, tier);
     cp_poly_tag(&p, aad_len, len, tag);
     cp_wipe(&p, sizeof(p));
 }
@@ -563,9 +707,8 @@ static void cp_seal(int tier, const uint32_t key[8], const uint8_t nonce[12], co
     cp_poly_init(&p, s.ks);
     cp_stream_xor(&s, tier, dst, src, len);
     cp_wipe(&s, sizeof(s));
-    int ifma = tier == MC_CHACHA_AVX512;
-    cp_poly_padded(&p, aad, aad_len, ifma);
-    cp_poly_padded(&p, dst, len, ifma);
+    cp_poly_padded(&p, aad, aad_len, tier);
+    cp_poly_padded(&p, dst, len, tier);
     cp_poly_tag(&p, aad_len, len, tag);
     cp_wipe(&p, sizeof(p));
 }
