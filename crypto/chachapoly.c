@@ -68,8 +68,8 @@ static void cp_wipe(void *p, size_t n)
 
 typedef struct cp_poly {
     uint64_t h[3];
-    uint64_t r[8][3]; /* r[k] = r^(k+1), for k < powers_done */
-    uint64_t pad[2];  /* s, the key's second half */
+    uint64_t r[16][3]; /* r[k] = r^(k+1), for k < powers_done */
+    uint64_t pad[2];   /* s, the key's second half */
     int powers_done;
 } cp_poly;
 
@@ -111,12 +111,16 @@ static void cp_poly_init(cp_poly *st, const uint8_t key[32])
     st->powers_done = 1;
 }
 
-/* r^2 .. r^n (n <= 8), for the vector code. */
+/* r^2 .. r^n (n <= 16), for the vector code: r^p = r^a * r^(p-a) with a
+ * the largest power of two below p, so the chain is four products deep. */
 static void cp_poly_powers(cp_poly *st, int n)
 {
     for (int k = st->powers_done; k < n; k++) {
-        memcpy(st->r[k], st->r[k - 1], sizeof(st->r[k]));
-        cp_poly_mul(st->r[k], st->r[0]);
+        int p = k + 1, a = 1;
+        while (2 * a < p)
+            a *= 2;
+        memcpy(st->r[k], st->r[a - 1], sizeof(st->r[k]));
+        cp_poly_mul(st->r[k], st->r[p - a - 1]);
     }
     st->powers_done = n;
 }
@@ -192,51 +196,120 @@ static inline CP_IFMA void cp_vmul(__m512i *h0, __m512i *h1, __m512i *h2, __m512
     *h2 = t2;
 }
 
-/* ngroups (>= 1) groups of eight blocks. */
-static CP_IFMA void cp_poly_groups_ifma(cp_poly *st, const uint8_t *p, size_t ngroups)
+/* Block words into limbs: lane i gets block i of the 128 bytes at p. */
+static inline CP_IFMA void cp_load8(const uint8_t *p, __m512i *m0, __m512i *m1, __m512i *m2)
 {
     const __m512i m44 = _mm512_set1_epi64((long long)CP_M44);
     const __m512i hib = _mm512_set1_epi64((long long)1 << 40);
     const __m512i ilo = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i ihi = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    __m512i a = _mm512_loadu_si512((const void *)p);
+    __m512i b = _mm512_loadu_si512((const void *)(p + 64));
+    __m512i lo = _mm512_permutex2var_epi64(a, ilo, b); /* bytes 0..7 */
+    __m512i hi = _mm512_permutex2var_epi64(a, ihi, b); /* bytes 8..15 */
+    *m0 = _mm512_and_si512(lo, m44);
+    *m1 = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(lo, 44), _mm512_slli_epi64(hi, 20)),
+                           m44);
+    *m2 = _mm512_or_si512(_mm512_srli_epi64(hi, 24), hib);
+}
+
+/* Multiplies lane i of (h0,h1,h2) by r^(base+8-i): the fold at the end. */
+static inline CP_IFMA void cp_fold8(const uint64_t (*r)[3], int base, __m512i *h0, __m512i *h1,
+                                    __m512i *h2)
+{
+    __m512i v[3];
+    for (int k = 0; k < 3; k++)
+        v[k] = _mm512_set_epi64((long long)r[base][k], (long long)r[base + 1][k],
+                                (long long)r[base + 2][k], (long long)r[base + 3][k],
+                                (long long)r[base + 4][k], (long long)r[base + 5][k],
+                                (long long)r[base + 6][k], (long long)r[base + 7][k]);
+    __m512i s1 = _mm512_add_epi64(_mm512_slli_epi64(v[1], 4), _mm512_slli_epi64(v[1], 2));
+    __m512i s2 = _mm512_add_epi64(_mm512_slli_epi64(v[2], 4), _mm512_slli_epi64(v[2], 2));
+    cp_vmul(h0, h1, h2, v[0], v[1], v[2], s1, s2);
+}
+
+/* ngroups (>= 1) groups of eight blocks, as two interleaved sets of eight
+ * lanes (a: blocks 0..7 of every 16, b: blocks 8..15), each multiplied by
+ * r^16 per step so the two multiplication chains overlap. An odd group
+ * count starts b alone (a as if zero blocks came first). Needs r^1..r^8;
+ * with r^9..r^16 as well (long inputs) it takes the two-set path, else
+ * one set steps by r^8. */
+static CP_IFMA void cp_poly_groups_ifma(cp_poly *st, const uint8_t *p, size_t ngroups)
+{
     const uint64_t(*r)[3] = (const uint64_t(*)[3])st->r;
-    __m512i r0 = _mm512_set1_epi64((long long)r[7][0]);
-    __m512i r1 = _mm512_set1_epi64((long long)r[7][1]);
-    __m512i r2 = _mm512_set1_epi64((long long)r[7][2]);
-    __m512i s1 = _mm512_set1_epi64((long long)(r[7][1] * 20));
-    __m512i s2 = _mm512_set1_epi64((long long)(r[7][2] * 20));
+    const __m512i z = _mm512_setzero_si512();
+    __m512i a0 = z, a1 = z, a2 = z, b0, b1, b2, m0, m1, m2;
     __m512i h0 = _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)st->h[0]);
     __m512i h1 = _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)st->h[1]);
     __m512i h2 = _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)st->h[2]);
-    for (size_t g = 0; g < ngroups; g++, p += 128) {
-        if (g)
-            cp_vmul(&h0, &h1, &h2, r0, r1, r2, s1, s2);
-        __m512i a = _mm512_loadu_si512((const void *)p);
-        __m512i b = _mm512_loadu_si512((const void *)(p + 64));
-        __m512i lo = _mm512_permutex2var_epi64(a, ilo, b); /* lane i: block i bytes 0..7 */
-        __m512i hi = _mm512_permutex2var_epi64(a, ihi, b); /* bytes 8..15 */
-        h0 = _mm512_add_epi64(h0, _mm512_and_si512(lo, m44));
-        h1 = _mm512_add_epi64(
-            h1, _mm512_and_si512(
-                    _mm512_or_si512(_mm512_srli_epi64(lo, 44), _mm512_slli_epi64(hi, 20)), m44));
-        h2 = _mm512_add_epi64(h2, _mm512_or_si512(_mm512_srli_epi64(hi, 24), hib));
+    int have_a = 0;
+    if (st->powers_done < 16) {
+        /* short input: one set of lanes, r^8 per step (fewer powers) */
+        const __m512i r0 = _mm512_set1_epi64((long long)r[7][0]);
+        const __m512i r1 = _mm512_set1_epi64((long long)r[7][1]);
+        const __m512i r2 = _mm512_set1_epi64((long long)r[7][2]);
+        const __m512i s1 = _mm512_set1_epi64((long long)(r[7][1] * 20));
+        const __m512i s2 = _mm512_set1_epi64((long long)(r[7][2] * 20));
+        b0 = h0;
+        b1 = h1;
+        b2 = h2;
+        for (size_t g = 0; g < ngroups; g++, p += 128) {
+            if (g)
+                cp_vmul(&b0, &b1, &b2, r0, r1, r2, s1, s2);
+            cp_load8(p, &m0, &m1, &m2);
+            b0 = _mm512_add_epi64(b0, m0);
+            b1 = _mm512_add_epi64(b1, m1);
+            b2 = _mm512_add_epi64(b2, m2);
+        }
+    } else if (ngroups & 1) {
+        cp_load8(p, &m0, &m1, &m2);
+        b0 = _mm512_add_epi64(h0, m0);
+        b1 = _mm512_add_epi64(h1, m1);
+        b2 = _mm512_add_epi64(h2, m2);
+        p += 128;
+    } else {
+        cp_load8(p, &m0, &m1, &m2);
+        a0 = _mm512_add_epi64(h0, m0);
+        a1 = _mm512_add_epi64(h1, m1);
+        a2 = _mm512_add_epi64(h2, m2);
+        cp_load8(p + 128, &b0, &b1, &b2);
+        p += 256;
+        ngroups -= 1;
+        have_a = 1;
     }
-    /* lane i holds blocks still to be multiplied by r^(8-i) */
-#define CP_LANES(k)                                                                                \
-    _mm512_set_epi64((long long)r[0][k], (long long)r[1][k], (long long)r[2][k],                   \
-                     (long long)r[3][k], (long long)r[4][k], (long long)r[5][k],                   \
-                     (long long)r[6][k], (long long)r[7][k])
-    r0 = CP_LANES(0);
-    r1 = CP_LANES(1);
-    r2 = CP_LANES(2);
-#undef CP_LANES
-    s1 = _mm512_add_epi64(_mm512_slli_epi64(r1, 4), _mm512_slli_epi64(r1, 2));
-    s2 = _mm512_add_epi64(_mm512_slli_epi64(r2, 4), _mm512_slli_epi64(r2, 2));
-    cp_vmul(&h0, &h1, &h2, r0, r1, r2, s1, s2);
-    uint64_t x0 = (uint64_t)_mm512_reduce_add_epi64(h0);
-    uint64_t x1 = (uint64_t)_mm512_reduce_add_epi64(h1);
-    uint64_t x2 = (uint64_t)_mm512_reduce_add_epi64(h2);
-    /* eight lanes' sums: a few bits over each limb; carry back in range */
+    if (st->powers_done >= 16)
+        ngroups -= 1;
+    if (st->powers_done >= 16 && ngroups) {
+        const __m512i r0 = _mm512_set1_epi64((long long)r[15][0]);
+        const __m512i r1 = _mm512_set1_epi64((long long)r[15][1]);
+        const __m512i r2 = _mm512_set1_epi64((long long)r[15][2]);
+        const __m512i s1 = _mm512_set1_epi64((long long)(r[15][1] * 20));
+        const __m512i s2 = _mm512_set1_epi64((long long)(r[15][2] * 20));
+        for (; ngroups; ngroups -= 2, p += 256) {
+            cp_vmul(&a0, &a1, &a2, r0, r1, r2, s1, s2);
+            cp_vmul(&b0, &b1, &b2, r0, r1, r2, s1, s2);
+            cp_load8(p, &m0, &m1, &m2);
+            a0 = _mm512_add_epi64(a0, m0);
+            a1 = _mm512_add_epi64(a1, m1);
+            a2 = _mm512_add_epi64(a2, m2);
+            cp_load8(p + 128, &m0, &m1, &m2);
+            b0 = _mm512_add_epi64(b0, m0);
+            b1 = _mm512_add_epi64(b1, m1);
+            b2 = _mm512_add_epi64(b2, m2);
+        }
+        have_a = 1;
+    }
+    cp_fold8(r, 0, &b0, &b1, &b2);
+    if (have_a) {
+        cp_fold8(r, 8, &a0, &a1, &a2);
+        b0 = _mm512_add_epi64(b0, a0);
+        b1 = _mm512_add_epi64(b1, a1);
+        b2 = _mm512_add_epi64(b2, a2);
+    }
+    uint64_t x0 = (uint64_t)_mm512_reduce_add_epi64(b0);
+    uint64_t x1 = (uint64_t)_mm512_reduce_add_epi64(b1);
+    uint64_t x2 = (uint64_t)_mm512_reduce_add_epi64(b2);
+    /* up to sixteen lanes' sums: a few bits over each limb; carry back */
     uint64_t c = x0 >> 44;
     x0 &= CP_M44;
     x1 += c;
@@ -397,8 +470,11 @@ static void cp_poly_padded(cp_poly *st, const uint8_t *p, size_t n, int tier)
 {
     size_t blocks = n / 16;
     if (tier == MC_CHACHA_AVX512 && blocks >= 8) {
-        if (st->powers_done < 8)
-            cp_poly_powers(st, 8);
+        /* the two-set path pays eight more powers of r: worth it from
+         * 2 KiB on (bench/crypto) */
+        int need = blocks >= 128 ? 16 : 8;
+        if (st->powers_done < need)
+            cp_poly_powers(st, need);
         cp_poly_groups_ifma(st, p, blocks / 8);
         p += (blocks / 8) * 128;
         blocks %= 8;
@@ -616,6 +692,140 @@ static CP_AVX2 void cp_chacha8(const uint32_t in[16], uint32_t ctr, uint8_t *dst
     }
 }
 
+#define CP_AVX512VL  __attribute__((target("avx512f,avx512vl")))
+#define CP_YV_R16(a) _mm256_rol_epi32(a, 16)
+#define CP_YV_R12(a) _mm256_rol_epi32(a, 12)
+#define CP_YV_R8(a)  _mm256_rol_epi32(a, 8)
+#define CP_YV_R7(a)  _mm256_rol_epi32(a, 7)
+
+/* The same with AVX-512VL: rotations by VPROLD, and 32 registers. */
+static CP_AVX512VL void cp_chacha8_vl(const uint32_t in[16], uint32_t ctr, uint8_t *dst,
+                                      const uint8_t *src)
+{
+    __m256i x[16], o[16];
+    for (int i = 0; i < 16; i++)
+        o[i] = _mm256_set1_epi32((int)in[i]);
+    o[12] = _mm256_add_epi32(_mm256_set1_epi32((int)ctr), _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0));
+    for (int i = 0; i < 16; i++)
+        x[i] = o[i];
+    for (int i = 0; i < 10; i++)
+        CP_DOUBLE_ROUND(x, CP_Y_ADD, CP_Y_XOR, CP_YV_R16, CP_YV_R12, CP_YV_R8, CP_YV_R7);
+    for (int i = 0; i < 16; i++)
+        x[i] = _mm256_add_epi32(x[i], o[i]);
+
+    __m256i y[4][4];
+    for (int g = 0; g < 4; g++) {
+        __m256i a = x[4 * g], b = x[4 * g + 1], c = x[4 * g + 2], d = x[4 * g + 3];
+        __m256i ab0 = _mm256_unpacklo_epi32(a, b), ab1 = _mm256_unpackhi_epi32(a, b);
+        __m256i cd0 = _mm256_unpacklo_epi32(c, d), cd1 = _mm256_unpackhi_epi32(c, d);
+        y[g][0] = _mm256_unpacklo_epi64(ab0, cd0);
+        y[g][1] = _mm256_unpackhi_epi64(ab0, cd0);
+        y[g][2] = _mm256_unpacklo_epi64(ab1, cd1);
+        y[g][3] = _mm256_unpackhi_epi64(ab1, cd1);
+    }
+    for (int b = 0; b < 4; b++) {
+        /* block 4L+b: words 0..7 from y[0..1][b] lane L, words 8..15 from y[2..3][b] */
+        __m256i v[4];
+        v[0] = _mm256_permute2x128_si256(y[0][b], y[1][b], 0x20); /* L=0, first half */
+        v[1] = _mm256_permute2x128_si256(y[2][b], y[3][b], 0x20); /* L=0, second half */
+        v[2] = _mm256_permute2x128_si256(y[0][b], y[1][b], 0x31); /* L=1 */
+        v[3] = _mm256_permute2x128_si256(y[2][b], y[3][b], 0x31);
+        for (int l = 0; l < 2; l++)
+            for (int half = 0; half < 2; half++) {
+                size_t off = (size_t)(4 * l + b) * 64 + 32 * (size_t)half;
+                __m256i k = v[2 * l + half];
+                if (src)
+                    k = _mm256_xor_si256(
+                        k, _mm256_loadu_si256((const __m256i *)(const void *)(src + off)));
+                _mm256_storeu_si256((__m256i *)(void *)(dst + off), k);
+            }
+    }
+}
+
+/* ---- four blocks, 128-bit registers (VEX-encoded, for the tails) ---- */
+
+#define CP_X_ADD(a, b) _mm_add_epi32(a, b)
+#define CP_X_XOR(a, b) _mm_xor_si128(a, b)
+#define CP_X_R16(a)    _mm_shuffle_epi8(a, r16)
+#define CP_X_R8(a)     _mm_shuffle_epi8(a, r8)
+#define CP_X_R12(a)    _mm_or_si128(_mm_slli_epi32(a, 12), _mm_srli_epi32(a, 20))
+#define CP_X_R7(a)     _mm_or_si128(_mm_slli_epi32(a, 7), _mm_srli_epi32(a, 25))
+
+/* Four blocks from counter ctr, as cp_chacha16 (256 bytes). */
+static CP_AVX2 void cp_chacha4(const uint32_t in[16], uint32_t ctr, uint8_t *dst,
+                               const uint8_t *src)
+{
+    const __m128i r16 = _mm_set_epi8(13, 12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2);
+    const __m128i r8 = _mm_set_epi8(14, 13, 12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3);
+    __m128i x[16], o[16];
+    for (int i = 0; i < 16; i++)
+        o[i] = _mm_set1_epi32((int)in[i]);
+    o[12] = _mm_add_epi32(_mm_set1_epi32((int)ctr), _mm_set_epi32(3, 2, 1, 0));
+    for (int i = 0; i < 16; i++)
+        x[i] = o[i];
+    for (int i = 0; i < 10; i++)
+        CP_DOUBLE_ROUND(x, CP_X_ADD, CP_X_XOR, CP_X_R16, CP_X_R12, CP_X_R8, CP_X_R7);
+    for (int g = 0; g < 4; g++) {
+        __m128i a = _mm_add_epi32(x[4 * g], o[4 * g]),
+                b = _mm_add_epi32(x[4 * g + 1], o[4 * g + 1]);
+        __m128i c = _mm_add_epi32(x[4 * g + 2], o[4 * g + 2]),
+                d = _mm_add_epi32(x[4 * g + 3], o[4 * g + 3]);
+        __m128i ab0 = _mm_unpacklo_epi32(a, b), ab1 = _mm_unpackhi_epi32(a, b);
+        __m128i cd0 = _mm_unpacklo_epi32(c, d), cd1 = _mm_unpackhi_epi32(c, d);
+        __m128i y[4];
+        y[0] = _mm_unpacklo_epi64(ab0, cd0); /* words 4g..4g+3 of block 0 */
+        y[1] = _mm_unpackhi_epi64(ab0, cd0);
+        y[2] = _mm_unpacklo_epi64(ab1, cd1);
+        y[3] = _mm_unpackhi_epi64(ab1, cd1);
+        for (int b2 = 0; b2 < 4; b2++) {
+            size_t off = (size_t)b2 * 64 + 16 * (size_t)g;
+            __m128i k = y[b2];
+            if (src)
+                k = _mm_xor_si128(k, _mm_loadu_si128((const __m128i *)(const void *)(src + off)));
+            _mm_storeu_si128((__m128i *)(void *)(dst + off), k);
+        }
+    }
+}
+
+#define CP_XV_R16(a) _mm_rol_epi32(a, 16)
+#define CP_XV_R12(a) _mm_rol_epi32(a, 12)
+#define CP_XV_R8(a)  _mm_rol_epi32(a, 8)
+#define CP_XV_R7(a)  _mm_rol_epi32(a, 7)
+
+/* The same with AVX-512VL. */
+static CP_AVX512VL void cp_chacha4_vl(const uint32_t in[16], uint32_t ctr, uint8_t *dst,
+                                      const uint8_t *src)
+{
+    __m128i x[16], o[16];
+    for (int i = 0; i < 16; i++)
+        o[i] = _mm_set1_epi32((int)in[i]);
+    o[12] = _mm_add_epi32(_mm_set1_epi32((int)ctr), _mm_set_epi32(3, 2, 1, 0));
+    for (int i = 0; i < 16; i++)
+        x[i] = o[i];
+    for (int i = 0; i < 10; i++)
+        CP_DOUBLE_ROUND(x, CP_X_ADD, CP_X_XOR, CP_XV_R16, CP_XV_R12, CP_XV_R8, CP_XV_R7);
+    for (int g = 0; g < 4; g++) {
+        __m128i a = _mm_add_epi32(x[4 * g], o[4 * g]),
+                b = _mm_add_epi32(x[4 * g + 1], o[4 * g + 1]);
+        __m128i c = _mm_add_epi32(x[4 * g + 2], o[4 * g + 2]),
+                d = _mm_add_epi32(x[4 * g + 3], o[4 * g + 3]);
+        __m128i ab0 = _mm_unpacklo_epi32(a, b), ab1 = _mm_unpackhi_epi32(a, b);
+        __m128i cd0 = _mm_unpacklo_epi32(c, d), cd1 = _mm_unpackhi_epi32(c, d);
+        __m128i y[4];
+        y[0] = _mm_unpacklo_epi64(ab0, cd0); /* words 4g..4g+3 of block 0 */
+        y[1] = _mm_unpackhi_epi64(ab0, cd0);
+        y[2] = _mm_unpacklo_epi64(ab1, cd1);
+        y[3] = _mm_unpackhi_epi64(ab1, cd1);
+        for (int b2 = 0; b2 < 4; b2++) {
+            size_t off = (size_t)b2 * 64 + 16 * (size_t)g;
+            __m128i k = y[b2];
+            if (src)
+                k = _mm_xor_si128(k, _mm_loadu_si128((const __m128i *)(const void *)(src + off)));
+            _mm_storeu_si128((__m128i *)(void *)(dst + off), k);
+        }
+    }
+}
+
 /* ---- the AEAD ------------------------------------------------------------------ */
 
 static void cp_xor(uint8_t *dst, const uint8_t *src, const uint8_t *ks, size_t n)
@@ -632,14 +842,23 @@ static void cp_xor(uint8_t *dst, const uint8_t *src, const uint8_t *ks, size_t n
         dst[i] = (uint8_t)(src[i] ^ ks[i]);
 }
 
-/* Sixteen blocks from ctr on when the tier and the caller allow, else eight. */
-static void cp_blocks(int tier, const uint32_t st[16], uint32_t ctr, uint8_t *dst,
-                      const uint8_t *src, int sixteen)
+/* Eight or four blocks, in the tier's flavour. */
+static void cp_chacha8_t(int tier, const uint32_t in[16], uint32_t ctr, uint8_t *dst,
+                         const uint8_t *src)
 {
-    if (tier == MC_CHACHA_AVX512 && sixteen)
-        cp_chacha16(st, ctr, dst, src);
+    if (tier == MC_CHACHA_AVX512)
+        cp_chacha8_vl(in, ctr, dst, src);
     else
-        cp_chacha8(st, ctr, dst, src);
+        cp_chacha8(in, ctr, dst, src);
+}
+
+static void cp_chacha4_t(int tier, const uint32_t in[16], uint32_t ctr, uint8_t *dst,
+                         const uint8_t *src)
+{
+    if (tier == MC_CHACHA_AVX512)
+        cp_chacha4_vl(in, ctr, dst, src);
+    else
+        cp_chacha4(in, ctr, dst, src);
 }
 
 typedef struct cp_stream {
@@ -662,9 +881,17 @@ static void cp_stream_init(cp_stream *s, int tier, const uint32_t key[8], const 
     s->st[13] = cp_le32(nonce);
     s->st[14] = cp_le32(nonce + 4);
     s->st[15] = cp_le32(nonce + 8);
-    int sixteen = tier == MC_CHACHA_AVX512 && len + 64 > 512;
-    s->first = sixteen ? 16 : 8;
-    cp_blocks(tier, s->st, 0, s->ks, NULL, sixteen);
+    /* the smallest pass that covers the message, up to 16 (8 on AVX2) */
+    if (len + 64 <= 256) {
+        s->first = 4;
+        cp_chacha4_t(tier, s->st, 0, s->ks, NULL);
+    } else if (len + 64 <= 512 || tier != MC_CHACHA_AVX512) {
+        s->first = 8;
+        cp_chacha8_t(tier, s->st, 0, s->ks, NULL);
+    } else {
+        s->first = 16;
+        cp_chacha16(s->st, 0, s->ks, NULL);
+    }
 }
 
 /* dst = src ^ key stream from block 1 on. */
@@ -680,9 +907,14 @@ static void cp_stream_xor(cp_stream *s, int tier, uint8_t *dst, const uint8_t *s
         for (; len - off >= 1024; off += 1024, ctr += 16)
             cp_chacha16(s->st, ctr, dst + off, src + off);
     for (; len - off >= 512; off += 512, ctr += 8)
-        cp_chacha8(s->st, ctr, dst + off, src + off);
+        cp_chacha8_t(tier, s->st, ctr, dst + off, src + off);
+    if (len - off >= 256) {
+        cp_chacha4_t(tier, s->st, ctr, dst + off, src + off);
+        off += 256;
+        ctr += 4;
+    }
     if (len > off) {
-        cp_chacha8(s->st, ctr, s->ks, NULL);
+        cp_chacha4_t(tier, s->st, ctr, s->ks, NULL);
         cp_xor(dst + off, src + off, s->ks, len - off);
     }
 }
@@ -775,8 +1007,8 @@ CP_IMPL(avx2, MC_CHACHA_AVX2)
 int mc_chachapoly_cpu_tier(void)
 {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512ifma") &&
-        __builtin_cpu_supports("avx2"))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512ifma") && __builtin_cpu_supports("avx2"))
         return MC_CHACHA_AVX512;
     if (__builtin_cpu_supports("avx2"))
         return MC_CHACHA_AVX2;

@@ -493,7 +493,8 @@ START_TEST(test_chachapoly_provider_choice)
         ck_assert_ptr_nonnull(strstr(picked->name, best == MC_CHACHA_AVX512 ? "avx512" : "avx2"));
     }
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx512ifma") && __builtin_cpu_supports("avx512f"))
+    if (__builtin_cpu_supports("avx512ifma") && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512vl"))
         ck_assert_int_eq(best, MC_CHACHA_AVX512);
 #endif
 
