@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "internal.h" /* st_pack_write, for the round-trip test of packs */
 
 static const mote_store_info info = {"Mote Test <mote@example.org>", "mote commit", 1700000000};
 
@@ -731,6 +732,116 @@ START_TEST(t_batch_big)
 }
 END_TEST
 
+/* Packs written by pack.c, with random objects made to look like versions
+ * of trees (shared first entries or last ids, changes anywhere, long and
+ * short, chains longer than the depth bound, copies past 64 KiB), read back
+ * by git: verify-pack passes and cat-file returns every object as given. */
+static uint64_t prng(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+START_TEST(t_pack_roundtrip)
+{
+    char *dir = st_tmpdir(), out[4096], repo[600], packdir[700], list[700], got[700];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    snprintf(packdir, sizeof packdir, "%s/objects/pack", repo);
+    snprintf(list, sizeof list, "%s/list", dir);
+    snprintf(got, sizeof got, "%s/got", dir);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git init -q --bare %s", repo), 0);
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    int levels[3] = {0, 1, 6};
+    long deltas = 0;
+    for (int round = 0; round < 6; round++) {
+        size_t n = 120;
+        st_pack_obj *o = calloc(n, sizeof *o);
+        ck_assert_ptr_nonnull(o);
+        for (size_t i = 0; i < n; i++) {
+            size_t len;
+            if (i > 0 && prng(&seed) % 8 != 0) {
+                /* a version of an earlier object: change, insert or
+                 * delete a stretch somewhere */
+                const st_pack_obj *b = &o[i - 1 - prng(&seed) % (i < 4 ? i : 4)];
+                size_t at = b->len ? prng(&seed) % b->len : 0;
+                size_t del = prng(&seed) % 40, ins = prng(&seed) % 40;
+                if (at + del > b->len)
+                    del = b->len - at;
+                len = b->len - del + ins;
+                o[i].data = malloc(len + 1);
+                memcpy(o[i].data, b->data, at);
+                for (size_t k = 0; k < ins; k++)
+                    o[i].data[at + k] = (uint8_t)prng(&seed);
+                memcpy(o[i].data + at + ins, b->data + at + del, b->len - at - del);
+            } else {
+                /* a fresh object; sometimes big (copies past 64 KiB) */
+                len = prng(&seed) % 4 == 0 ? 70000 + prng(&seed) % 100000 : prng(&seed) % 3000;
+                o[i].data = malloc(len + 1);
+                for (size_t k = 0; k < len; k++)
+                    o[i].data[k] = (uint8_t)prng(&seed);
+                if (len > 30)
+                    o[i].data[10] = 0; /* a first "entry": name, NUL, id */
+            }
+            o[i].len = len;
+            o[i].type = prng(&seed) % 5 == 0 ? MOTE_STORE_BLOB : MOTE_STORE_TREE;
+            mote_store_object_id(o[i].type, o[i].data, len, &o[i].id);
+        }
+        /* duplicates are the caller's to avoid */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (mote_store_hash_eq(&o[i].id, &o[j].id)) {
+                    o[i].data[0] ^= 1;
+                    mote_store_object_id(o[i].type, o[i].data, o[i].len, &o[i].id);
+                    j = (size_t)-1;
+                }
+        char name[MOTE_STORE_HEX_LEN + 1];
+        ck_assert_int_eq(st_pack_write(packdir, o, n, levels[round % 3], name), 0);
+        ck_assert_int_eq(st_sh(out, sizeof out,
+                               "git -C %s verify-pack -v %s/pack-%s.idx > %s.vp && "
+                               "awk '/chain length/ {s += $5} END {print s + 0}' %s.vp",
+                               repo, packdir, name, list, list),
+                         0);
+        deltas += atoi(out);
+        FILE *f = fopen(list, "w");
+        ck_assert_ptr_nonnull(f);
+        for (size_t i = 0; i < n; i++) {
+            char hex[MOTE_STORE_HEX_LEN + 1];
+            mote_store_hash_hex(&o[i].id, hex);
+            fprintf(f, "%s\n", hex);
+        }
+        fclose(f);
+        ck_assert_int_eq(
+            st_sh(out, sizeof out, "git -C %s cat-file --batch < %s > %s", repo, list, got), 0);
+        size_t blen = 0;
+        uint8_t *bdata = tu_read_file(got, &blen);
+        ck_assert_ptr_nonnull(bdata);
+        size_t pos = 0;
+        for (size_t i = 0; i < n; i++) {
+            char hex[MOTE_STORE_HEX_LEN + 1], hdr[128];
+            mote_store_hash_hex(&o[i].id, hex);
+            snprintf(hdr, sizeof hdr, "%s %s %zu\n", hex,
+                     o[i].type == MOTE_STORE_TREE ? "tree" : "blob", o[i].len);
+            size_t hl = strlen(hdr);
+            ck_assert_uint_ge(blen, pos + hl + o[i].len + 1);
+            ck_assert_msg(memcmp(bdata + pos, hdr, hl) == 0, "object %zu: header", i);
+            ck_assert_msg(memcmp(bdata + pos + hl, o[i].data, o[i].len) == 0, "object %zu: content",
+                          i);
+            pos += hl + o[i].len + 1;
+        }
+        ck_assert_uint_eq(pos, blen);
+        free(bdata);
+        for (size_t i = 0; i < n; i++)
+            free(o[i].data);
+        free(o);
+    }
+    ck_assert_int_gt(deltas, 200); /* objects stored as deltas, of 720 */
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     if (!tu_have_program("git")) {
@@ -753,6 +864,7 @@ int main(void)
     tcase_add_test(tc, t_refs);
     tcase_add_test(tc, t_batch_crash);
     tcase_add_test(tc, t_batch_big);
+    tcase_add_test(tc, t_pack_roundtrip);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
