@@ -3,6 +3,7 @@
 #define MOTE_NET_INTERNAL_H
 
 #include "mote/net.h"
+#include "mote/net_offload.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,18 @@
 
 #define LOGC "net"
 
+/* Bytes kept free in front of every frame buffer the stack sends from, for
+ * the virtio-net header (MOTE_NET_VNET_HDR_LEN, rounded up). */
+#define NET_HEADROOM 16
+
 struct net_arp_pending {
     struct net_arp_pending *next;
     size_t len;
-    uint8_t frame[]; /* whole ethernet frame; destination MAC filled on resolution */
+    int has_vh;
+    mote_net_vnet_hdr vh; /* the frame's offloads (VNET netifs) */
+    /* NET_HEADROOM bytes, then the whole ethernet frame; the destination
+     * MAC is filled on resolution */
+    uint8_t buf[];
 };
 
 enum { ARP_FREE = 0, ARP_INCOMPLETE, ARP_REACHABLE };
@@ -84,9 +93,13 @@ struct mote_net {
     mote_net_ip4 addr, mask, gw;
     mote_net_counters ctr;
 
-    uint8_t *tx;     /* scratch for building one frame: ETH_HLEN + IP_MAXPACKET_ */
-    uint8_t *fragtx; /* scratch for one fragment: ETH_HLEN + mtu */
+    uint8_t *tx;              /* scratch for building one frame: ETH_HLEN + IP_MAXPACKET_ */
+    uint8_t *fragtx;          /* scratch for one fragment or segment: ETH_HLEN + mtu */
+    uint8_t *txmem, *fragmem; /* their allocations (NET_HEADROOM bytes earlier) */
     uint16_t ip_id;
+    unsigned offload; /* MOTE_NET_OFFLOAD_* */
+    int gso;          /* TCP may build super-segments */
+    int rx_csum_ok;   /* the frame being input needs no L4 checksum check */
 
     struct net_arp_entry *arp;
     struct net_reasm *reasm;
@@ -126,6 +139,13 @@ void net_leave(mote_net *s);
  * stack's address. Fragments above the MTU unless df. */
 int net_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, uint8_t proto, const uint8_t *l4,
                   size_t l4len, int df);
+/* Sends the TCP segment built in place at net_l4_buf(s): a thl-byte header
+ * (its checksum field is filled here) and plen payload bytes. A payload
+ * above seg bytes is a super-segment: handed whole to a TSO netif, or cut
+ * here into seg-byte segments exactly as if each had been sent on its own
+ * (IP IDs counting up, FIN/PSH only on the last). Sets DF. */
+int net_tcp_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, size_t thl, size_t plen,
+                      size_t seg);
 /* Where to build an L4 payload in place. */
 static inline uint8_t *net_l4_buf(mote_net *s)
 {
@@ -137,6 +157,18 @@ int net_is_local_bcast(const mote_net *s, mote_net_ip4 a);
  * ip (its header and at least 8 bytes of payload when present). */
 void net_icmp_error(mote_net *s, uint8_t type, uint8_t code, uint32_t extra, const uint8_t *ip,
                     size_t iplen);
+
+/* offload.c */
+/* The folded pseudo-header sum that a partial checksum field holds. */
+uint16_t net_csum_pseudo_field(mote_net_ip4 src, mote_net_ip4 dst, uint8_t proto, size_t len);
+/* Builds at out segment idx of the TCPv4 super-segment frame f (ethernet,
+ * an ihl-byte IP header, a thl-byte TCP header, plen payload bytes): the
+ * payload bytes [off, off + n), IP length, ID + idx and header checksum,
+ * sequence number, FIN/PSH (last only), CWR (first only), and the TCP
+ * checksum (complete, or the pseudo-header sum when partial). Returns the
+ * frame's length. */
+size_t net_tso_cut(const uint8_t *f, size_t ihl, size_t thl, size_t off, size_t n, size_t plen,
+                   unsigned idx, int partial, uint8_t *out);
 
 /* tcp.c */
 void net_tcp_input(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, const uint8_t *seg, size_t len);

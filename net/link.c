@@ -1,6 +1,7 @@
 /* link.c - the in-memory ethernet link with seeded fault injection. */
 #include "mote/net_link.h"
 #include "mote/error.h"
+#include "mote/net_offload.h"
 #include "mote/sim.h"
 
 #include <stdlib.h>
@@ -50,7 +51,7 @@ static struct link_frame *frame_get(mote_net_link *l)
         l->nspare--;
         return f;
     }
-    return malloc(sizeof *f + l->cfg.mtu + 14);
+    return malloc(sizeof *f + l->cfg.mtu + 14 + MOTE_NET_VNET_HDR_LEN);
 }
 
 static void frame_put(mote_net_link *l, struct link_frame *f)
@@ -110,7 +111,8 @@ static void enqueue(struct link_dir *d, struct link_frame *f)
     d->n++;
 }
 
-static int link_send(void *ctx, const uint8_t *frame, size_t len)
+/* One frame onto the wire, through the faults. */
+static int link_send_wire(void *ctx, const uint8_t *frame, size_t len)
 {
     struct link_end *e = ctx;
     mote_net_link *l = e->l;
@@ -143,8 +145,10 @@ static int link_send(void *ctx, const uint8_t *frame, size_t len)
         struct link_frame *f = frame_get(l);
         if (!f)
             return MOTE_ENOMEM;
-        f->len = len;
-        memcpy(f->data, frame, len);
+        size_t h = l->cfg.vnet ? MOTE_NET_VNET_HDR_LEN : 0;
+        memset(f->data, 0, h); /* a plain frame: the receiver checks it all */
+        f->len = h + len;
+        memcpy(f->data + h, frame, len);
         f->at = depart + l->cfg.delay_ns + (uint64_t)c;
         if (l->cfg.jitter_ns)
             f->at += mote_seeded_rng_below(&l->rng, l->cfg.jitter_ns);
@@ -155,7 +159,7 @@ static int link_send(void *ctx, const uint8_t *frame, size_t len)
         if (len && chance(l, l->cfg.corrupt_ppm)) {
             d->st.corrupted++;
             uint64_t bit = mote_seeded_rng_below(&l->rng, (uint64_t)len * 8);
-            f->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            f->data[h + bit / 8] ^= (uint8_t)(1u << (bit % 8));
         }
         if (f->at == 0)
             f->at = 1; /* 0 means "not armed" */
@@ -163,6 +167,17 @@ static int link_send(void *ctx, const uint8_t *frame, size_t len)
     }
     rearm(l);
     return 0;
+}
+
+static int link_send(void *ctx, const uint8_t *frame, size_t len)
+{
+    struct link_end *e = ctx;
+    if (!e->l->cfg.vnet)
+        return link_send_wire(ctx, frame, len);
+    if (len > MOTE_NET_VNET_HDR_LEN + 65535 + 14)
+        return MOTE_ELIMIT;
+    int rc = mote_net_vnet_to_wire(frame, len, link_send_wire, ctx);
+    return rc == MOTE_EDECODE || rc == MOTE_EUNSUPPORTED ? MOTE_EINVAL : rc;
 }
 
 static void link_set_receiver(void *ctx, mote_netif_rx_fn fn, void *arg)
@@ -271,7 +286,9 @@ void mote_net_link_set_faults(mote_net_link *l, const mote_net_link_config *cfg)
 {
     size_t mtu = l->cfg.mtu, qmax = l->cfg.queue_max;
     uint64_t seed = l->cfg.seed;
+    int vnet = l->cfg.vnet;
     l->cfg = *cfg;
+    l->cfg.vnet = vnet;
     l->cfg.mtu = mtu;
     l->cfg.queue_max = qmax;
     l->cfg.seed = seed;

@@ -1,6 +1,7 @@
 /* pcap.c - the pcap recorder (libpcap classic format, little-endian). */
 #include "mote/net_pcap.h"
 #include "mote/error.h"
+#include "mote/net_offload.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct mote_net_pcap {
     void *rx_arg;
     uint64_t frames;
     int err;
+    int vnet;
 };
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -46,19 +48,39 @@ static void record(mote_net_pcap *p, const uint8_t *frame, size_t len)
         p->frames++;
 }
 
+static int record_cb(void *arg, const uint8_t *frame, size_t len)
+{
+    record(arg, frame, len);
+    return 0;
+}
+
+/* A frame as the netif carries it: with a virtio-net header in vnet mode. */
+static void record_any(mote_net_pcap *p, const uint8_t *frame, size_t len)
+{
+    if (!p->vnet) {
+        record(p, frame, len);
+        return;
+    }
+    if (len < MOTE_NET_VNET_HDR_LEN || p->err)
+        return;
+    int rc = mote_net_vnet_to_wire(frame, len, record_cb, p);
+    if (rc == MOTE_EDECODE || rc == MOTE_EUNSUPPORTED)
+        record(p, frame + MOTE_NET_VNET_HDR_LEN, len - MOTE_NET_VNET_HDR_LEN);
+}
+
 static int pc_send(void *ctx, const uint8_t *frame, size_t len)
 {
     mote_net_pcap *p = ctx;
     int rc = mote_netif_send(p->inner, frame, len);
     if (rc == 0)
-        record(p, frame, len);
+        record_any(p, frame, len);
     return rc;
 }
 
 static void pc_rx(void *arg, const uint8_t *frame, size_t len)
 {
     mote_net_pcap *p = arg;
-    record(p, frame, len);
+    record_any(p, frame, len);
     if (p->rx)
         p->rx(p->rx_arg, frame, len);
 }
@@ -117,6 +139,11 @@ fail:
 mote_netif *mote_net_pcap_netif(mote_net_pcap *p)
 {
     return &p->nif;
+}
+
+void mote_net_pcap_set_vnet(mote_net_pcap *p, int on)
+{
+    p->vnet = on != 0;
 }
 
 uint64_t mote_net_pcap_frames(const mote_net_pcap *p)

@@ -23,6 +23,7 @@ void mote_net_config_default(mote_net_config *cfg)
     cfg->reasm_max_frags = 64;
     cfg->reasm_timeout_ns = 30 * MOTE_NS_PER_SEC;
     cfg->icmp_error_rate = 100;
+    cfg->gso = 1;
     net_tcp_config_default(&cfg->tcp);
 }
 
@@ -67,14 +68,22 @@ int net_route_ok(const mote_net *s, mote_net_ip4 dst)
 
 /* ---- ethernet and ARP ------------------------------------------------ */
 
-static int eth_send(mote_net *s, const uint8_t *frame, size_t len)
+/* Sends one frame. frame has NET_HEADROOM writable bytes in front of it:
+ * on a VNET netif the virtio-net header goes there (vh, or none for NULL). */
+static int eth_send(mote_net *s, uint8_t *frame, size_t len, const mote_net_vnet_hdr *vh)
 {
-    uint8_t pad[60];
+    uint8_t pad[NET_HEADROOM + 60];
     if (len < 60) { /* the minimum ethernet frame (without FCS) */
-        memcpy(pad, frame, len);
-        memset(pad + len, 0, 60 - len);
-        frame = pad;
+        memcpy(pad + NET_HEADROOM, frame, len);
+        memset(pad + NET_HEADROOM + len, 0, 60 - len);
+        frame = pad + NET_HEADROOM;
         len = 60;
+    }
+    if (s->offload & MOTE_NET_OFFLOAD_VNET) {
+        static const mote_net_vnet_hdr none;
+        frame -= MOTE_NET_VNET_HDR_LEN;
+        len += MOTE_NET_VNET_HDR_LEN;
+        mote_net_vnet_encode(vh ? vh : &none, frame);
     }
     int rc = mote_netif_send(s->netif, frame, len);
     if (rc < 0)
@@ -87,7 +96,8 @@ static int eth_send(mote_net *s, const uint8_t *frame, size_t len)
 static int arp_send(mote_net *s, uint16_t op, const uint8_t *tha, mote_net_ip4 tpa,
                     const uint8_t *eth_dst, mote_net_ip4 spa)
 {
-    uint8_t f[ETH_HLEN + 28];
+    uint8_t buf[NET_HEADROOM + ETH_HLEN + 28];
+    uint8_t *f = buf + NET_HEADROOM;
     memcpy(f, eth_dst, 6);
     memcpy(f + 6, s->mac, 6);
     mote_store_be16(f + 12, ETHERTYPE_ARP);
@@ -102,7 +112,7 @@ static int arp_send(mote_net *s, uint16_t op, const uint8_t *tha, mote_net_ip4 t
     memcpy(a + 18, tha, 6);
     mote_store_be32(a + 24, tpa);
     s->ctr.arp_out++;
-    return eth_send(s, f, sizeof f);
+    return eth_send(s, f, ETH_HLEN + 28, NULL);
 }
 
 static void arp_request(mote_net *s, mote_net_ip4 ip)
@@ -167,8 +177,8 @@ static void arp_resolved(mote_net *s, struct net_arp_entry *e, const uint8_t *ma
     e->npend = 0;
     while (p) {
         struct net_arp_pending *n = p->next;
-        memcpy(p->frame, mac, 6);
-        eth_send(s, p->frame, p->len);
+        memcpy(p->buf + NET_HEADROOM, mac, 6);
+        eth_send(s, p->buf + NET_HEADROOM, p->len, p->has_vh ? &p->vh : NULL);
         free(p);
         p = n;
     }
@@ -213,13 +223,15 @@ static void arp_input(mote_net *s, const uint8_t *eth, const uint8_t *a, size_t 
     stack_rearm(s);
 }
 
-/* Sends an IPv4 frame (ethernet header filled but for the destination) to
- * the next hop, resolving it first if needed. */
-static int eth_xmit(mote_net *s, mote_net_ip4 nh, uint8_t *frame, size_t len)
+/* Sends an IPv4 frame (ethernet header filled but for the destination;
+ * NET_HEADROOM free bytes in front; offloads vh or NULL) to the next hop,
+ * resolving it first if needed. */
+static int eth_xmit(mote_net *s, mote_net_ip4 nh, uint8_t *frame, size_t len,
+                    const mote_net_vnet_hdr *vh)
 {
     if (nh == IP_BCAST || net_is_local_bcast(s, nh)) {
         memcpy(frame, bcast_mac, 6);
-        return eth_send(s, frame, len);
+        return eth_send(s, frame, len, vh);
     }
     uint64_t now = net_now(s);
     struct net_arp_entry *e = arp_find(s, nh);
@@ -236,7 +248,7 @@ static int eth_xmit(mote_net *s, mote_net_ip4 nh, uint8_t *frame, size_t len)
             arp_request(s, nh);
         }
         memcpy(frame, e->mac, 6);
-        return eth_send(s, frame, len);
+        return eth_send(s, frame, len, vh);
     }
     if (!e) {
         e = arp_alloc(s, nh);
@@ -247,12 +259,15 @@ static int eth_xmit(mote_net *s, mote_net_ip4 nh, uint8_t *frame, size_t len)
         stack_rearm(s);
     }
     e->used = now;
-    struct net_arp_pending *p = malloc(sizeof *p + len);
+    struct net_arp_pending *p = malloc(sizeof *p + NET_HEADROOM + len);
     if (!p)
         return MOTE_ENOMEM;
     p->next = NULL;
     p->len = len;
-    memcpy(p->frame, frame, len);
+    p->has_vh = vh != NULL;
+    if (vh)
+        p->vh = *vh;
+    memcpy(p->buf + NET_HEADROOM, frame, len);
     if (e->npend >= s->cfg.arp_pending_max) { /* drop the oldest */
         struct net_arp_pending *old = e->pend_head;
         e->pend_head = old->next;
@@ -321,7 +336,7 @@ int net_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, uint8_t proto
         memcpy(f + 6, s->mac, 6);
         mote_store_be16(f + 12, ETHERTYPE_IPV4);
         ip_header(s, f + ETH_HLEN, total, id, df ? 0x4000 : 0, proto, src, dst);
-        return eth_xmit(s, nh, f, ETH_HLEN + total);
+        return eth_xmit(s, nh, f, ETH_HLEN + total, NULL);
     }
     if (df)
         return MOTE_ELIMIT;
@@ -336,9 +351,74 @@ int net_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, uint8_t proto
         ip_header(s, f + ETH_HLEN, IP_HLEN + n, id, (uint16_t)((more ? 0x2000 : 0) | (off / 8)),
                   proto, src, dst);
         s->ctr.ip_frag_out++;
-        int rc = eth_xmit(s, nh, f, ETH_HLEN + IP_HLEN + n);
+        int rc = eth_xmit(s, nh, f, ETH_HLEN + IP_HLEN + n, NULL);
         if (rc < 0)
             return rc;
+    }
+    return 0;
+}
+
+int net_tcp_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, size_t thl, size_t plen,
+                      size_t seg)
+{
+    size_t l4len = thl + plen;
+    if (l4len > IP_MAXPACKET_ - IP_HLEN || seg == 0)
+        return MOTE_ELIMIT;
+    mote_net_ip4 nh = next_hop(s, dst);
+    if (!nh || (dst == s->addr && s->addr)) {
+        s->ctr.ip_no_route++;
+        return MOTE_EUNREACH;
+    }
+    if (!src)
+        src = s->addr;
+    size_t nseg = plen > seg ? (plen + seg - 1) / seg : 1;
+    int partial = (s->offload & MOTE_NET_OFFLOAD_CSUM) != 0;
+    uint16_t id = s->ip_id;
+    s->ip_id = (uint16_t)(s->ip_id + nseg);
+    s->ctr.ip_out += nseg;
+    uint8_t *f = s->tx;
+    uint8_t *th = f + ETH_HLEN + IP_HLEN;
+    memcpy(f + 6, s->mac, 6);
+    mote_store_be16(f + 12, ETHERTYPE_IPV4);
+    ip_header(s, f + ETH_HLEN, IP_HLEN + l4len, id, 0x4000, IPPROTO_TCP_, src, dst);
+    mote_net_vnet_hdr vh = {MOTE_NET_VNET_F_NEEDS_CSUM,
+                            MOTE_NET_VNET_GSO_NONE,
+                            (uint16_t)(ETH_HLEN + IP_HLEN + thl),
+                            0,
+                            ETH_HLEN + IP_HLEN,
+                            16};
+    th[16] = th[17] = 0;
+    if (nseg == 1) {
+        if (IP_HLEN + l4len > s->mtu)
+            return MOTE_ELIMIT;
+        if (partial)
+            mote_store_be16(th + 16, net_csum_pseudo_field(src, dst, IPPROTO_TCP_, l4len));
+        else
+            mote_store_be16(th + 16,
+                            net_csum_fold(net_csum_partial(
+                                net_csum_pseudo(src, dst, IPPROTO_TCP_, l4len), th, l4len)));
+        return eth_xmit(s, nh, f, ETH_HLEN + IP_HLEN + l4len, partial ? &vh : NULL);
+    }
+    if (IP_HLEN + thl + seg > s->mtu)
+        return MOTE_ELIMIT;
+    if (s->offload & MOTE_NET_OFFLOAD_TSO4) {
+        /* the kernel's GSO expects the pseudo-header sum over the whole
+         * super-segment's length and adjusts it per segment */
+        mote_store_be16(th + 16, net_csum_pseudo_field(src, dst, IPPROTO_TCP_, l4len));
+        vh.gso_type = MOTE_NET_VNET_GSO_TCPV4;
+        vh.gso_size = (uint16_t)seg;
+        s->ctr.eth_tso_out++;
+        return eth_xmit(s, nh, f, ETH_HLEN + IP_HLEN + l4len, &vh);
+    }
+    s->ctr.eth_gso_split++;
+    size_t off = 0;
+    for (unsigned i = 0; off < plen; i++) {
+        size_t n = plen - off < seg ? plen - off : seg;
+        size_t len = net_tso_cut(f, IP_HLEN, thl, off, n, plen, i, partial, s->fragtx);
+        int rc = eth_xmit(s, nh, s->fragtx, len, partial ? &vh : NULL);
+        if (rc < 0)
+            return rc;
+        off += n;
     }
     return 0;
 }
@@ -522,7 +602,7 @@ static void udp_input(mote_net *s, const uint8_t *ip, size_t iplen, mote_net_ip4
     }
     if (mote_load_be16(p + 6) != 0) {
         uint64_t sum = net_csum_pseudo(src, dst, IPPROTO_UDP_, ulen);
-        if (net_csum_fold(net_csum_partial(sum, p, ulen)) != 0) {
+        if (!s->rx_csum_ok && net_csum_fold(net_csum_partial(sum, p, ulen)) != 0) {
             s->ctr.udp_drop_checksum++;
             return;
         }
@@ -859,6 +939,7 @@ static void ip_input(mote_net *s, const uint8_t *ip, size_t len)
     size_t plen = total - ihl;
     uint16_t fl = mote_load_be16(ip + 6);
     if ((fl & 0x3fff) != 0) {
+        s->rx_csum_ok = 0; /* the host's word covers one fragment, not the datagram */
         reasm_input(s, ip, ihl, src, dst, bcast, p, plen);
         return;
     }
@@ -873,6 +954,30 @@ void mote_net_input(mote_net *s, const uint8_t *frame, size_t len)
         return;
     net_enter(s);
     s->ctr.eth_in++;
+    s->rx_csum_ok = 0;
+    if (s->offload & MOTE_NET_OFFLOAD_VNET) {
+        if (len < MOTE_NET_VNET_HDR_LEN) {
+            s->ctr.eth_drop_vnet++;
+            goto out;
+        }
+        mote_net_vnet_hdr vh;
+        mote_net_vnet_decode(frame, &vh);
+        frame += MOTE_NET_VNET_HDR_LEN;
+        len -= MOTE_NET_VNET_HDR_LEN;
+        if (vh.flags & MOTE_NET_VNET_F_NEEDS_CSUM) {
+            /* the host left the checksum partial: it never crossed a wire,
+             * so, as Linux does with CHECKSUM_PARTIAL, it is not checked */
+            if (vh.csum_start >= len || (size_t)vh.csum_offset + 2 > len - vh.csum_start) {
+                s->ctr.eth_drop_vnet++;
+                goto out;
+            }
+            s->rx_csum_ok = 1;
+        } else if (vh.flags & MOTE_NET_VNET_F_DATA_VALID) {
+            s->rx_csum_ok = 1;
+        }
+        if ((vh.gso_type & ~MOTE_NET_VNET_GSO_ECN) != MOTE_NET_VNET_GSO_NONE)
+            s->ctr.eth_gso_in++;
+    }
     if (len < ETH_HLEN) {
         s->ctr.eth_drop_short++;
         goto out;
@@ -893,6 +998,7 @@ void mote_net_input(mote_net *s, const uint8_t *frame, size_t len)
     else
         s->ctr.eth_drop_type++;
 out:
+    s->rx_csum_ok = 0;
     net_leave(s);
 }
 
@@ -972,6 +1078,11 @@ mote_net *mote_net_new(const mote_net_config *cfg, int *err)
         !cfg->netif->set_receiver || !mask_ok(cfg->netmask) || cfg->arp_cache_size == 0 ||
         cfg->reasm_max_datagrams == 0 || cfg->reasm_max_frags == 0 || cfg->ttl == 0)
         goto fail;
+    unsigned off = cfg->offload;
+    if ((off & ~(MOTE_NET_OFFLOAD_VNET | MOTE_NET_OFFLOAD_CSUM | MOTE_NET_OFFLOAD_TSO4)) ||
+        ((off & MOTE_NET_OFFLOAD_CSUM) && !(off & MOTE_NET_OFFLOAD_VNET)) ||
+        ((off & MOTE_NET_OFFLOAD_TSO4) && !(off & MOTE_NET_OFFLOAD_CSUM)))
+        goto fail;
     e = MOTE_ENOMEM;
     s = calloc(1, sizeof *s);
     if (!s)
@@ -992,11 +1103,15 @@ mote_net *mote_net_new(const mote_net_config *cfg, int *err)
     s->addr = cfg->addr;
     s->mask = cfg->netmask;
     s->gw = cfg->gateway;
-    s->tx = malloc(ETH_HLEN + IP_MAXPACKET_ + 64);
-    s->fragtx = malloc(ETH_HLEN + s->mtu + 64);
+    s->offload = off;
+    s->gso = cfg->gso != 0;
+    s->txmem = malloc(NET_HEADROOM + ETH_HLEN + IP_MAXPACKET_ + 64);
+    s->fragmem = malloc(NET_HEADROOM + ETH_HLEN + s->mtu + 64);
     s->arp = calloc(cfg->arp_cache_size, sizeof *s->arp);
-    if (!s->tx || !s->fragtx || !s->arp)
+    if (!s->txmem || !s->fragmem || !s->arp)
         goto fail;
+    s->tx = s->txmem + NET_HEADROOM;
+    s->fragtx = s->fragmem + NET_HEADROOM;
     if (mote_rng_fill(s->rng, s->isn_key, sizeof s->isn_key) < 0 ||
         mote_rng_fill(s->rng, s->port_key, sizeof s->port_key) < 0 ||
         mote_rng_fill(s->rng, &s->ip_id, sizeof s->ip_id) < 0) {
@@ -1014,8 +1129,8 @@ mote_net *mote_net_new(const mote_net_config *cfg, int *err)
     return s;
 fail:
     if (s) {
-        free(s->tx);
-        free(s->fragtx);
+        free(s->txmem);
+        free(s->fragmem);
         free(s->arp);
         free(s);
     }
@@ -1042,8 +1157,8 @@ void mote_net_free(mote_net *s)
     mote_timer_free(s->clock, s->timer);
     mote_wipe(s->isn_key, sizeof s->isn_key);
     mote_wipe(s->port_key, sizeof s->port_key);
-    free(s->tx);
-    free(s->fragtx);
+    free(s->txmem);
+    free(s->fragmem);
     free(s->arp);
     free(s);
 }
@@ -1094,6 +1209,10 @@ static const struct {
     C("eth", eth_drop_type),
     C("eth", eth_drop_dst),
     C("eth", eth_send_fail),
+    C("eth", eth_drop_vnet),
+    C("eth", eth_gso_in),
+    C("eth", eth_tso_out),
+    C("eth", eth_gso_split),
     C("arp", arp_in),
     C("arp", arp_out),
     C("arp", arp_requests_in),
@@ -1148,6 +1267,9 @@ static const struct {
     C("tcp", tcp_keepalives),
     C("tcp", tcp_established),
     C("tcp", tcp_tail_probes),
+    C("tcp", tcp_rack_losses),
+    C("tcp", tcp_dsacks_in),
+    C("tcp", tcp_undos),
 };
 #undef C
 

@@ -175,6 +175,22 @@ struct net_tcb {
     unsigned backoff, retries, probes, persist_n;
     int pto_armed, tlp_out;
     uint32_t rxt_mark; /* snd_max when the latest recovery retransmission left */
+    /* loss detection beyond RFC 6675: RACK (RFC 8985) in sequence space,
+     * D-SACK (RFC 2883) and undoing spurious reductions (RFC 3708) */
+    uint64_t min_rtt;                    /* smallest RTT sample, ns */
+    uint64_t t_reo;                      /* RACK's reordering-window timer */
+    uint32_t rack_edge;                  /* unSACKed bytes below it are lost */
+    uint32_t reo_edge;                   /* the edge t_reo will declare */
+    uint32_t rtx_top;                    /* end of the highest retransmission: above, first sends */
+    uint32_t dsack_round;                /* snd_max when a D-SACK last grew reo_mult */
+    uint32_t rescue_rxt;                 /* RFC 6675 RescueRxt, valid while rescue_set */
+    int reord, rescue_set;               /* reordering seen; a rescue retransmission went */
+    unsigned reo_mult, reo_recoveries;   /* reo_wnd in min_rtt/4 units; recoveries since */
+    uint32_t prior_cwnd, prior_ssthresh; /* before the latest reduction */
+    double prior_w_max;
+    uint64_t undo_rtx;     /* retrans_count when that reduction happened */
+    uint32_t undo_dsacked; /* retransmitted segments D-SACKed since */
+    int undo_ok;           /* the reduction may still be undone */
     uint64_t t_rto, t_delack, t_persist, t_keep, t_2msl, t_deliver;
     mote_timer *timer;
     uint64_t timer_at;
@@ -444,8 +460,12 @@ static int sack_blocks(struct net_tcb *c, struct sb_range *out, int max)
 
 /* Sends one segment: flags, seq, and len bytes of queued data from seq.
  * Returns the data bytes sent: fewer than len when the options leave no
- * room (a FIN is then left off too). */
-static uint32_t tcp_xmit(struct net_tcb *c, uint32_t seq, uint32_t len, uint8_t flags)
+ * room (a FIN is then left off too). With the stack's gso on and room for
+ * a full MSS beside the options, len may span many MSS (a super-segment:
+ * one header, cut by the netif or the stack into MSS-sized segments, the
+ * last possibly shorter); *segsz is then the MSS, else the bytes sent. */
+static uint32_t tcp_xmit_gso(struct net_tcb *c, uint32_t seq, uint32_t len, uint8_t flags,
+                             uint32_t *segsz)
 {
     mote_net *s = c->s;
     uint8_t *b = net_l4_buf(s);
@@ -502,10 +522,23 @@ static uint32_t tcp_xmit(struct net_tcb *c, uint32_t seq, uint32_t len, uint8_t 
     while (ol % 4)
         o[ol++] = 0;
     size_t hl = 20 + ol;
-    if (hl + len + IP_HLEN > s->mtu) {
-        len = (uint32_t)(s->mtu - IP_HLEN - hl);
-        flags &= (uint8_t) ~(TH_FIN | TH_PSH);
+    uint32_t room = (uint32_t)(s->mtu - IP_HLEN - hl); /* payload that fits one frame */
+    uint32_t seg = len;
+    if (len > room) {
+        if (s->gso && c->mss > 0 && room >= c->mss) {
+            uint32_t maxp = (uint32_t)((IP_MAXPACKET_ - IP_HLEN - hl) / c->mss * c->mss);
+            if (len > maxp) {
+                len = maxp;
+                flags &= (uint8_t) ~(TH_FIN | TH_PSH);
+            }
+            seg = c->mss;
+        } else {
+            len = room;
+            seg = room;
+            flags &= (uint8_t) ~(TH_FIN | TH_PSH);
+        }
     }
+    *segsz = seg;
     if (len) {
         size_t off = (size_t)(seq - c->sq_base);
         ring_copy(&c->sndq, off, b + hl, len);
@@ -524,10 +557,7 @@ static uint32_t tcp_xmit(struct net_tcb *c, uint32_t seq, uint32_t len, uint8_t 
     mote_store_be16(b + 14, win);
     mote_store_be16(b + 16, 0);
     mote_store_be16(b + 18, 0);
-    size_t tl = hl + len;
-    mote_store_be16(b + 16, net_csum_fold(net_csum_partial(
-                                net_csum_pseudo(c->laddr, c->raddr, IPPROTO_TCP_, tl), b, tl)));
-    s->ctr.tcp_out++;
+    s->ctr.tcp_out += len > seg && seg ? (len + seg - 1) / seg : 1;
     if (flags & TH_RST)
         s->ctr.tcp_resets_out++;
     if (flags & TH_ACK) {
@@ -536,8 +566,14 @@ static uint32_t tcp_xmit(struct net_tcb *c, uint32_t seq, uint32_t len, uint8_t 
         c->ack_now = 0;
         c->t_delack = 0;
     }
-    net_ip_output(s, c->laddr, c->raddr, IPPROTO_TCP_, b, tl, 1);
+    net_tcp_ip_output(s, c->laddr, c->raddr, hl, len, seg ? seg : 1);
     return len;
+}
+
+static uint32_t tcp_xmit(struct net_tcb *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+    uint32_t segsz;
+    return tcp_xmit_gso(c, seq, len, flags, &segsz);
 }
 
 /* A pure ACK carries the next new sequence number, not a retransmission's
@@ -769,19 +805,31 @@ static uint32_t unsacked_in(struct net_tcb *c, uint32_t a, uint32_t b)
     return (b - a) - sb_sacked_in(c, a, b);
 }
 
+/* Below this every unSACKed byte is lost: IsLost of RFC 6675, or RACK's
+ * verdict (rack_edge) that data sent after it was delivered. */
+static uint32_t loss_edge(struct net_tcb *c)
+{
+    uint32_t e = sb_loss_edge(c);
+    if (c->nsb && SEQ_GT(c->rack_edge, e) && SEQ_LEQ(c->rack_edge, c->sb[c->nsb - 1].start))
+        e = c->rack_edge;
+    return e;
+}
+
 /* RFC 6675 SetPipe, over bytes. */
 static uint32_t sb_pipe(struct net_tcb *c)
 {
-    uint32_t edge = sb_loss_edge(c);
-    uint32_t hr = SEQ_LT(c->high_rxt, edge) ? c->high_rxt : edge;
+    uint32_t edge = loss_edge(c);
     uint32_t top = SEQ_GT(edge, c->snd_una) ? edge : c->snd_una;
-    return unsacked_in(c, top, c->snd_max) + unsacked_in(c, c->snd_una, hr);
+    /* what is not lost, plus what was retransmitted (counted twice when
+     * it is not deemed lost either: sent twice, both may be in flight) */
+    return unsacked_in(c, top, c->snd_max) + unsacked_in(c, c->snd_una, c->high_rxt);
 }
 
-/* RFC 6675 NextSeg rule 1: the first lost, unSACKed range above HighRxt. */
-static int sb_next_lost(struct net_tcb *c, uint32_t *seq, uint32_t *len)
+/* The first unSACKed range above HighRxt and below edge, up to one MSS:
+ * RFC 6675 NextSeg rule 1 with the loss edge, rule 3 with the start of
+ * the highest SACKed range. */
+static int sb_next_hole(struct net_tcb *c, uint32_t edge, uint32_t *seq, uint32_t *len)
 {
-    uint32_t edge = sb_loss_edge(c);
     uint32_t s = SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
     for (int i = 0; i < c->nsb; i++) {
         if (SEQ_LEQ(c->sb[i].start, s) && SEQ_LT(s, c->sb[i].end))
@@ -830,8 +878,11 @@ static int tlp_ok(struct net_tcb *c)
 
 static void arm_rto(struct net_tcb *c)
 {
-    if (c->t_rto)
+    /* the retransmission timer runs from the oldest unACKed send; a probe
+     * timer from the latest send (RFC 8985 7.2), so each send re-arms it */
+    if (c->t_rto && !c->pto_armed)
         return;
+    c->t_rto = 0;
     uint64_t now = now_ns(c);
     c->pto_armed = 0;
     if (tlp_ok(c)) {
@@ -849,24 +900,18 @@ static void arm_rto(struct net_tcb *c)
     c->t_rto = now + c->rto;
 }
 
-/* Sends [seq, seq+len) (+FIN), doing the bookkeeping. */
-static uint32_t send_data(struct net_tcb *c, uint32_t seq, uint32_t len, int fin)
+/* The bookkeeping for one segment [seq, seq+len) (+FIN) that has left. */
+static void sent_segment(struct net_tcb *c, uint32_t seq, uint32_t len, int fin)
 {
-    uint8_t flags = TH_ACK;
-    if (fin)
-        flags |= TH_FIN;
-    if (len && seq + len == data_end(c))
-        flags |= TH_PSH;
     int rexmit = SEQ_LT(seq, c->snd_max);
-    uint32_t sent = tcp_xmit(c, seq, len, flags);
-    if (sent < len)
-        fin = 0;
-    uint32_t end = seq + sent + (fin ? 1 : 0);
+    uint32_t end = seq + len + (fin ? 1 : 0);
     if (rexmit) {
         c->s->ctr.tcp_retransmits++;
         c->retrans_count++;
         c->rtt_timing = 0; /* Karn */
-    } else if (!c->rtt_timing && sent) {
+        if (SEQ_GT(end, c->rtx_top))
+            c->rtx_top = end;
+    } else if (!c->rtt_timing && len) {
         c->rtt_timing = 1;
         c->rtt_seq = end;
         c->rtt_start = now_ns(c);
@@ -876,6 +921,29 @@ static uint32_t send_data(struct net_tcb *c, uint32_t seq, uint32_t len, int fin
     if (SEQ_GT(end, c->snd_max))
         c->snd_max = end;
     arm_rto(c);
+}
+
+/* Sends [seq, seq+len) (+FIN), doing the bookkeeping. A super-segment is
+ * accounted segment by segment, exactly as if each had been sent alone
+ * (retransmission counts, Karn, the RTT sample, the timers). */
+static uint32_t send_data(struct net_tcb *c, uint32_t seq, uint32_t len, int fin)
+{
+    uint8_t flags = TH_ACK;
+    if (fin)
+        flags |= TH_FIN;
+    if (len && seq + len == data_end(c))
+        flags |= TH_PSH;
+    uint32_t segsz;
+    uint32_t sent = tcp_xmit_gso(c, seq, len, flags, &segsz);
+    if (sent < len)
+        fin = 0;
+    uint32_t off = 0;
+    do {
+        uint32_t n = sent - off < segsz ? sent - off : segsz;
+        int last = off + n >= sent;
+        sent_segment(c, seq + off, n, last && fin);
+        off += n;
+    } while (off < sent);
     return sent;
 }
 
@@ -897,6 +965,63 @@ static void send_syn(struct net_tcb *c)
     c->snd_nxt = c->iss + 1;
     c->snd_max = c->iss + 1;
     arm_rto(c);
+}
+
+/* The most payload one send may carry: a whole number of MSS up to 64 KiB
+ * of IP with the stack's gso on, else one MSS. */
+static uint32_t gso_limit(struct net_tcb *c)
+{
+    if (!c->s->gso || c->mss == 0)
+        return c->mss;
+    uint32_t hl = 20 + (c->ts_ok ? 12 : 0);
+    uint32_t k = (uint32_t)((IP_MAXPACKET_ - IP_HLEN - hl) / c->mss);
+    return k > 1 ? k * c->mss : c->mss;
+}
+
+/* cwnd, plus one segment for each of the first two duplicate ACKs when
+ * they may clock out new data (Limited Transmit, RFC 3042). */
+static uint32_t send_cwnd(struct net_tcb *c)
+{
+    if (c->in_recovery || !c->dupacks || c->snd_nxt != c->snd_max)
+        return c->cwnd;
+    return c->cwnd + (c->dupacks < 2 ? c->dupacks : 2) * c->mss;
+}
+
+/* RFC 6675 NextSeg rules 3 and 4, for when nothing is deemed lost and no
+ * new data may go: retransmit the first unSACKed range below the highest
+ * SACKed one (rule 3), else, once per recovery, the highest unSACKed
+ * segment (the rescue retransmission of rule 4; HighRxt is left alone).
+ * Returns 1 if a segment went. */
+static int recovery_rule34(struct net_tcb *c)
+{
+    uint32_t seq, len;
+    if (!c->nsb)
+        return 0;
+    if (sb_next_hole(c, c->sb[c->nsb - 1].start, &seq, &len)) {
+        c->high_rxt = seq + send_data(c, seq, len, 0);
+        c->rxt_mark = c->snd_max;
+        return 1;
+    }
+    if (c->rescue_set)
+        return 0;
+    /* the highest unSACKed data byte sent before recovery began (below
+     * any FIN); not if rule 3 already went over it */
+    uint32_t top = c->shut_wr && SEQ_GT(c->snd_max, c->fin_seq) ? c->fin_seq : c->snd_max;
+    if (SEQ_GT(top, c->recover))
+        top = c->recover;
+    for (int i = c->nsb - 1; i >= 0; i--)
+        if (SEQ_LT(c->sb[i].start, top) && SEQ_GEQ(c->sb[i].end, top))
+            top = c->sb[i].start;
+    if (!SEQ_GT(top, c->snd_una) || !SEQ_GT(top, c->high_rxt) || SEQ_LT(top - 1, c->sq_base))
+        return 0;
+    uint32_t s = top - c->snd_una > c->mss ? top - c->mss : c->snd_una;
+    for (int i = c->nsb - 1; i >= 0; i--)
+        if (SEQ_GT(c->sb[i].end, s) && SEQ_LT(c->sb[i].end, top))
+            s = c->sb[i].end;
+    c->rescue_set = 1;
+    c->rescue_rxt = c->recover;
+    send_data(c, s, top - s, 0);
+    return 1;
 }
 
 /* Sends what the windows and Nagle allow; a pure ACK if one is owed. */
@@ -926,7 +1051,7 @@ static void tcb_output(struct net_tcb *c)
             if (pipe >= c->cwnd || c->cwnd - pipe < c->mss)
                 break;
             uint32_t seq, len;
-            if (sb_next_lost(c, &seq, &len)) {
+            if (sb_next_hole(c, loss_edge(c), &seq, &len)) {
                 c->high_rxt = seq + send_data(c, seq, len, 0);
                 c->rxt_mark = c->snd_max;
                 sent = 1;
@@ -942,8 +1067,12 @@ static void tcb_output(struct net_tcb *c)
             if (n > c->mss)
                 n = c->mss;
             int fin = c->shut_wr && c->snd_nxt + n == c->fin_seq && SEQ_LEQ(c->snd_max, c->fin_seq);
-            if (!n && !fin)
-                break;
+            if (!n && !fin) {
+                if (!recovery_rule34(c))
+                    break;
+                sent = 1;
+                continue;
+            }
             send_data(c, c->snd_nxt, n, fin);
             sent = 1;
             continue;
@@ -954,18 +1083,22 @@ static void tcb_output(struct net_tcb *c)
                 if (SEQ_LEQ(c->sb[i].start, c->snd_nxt) && SEQ_LT(c->snd_nxt, c->sb[i].end))
                     c->snd_nxt = c->sb[i].end;
         }
-        uint32_t win = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+        uint32_t cw = send_cwnd(c);
+        uint32_t win = c->snd_wnd < cw ? c->snd_wnd : cw;
         if (win > tcfg(c)->sndbuf)
             win = (uint32_t)tcfg(c)->sndbuf;
         uint32_t wedge = c->snd_una + win;
         uint32_t usable = SEQ_LT(c->snd_nxt, wedge) ? wedge - c->snd_nxt : 0;
         uint32_t avail = SEQ_LT(c->snd_nxt, dend) ? dend - c->snd_nxt : 0;
         uint32_t n = avail < usable ? avail : usable;
-        if (n > c->mss)
-            n = c->mss;
+        uint32_t lim = gso_limit(c);
+        if (n > lim)
+            n = lim;
         for (int i = 0; i < c->nsb && SEQ_LT(c->snd_nxt, c->snd_max); i++)
             if (SEQ_GT(c->sb[i].start, c->snd_nxt) && SEQ_LT(c->sb[i].start, c->snd_nxt + n))
                 n = c->sb[i].start - c->snd_nxt;
+        if (n > c->mss)
+            n -= n % c->mss; /* whole MSS only: a short tail goes on its own, under Nagle */
         int fin = c->shut_wr && c->snd_nxt + n == c->fin_seq && n == avail &&
                   SEQ_LEQ(c->snd_nxt, c->fin_seq) &&
                   (SEQ_LEQ(c->snd_max, c->fin_seq) || SEQ_LT(c->snd_nxt, c->snd_max));
@@ -1000,6 +1133,160 @@ static void tcb_output(struct net_tcb *c)
     }
 }
 
+/* ---- loss detection: RACK in sequence space, D-SACK, undo ---- */
+
+/* Remembers the window before a reduction, so that it can be restored if
+ * every retransmission of the episode proves needless (RFC 3708). */
+static void undo_begin(struct net_tcb *c)
+{
+    c->prior_cwnd = c->cwnd;
+    c->prior_ssthresh = c->ssthresh;
+    c->prior_w_max = c->w_max;
+    c->undo_rtx = c->retrans_count;
+    c->undo_dsacked = 0;
+    c->undo_ok = 1;
+}
+
+/* The reduction was spurious: the window comes back and recovery ends. */
+static void undo_reduction(struct net_tcb *c)
+{
+    c->undo_ok = 0;
+    c->s->ctr.tcp_undos++;
+    if (c->cwnd < c->prior_cwnd)
+        c->cwnd = c->prior_cwnd;
+    if (c->ssthresh < c->prior_ssthresh)
+        c->ssthresh = c->prior_ssthresh;
+    if (c->w_max < c->prior_w_max)
+        c->w_max = c->prior_w_max;
+    c->in_recovery = 0;
+    c->recover_set = 0;
+}
+
+/* Fast recovery (RFC 6675, or RFC 6582 without SACK): at most once per
+ * window of data (RFC 6582's recover). Retransmits the first unACKed
+ * segment. Returns 1 if recovery started. */
+static int enter_recovery(struct net_tcb *c)
+{
+    if (c->recover_set && SEQ_LT(c->snd_una, c->recover))
+        return 0;
+    undo_begin(c);
+    c->in_recovery = 1;
+    c->recover = c->snd_max;
+    c->recover_set = 1;
+    c->rescue_set = 0;
+    c->ssthresh = cc_loss(c);
+    if (++c->reo_recoveries >= 16) {
+        c->reo_recoveries = 0;
+        c->reo_mult = 1; /* RFC 8985 6.2: reset after 16 recoveries */
+    }
+    c->s->ctr.tcp_fast_retransmits++;
+    uint32_t len = SEQ_LT(c->snd_una, data_end(c)) ? data_end(c) - c->snd_una : 0;
+    if (len > c->mss)
+        len = c->mss;
+    int fin = c->shut_wr && c->snd_una + len == c->fin_seq;
+    c->high_rxt = c->snd_una;
+    if (len || fin)
+        c->high_rxt += send_data(c, c->snd_una, len, fin);
+    c->rxt_mark = c->snd_max;
+    if (c->sack_ok)
+        c->cwnd = c->ssthresh;
+    else
+        c->cwnd = c->ssthresh + 3 * c->mss;
+    return 1;
+}
+
+/* RACK's reordering window (RFC 8985 6.2): none while the path has not
+ * been seen to reorder and the loss is plain (in recovery, or three
+ * segments SACKed); else a quarter of the smallest RTT, widened by
+ * D-SACKs, at most SRTT. */
+static uint64_t reo_wnd(struct net_tcb *c)
+{
+    if (!c->reord && (c->in_recovery || sb_sacked_in(c, c->snd_una, c->snd_max) >= 3 * c->mss))
+        return 0;
+    uint64_t w = c->min_rtt / 4 * (c->reo_mult ? c->reo_mult : 1);
+    if (c->rtt_valid && w > c->srtt)
+        w = c->srtt;
+    return w;
+}
+
+/* Declares every unSACKed byte below edge lost, and starts recovery. */
+static void rack_mark(struct net_tcb *c, uint32_t edge)
+{
+    if (!SEQ_GT(edge, c->rack_edge) || !SEQ_GT(edge, c->snd_una))
+        return;
+    c->rack_edge = edge;
+    c->s->ctr.tcp_rack_losses++;
+    if (!c->in_recovery)
+        enter_recovery(c);
+}
+
+/* RACK (RFC 8985) over the scoreboard. First transmissions leave in
+ * sequence order, so data SACKed above a hole was sent after it: once the
+ * reordering window has passed, the hole is lost. This needs no third
+ * duplicate ACK, which a small window (or lost ACKs) never brings.
+ * Retransmitted holes are the business of the rxt_mark rule in
+ * process_ack. A non-zero window arms t_reo. */
+static void rack_detect(struct net_tcb *c)
+{
+    if (!c->sack_ok || !c->nsb) {
+        c->t_reo = 0;
+        return;
+    }
+    uint32_t cand = c->sb[c->nsb - 1].start;
+    uint32_t have = SEQ_GT(c->rack_edge, c->snd_una) ? c->rack_edge : c->snd_una;
+    if (!SEQ_GT(cand, have) || c->t_reo)
+        return;
+    uint64_t w = reo_wnd(c);
+    if (w == 0) {
+        rack_mark(c, cand);
+        return;
+    }
+    c->reo_edge = cand;
+    c->t_reo = now_ns(c) + w;
+}
+
+/* The reordering window has passed: what was waiting is lost. */
+static void on_reo(struct net_tcb *c)
+{
+    c->t_reo = 0;
+    if (c->nsb && SEQ_LEQ(c->reo_edge, c->sb[c->nsb - 1].start))
+        rack_mark(c, c->reo_edge);
+    rack_detect(c);
+    tcb_output(c);
+}
+
+/* RACK.reord: bytes never retransmitted, in [a, b), were delivered below
+ * top, the highest byte SACKed before: the path reorders. */
+static void reorder_check(struct net_tcb *c, uint32_t a, uint32_t b, uint32_t top)
+{
+    uint32_t lo = SEQ_LT(a, c->rtx_top) ? c->rtx_top : a;
+    uint32_t hi = SEQ_LT(b, top) ? b : top;
+    if (SEQ_LT(lo, hi) && unsacked_in(c, lo, hi))
+        c->reord = 1;
+}
+
+/* A D-SACK block [s, e) (RFC 2883): data arrived twice. It widens RACK's
+ * reordering window, at most once a round trip (RFC 8985 6.2), and
+ * counts toward undoing the latest reduction: when every retransmission
+ * since has been reported twice, none was needed. */
+static void dsack_in(struct net_tcb *c, uint32_t s, uint32_t e)
+{
+    c->s->ctr.tcp_dsacks_in++;
+    if (c->reo_mult < 2 || SEQ_GEQ(c->snd_una, c->dsack_round)) {
+        if (c->reo_mult < 2)
+            c->reo_mult = 2;
+        else if (c->reo_mult < 16)
+            c->reo_mult++;
+        c->dsack_round = c->snd_max;
+        c->reo_recoveries = 0;
+    }
+    if (c->undo_ok && c->retrans_count > c->undo_rtx && c->mss) {
+        c->undo_dsacked += (e - s + c->mss - 1) / c->mss;
+        if (c->undo_dsacked >= c->retrans_count - c->undo_rtx)
+            undo_reduction(c);
+    }
+}
+
 /* ---- events to the owner ---- */
 
 static int app_live(struct net_tcb *c)
@@ -1031,7 +1318,7 @@ static void tcb_closed(struct net_tcb *c, int err)
     listener_unqueue(c);
     c->state = MOTE_NET_TCP_CLOSED;
     tcb_hash_del(c);
-    c->t_rto = c->t_delack = c->t_persist = c->t_keep = c->t_2msl = 0;
+    c->t_rto = c->t_delack = c->t_persist = c->t_keep = c->t_2msl = c->t_reo = 0;
     if (err) {
         c->err_code = err;
         c->s->ctr.tcp_failed += (was == MOTE_NET_TCP_SYN_SENT || was == MOTE_NET_TCP_SYN_RECEIVED);
@@ -1087,7 +1374,8 @@ static void maybe_drain(struct net_tcb *c)
 static void tcb_rearm(struct net_tcb *c)
 {
     uint64_t at = 0;
-    uint64_t ts[] = {c->t_rto, c->t_delack, c->t_persist, c->t_keep, c->t_2msl, c->t_deliver};
+    uint64_t ts[] = {c->t_rto,  c->t_delack,  c->t_persist, c->t_keep,
+                     c->t_2msl, c->t_deliver, c->t_reo};
     if (c->state != MOTE_NET_TCP_CLOSED || c->t_deliver)
         for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
             if (ts[i] && (!at || ts[i] < at))
@@ -1167,17 +1455,22 @@ static void on_rto(struct net_tcb *c)
         on_persist(c);
         return;
     }
-    if (c->backoff == 1)
+    if (c->backoff == 1) {
+        undo_begin(c);
         c->ssthresh = cc_loss(c);
+    }
     c->cwnd = c->mss;
     c->in_recovery = 0;
+    c->t_reo = 0;
     c->recover = c->snd_max;
     c->recover_set = 1;
     c->dupacks = 0;
     /* keep the SACK information (RFC 6675 5.1) unless the timeouts go on,
      * in case the receiver reneged (RFC 2018) */
-    if (c->backoff >= 2)
+    if (c->backoff >= 2) {
         c->nsb = 0;
+        c->rack_edge = c->snd_una;
+    }
     c->high_rxt = c->snd_una;
     c->snd_nxt = c->snd_una;
     c->rtt_timing = 0;
@@ -1284,6 +1577,8 @@ static void tcb_timer(void *arg)
         if (c->state != MOTE_NET_TCP_CLOSED)
             send_ack(c);
     }
+    if (c->t_reo && c->t_reo <= now && c->state != MOTE_NET_TCP_CLOSED)
+        on_reo(c);
     if (c->t_rto && c->t_rto <= now && c->state != MOTE_NET_TCP_CLOSED) {
         if (c->pto_armed)
             on_pto(c);
@@ -1347,6 +1642,7 @@ static struct net_tcb *tcb_new(mote_net *s, mote_net_ip4 la, uint16_t lp, mote_n
     }
     c->iss = make_isn(s, la, lp, ra, rp);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->rtx_top = c->rack_edge = c->reo_edge = c->dsack_round = c->recover = c->iss;
     c->sq_base = c->iss + 1;
     c->mss = DEFAULT_MSS;
     c->peer_mss = DEFAULT_MSS;
@@ -1702,6 +1998,15 @@ static void update_rtt(struct net_tcb *c, uint64_t r)
     c->rto = rto;
 }
 
+/* A sample timed to the nanosecond (not a millisecond timestamp echo):
+ * also RACK's minimum RTT. */
+static void rtt_sample(struct net_tcb *c, uint64_t r)
+{
+    update_rtt(c, r);
+    if (!c->min_rtt || r < c->min_rtt)
+        c->min_rtt = r ? r : 1;
+}
+
 static void enter_established(struct net_tcb *c)
 {
     c->state = MOTE_NET_TCP_ESTABLISHED;
@@ -1727,6 +2032,19 @@ static uint32_t take_ack(struct net_tcb *c, uint32_t ack)
         c->snd_nxt = c->snd_una;
     if (SEQ_LT(c->high_rxt, c->snd_una))
         c->high_rxt = c->snd_una;
+    /* sequence marks stay at or above snd_una, so that they never wrap */
+    if (SEQ_LT(c->rtx_top, c->snd_una))
+        c->rtx_top = c->snd_una;
+    if (SEQ_LT(c->rack_edge, c->snd_una))
+        c->rack_edge = c->snd_una;
+    if (SEQ_LT(c->reo_edge, c->snd_una))
+        c->reo_edge = c->snd_una;
+    if (SEQ_LT(c->dsack_round, c->snd_una))
+        c->dsack_round = c->snd_una;
+    if (SEQ_LT(c->recover, c->snd_una))
+        c->recover = c->snd_una;
+    if (c->rescue_set && SEQ_GT(c->snd_una, c->rescue_rxt))
+        c->rescue_set = 0;
     c->bytes_acked += n;
     return acked;
 }
@@ -1745,13 +2063,26 @@ static int process_ack(struct net_tcb *c, uint32_t seq, uint32_t ack, uint32_t w
     int new_ack = SEQ_GT(ack, c->snd_una);
     uint32_t acked = 0;
     int new_sack = 0;
-    if (c->sack_ok && o->nsack)
-        for (int i = 0; i < o->nsack; i++)
-            new_sack |= sb_add(c, o->sack[i].start, o->sack[i].end);
+    if (c->sack_ok) {
+        uint32_t top = c->nsb ? c->sb[c->nsb - 1].end : c->snd_una;
+        if (new_ack)
+            reorder_check(c, c->snd_una, ack, top);
+        for (int i = 0; i < o->nsack; i++) {
+            uint32_t s = o->sack[i].start, e = o->sack[i].end;
+            if (i == 0 && SEQ_LT(s, e) &&
+                (SEQ_LEQ(e, ack) ||
+                 (o->nsack > 1 && SEQ_GEQ(s, o->sack[1].start) && SEQ_LEQ(e, o->sack[1].end)))) {
+                dsack_in(c, s, e);
+                continue;
+            }
+            reorder_check(c, s, e, top);
+            new_sack |= sb_add(c, s, e);
+        }
+    }
     if (new_ack) {
         /* RTT sample: the timed segment, else the echoed timestamp */
         if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
-            update_rtt(c, now_ns(c) - c->rtt_start);
+            rtt_sample(c, now_ns(c) - c->rtt_start);
             c->rtt_timing = 0;
         } else if (c->ts_ok && o->ts_set && o->tsecr && !c->rtt_timing) {
             uint32_t d = ts_now(c) - o->tsecr;
@@ -1772,9 +2103,6 @@ static int process_ack(struct net_tcb *c, uint32_t seq, uint32_t ack, uint32_t w
                      : rto > tc->rto_max_ns ? tc->rto_max_ns
                                             : rto;
         }
-        c->t_rto = 0;
-        if (c->snd_una != c->snd_max)
-            arm_rto(c);
     }
     /* a lost retransmission: data sent after our latest retransmission
      * was SACKed, yet a retransmitted range is still missing. Go over the
@@ -1841,32 +2169,21 @@ static int process_ack(struct net_tcb *c, uint32_t seq, uint32_t ack, uint32_t w
             if (!c->sack_ok)
                 c->cwnd += c->mss; /* NewReno inflation */
         } else {
-            int lost = c->sack_ok && SEQ_GT(sb_loss_edge(c), c->snd_una);
-            if ((c->dupacks >= 3 || lost) &&
-                (!c->recover_set || SEQ_GT(ack, c->recover) || SEQ_GEQ(c->snd_una, c->recover))) {
-                /* enter fast recovery */
-                c->in_recovery = 1;
-                c->recover = c->snd_max;
-                c->recover_set = 1;
-                c->ssthresh = cc_loss(c);
-                c->s->ctr.tcp_fast_retransmits++;
-                uint32_t len = SEQ_LT(c->snd_una, data_end(c)) ? data_end(c) - c->snd_una : 0;
-                if (len > c->mss)
-                    len = c->mss;
-                int fin = c->shut_wr && c->snd_una + len == c->fin_seq;
-                c->high_rxt = c->snd_una;
-                if (len || fin)
-                    c->high_rxt += send_data(c, c->snd_una, len, fin);
-                c->rxt_mark = c->snd_max;
-                if (c->sack_ok)
-                    c->cwnd = c->ssthresh;
-                else
-                    c->cwnd = c->ssthresh + 3 * c->mss;
-            }
+            int lost = c->sack_ok && SEQ_GT(loss_edge(c), c->snd_una);
+            if (c->dupacks >= 3 || lost)
+                enter_recovery(c);
         }
     }
-    if (acked && c->drain_wanted == 0 && unsent_bytes(c) == 0)
-        (void)0;
+    /* RACK: SACKs above a hole, on a new ACK as on a duplicate one */
+    if (c->sack_ok && (new_ack || new_sack))
+        rack_detect(c);
+    /* the timer restarts on new data ACKed (RFC 6298 5.3), and only now,
+     * once recovery is settled, so that a tail loss probe can stand in */
+    if (new_ack) {
+        c->t_rto = 0;
+        if (c->snd_una != c->snd_max)
+            arm_rto(c);
+    }
     return 0;
 }
 
@@ -2066,7 +2383,7 @@ static void syn_sent_input(struct net_tcb *c, const uint8_t *seg, size_t doff, u
     (void)doff;
     if (fl & TH_ACK) {
         if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
-            update_rtt(c, now_ns(c) - c->rtt_start);
+            rtt_sample(c, now_ns(c) - c->rtt_start);
             c->rtt_timing = 0;
         }
         c->snd_una = ack;
@@ -2219,7 +2536,7 @@ static void tcb_input(struct net_tcb *c, const uint8_t *seg, size_t len, size_t 
         c->snd_wl2 = ack;
         c->max_snd_wnd = c->snd_wnd;
         if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
-            update_rtt(c, now - c->rtt_start);
+            rtt_sample(c, now - c->rtt_start);
             c->rtt_timing = 0;
         }
         take_ack(c, ack);
@@ -2309,7 +2626,8 @@ void net_tcp_input(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, const uint8_
         s->ctr.tcp_drop_bad++;
         return;
     }
-    if (net_csum_fold(net_csum_partial(net_csum_pseudo(src, dst, IPPROTO_TCP_, len), seg, len))) {
+    if (!s->rx_csum_ok &&
+        net_csum_fold(net_csum_partial(net_csum_pseudo(src, dst, IPPROTO_TCP_, len), seg, len))) {
         s->ctr.tcp_drop_checksum++;
         return;
     }

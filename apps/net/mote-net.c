@@ -13,9 +13,15 @@
  *   --gw A.B.C.D      default gateway
  *   --mtu N           interface MTU (default: the interface's)
  *   --cc cubic|newreno   congestion control (default cubic)
+ *   --rto-min MS      floor of TCP's retransmission timeout (default 200;
+ *                     a LAN with a sub-millisecond RTT may take 5)
  *   --pcap FILE       record every frame (also MOTE_NET_PCAP=FILE)
  *   --stats           print the counters on exit
- *   --offload         use the TAP's checksum and TSO offloads on receive
+ *   --offload         use the TAP's offloads (IFF_VNET_HDR, TUNSETOFFLOAD
+ *                     csum + TSO4) both ways: the stack sends TCP
+ *                     super-segments of up to 64 KiB with partial checksums
+ *                     for the kernel to cut, and takes large (GRO) frames
+ *   --no-gso          send one MSS per segment (no super-segments)
  *   -v                log the stack's messages
  *
  * The services and the stack share the stack's one address. Exit status: 0
@@ -66,10 +72,11 @@ typedef struct app {
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: mote-net [--tap NAME] (--addr A.B.C.D/N [--gw A.B.C.D] | --dhcp) [--mtu N]\n"
-            "                [--cc cubic|newreno] [--pcap FILE] [--stats] [--offload] [-v]\n"
-            "                serve | get HOST PORT | put HOST PORT\n");
+    fprintf(
+        stderr,
+        "usage: mote-net [--tap NAME] (--addr A.B.C.D/N [--gw A.B.C.D] | --dhcp) [--mtu N]\n"
+        "                [--cc cubic|newreno] [--pcap FILE] [--stats] [--offload] [--no-gso] [-v]\n"
+        "                [--rto-min MS] serve | get HOST PORT | put HOST PORT\n");
     exit(2);
 }
 
@@ -400,8 +407,9 @@ int main(int argc, char **argv)
     static app a;
     const char *tapname = "mote0", *addr_s = NULL, *gw_s = NULL, *pcap_path = NULL;
     const char *cc_s = "cubic";
+    unsigned long rto_min_ms = 0;
     size_t mtu = 0;
-    int offload = 0, dhcp = 0;
+    int offload = 0, dhcp = 0, gso = 1;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *o = argv[i];
@@ -413,7 +421,11 @@ int main(int argc, char **argv)
             gw_s = argv[++i];
         else if (!strcmp(o, "--mtu") && i + 1 < argc)
             mtu = (size_t)strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(o, "--cc") && i + 1 < argc)
+        else if (!strcmp(o, "--rto-min") && i + 1 < argc) {
+            rto_min_ms = strtoul(argv[++i], NULL, 10);
+            if (rto_min_ms < 1 || rto_min_ms > 60000)
+                usage();
+        } else if (!strcmp(o, "--cc") && i + 1 < argc)
             cc_s = argv[++i];
         else if (!strcmp(o, "--pcap") && i + 1 < argc)
             pcap_path = argv[++i];
@@ -423,6 +435,8 @@ int main(int argc, char **argv)
             dhcp = 1;
         else if (!strcmp(o, "--offload"))
             offload = 1;
+        else if (!strcmp(o, "--no-gso"))
+            gso = 0;
         else if (!strcmp(o, "-v"))
             a.verbose = 1;
         else
@@ -472,8 +486,10 @@ int main(int argc, char **argv)
     tc.name = tapname;
     tc.mtu = mtu;
     tc.log = &a.log;
-    if (offload)
+    if (offload) {
         tc.offload = MOTE_POSIX_TAP_CSUM | MOTE_POSIX_TAP_TSO4;
+        tc.vnet_passthrough = 1;
+    }
     a.tap = mote_posix_tap_open_config(a.loop, &tc, &err);
     if (!a.tap) {
         fprintf(stderr, "mote-net: TAP %s: %s\n", tapname, mote_strerror(err));
@@ -491,6 +507,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "mote-net: pcap: %s\n", mote_strerror(err));
             return 1;
         }
+        mote_net_pcap_set_vnet(a.pcap, offload);
         nif = mote_net_pcap_netif(a.pcap);
     }
     mote_net_config cfg;
@@ -503,6 +520,11 @@ int main(int argc, char **argv)
     cfg.netmask = mask;
     cfg.gateway = gw;
     cfg.tcp.cc = cc;
+    if (rto_min_ms)
+        cfg.tcp.rto_min_ns = (uint64_t)rto_min_ms * MOTE_NS_PER_MS;
+    cfg.gso = gso;
+    if (offload)
+        cfg.offload = MOTE_NET_OFFLOAD_VNET | MOTE_NET_OFFLOAD_CSUM | MOTE_NET_OFFLOAD_TSO4;
     a.net = mote_net_new(&cfg, &err);
     if (!a.net) {
         fprintf(stderr, "mote-net: stack: %s\n", mote_strerror(err));

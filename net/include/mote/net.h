@@ -104,24 +104,50 @@ typedef struct mote_net_config {
     mote_net_echo_fn on_echo_reply; /* may be NULL */
     void *echo_arg;
     mote_net_tcp_config tcp;
+    /* What the netif does for the stack: MOTE_NET_OFFLOAD_* bits below; 0
+     * (the default) for plain ethernet frames of at most mtu + 14 bytes. */
+    unsigned offload;
+    /* 1 (the default): TCP builds segments of up to 64 KiB when the window,
+     * cwnd and queued data allow, one header for many MSS-sized pieces; a
+     * netif with MOTE_NET_OFFLOAD_TSO4 gets them whole, otherwise the stack
+     * cuts them into the very frames that sending one MSS at a time would
+     * give. 0: one MSS per segment throughout. */
+    int gso;
 } mote_net_config;
+
+/* Offload bits for mote_net_config.offload (see mote/net_offload.h):
+ *  VNET  every frame to and from the netif begins with a 10-byte
+ *        virtio-net header (Linux TAP with IFF_VNET_HDR, e.g. posix's
+ *        mote_posix_tap_config.vnet_passthrough). Received frames may then
+ *        be up to 65535 bytes of IP (GRO/GSO from the host) and carry
+ *        NEEDS_CSUM or DATA_VALID, whose TCP/UDP checksums are not checked
+ *        again (the host vouches for them, as Linux does).
+ *  CSUM  the netif completes partial checksums (VIRTIO_NET_HDR_F_NEEDS_CSUM):
+ *        TCP segments leave with the pseudo-header sum only. Needs VNET.
+ *  TSO4  the netif cuts TCPv4 super-segments (VIRTIO_NET_HDR_GSO_TCPV4,
+ *        gso_size = MSS): with gso on, TCP hands down up to 64 KiB per
+ *        frame. Needs CSUM (TAP offloads TUN_F_CSUM | TUN_F_TSO4). */
+#define MOTE_NET_OFFLOAD_VNET 0x01u
+#define MOTE_NET_OFFLOAD_CSUM 0x02u
+#define MOTE_NET_OFFLOAD_TSO4 0x04u
 
 /* Fills cfg with the defaults above (all pointers NULL, addresses 0). */
 void mote_net_config_default(mote_net_config *cfg);
 
 /* Creates a stack on cfg->netif and registers it as the netif's receiver.
  * The devices must outlive the stack. If cfg->addr is set, a gratuitous ARP
- * announces it. NULL with *err = MOTE_EINVAL (missing device, bad mask) or
- * MOTE_ENOMEM. */
+ * announces it. NULL with *err = MOTE_EINVAL (missing device, bad mask,
+ * offload bits without the ones they need) or MOTE_ENOMEM. */
 mote_net *mote_net_new(const mote_net_config *cfg, int *err);
 /* Aborts every connection (no callbacks run), frees every socket and the
  * stack, and unregisters from the netif. Flows and sockets handed out
  * become invalid; do not use them afterwards. */
 void mote_net_free(mote_net *s);
 
-/* Feeds one received ethernet frame (destination MAC first, no FCS). This
- * is what the netif receiver calls; tests and fuzzers may call it too.
- * Malformed frames are counted and dropped. */
+/* Feeds one received ethernet frame (destination MAC first, no FCS; with
+ * MOTE_NET_OFFLOAD_VNET the virtio-net header first). This is what the
+ * netif receiver calls; tests and fuzzers may call it too. Malformed
+ * frames (and headers) are counted and dropped. */
 void mote_net_input(mote_net *s, const uint8_t *frame, size_t len);
 
 /* Changes the address configuration (e.g. from DHCP); announces it with a
@@ -143,6 +169,9 @@ int mote_net_ping(mote_net *s, mote_net_ip4 dst, uint16_t id, uint16_t seq, cons
 
 typedef struct mote_net_counters {
     uint64_t eth_in, eth_out, eth_drop_short, eth_drop_type, eth_drop_dst, eth_send_fail;
+    /* offloads: bad virtio-net headers dropped, GSO super-frames received,
+     * super-segments handed to a TSO netif, super-segments cut in software */
+    uint64_t eth_drop_vnet, eth_gso_in, eth_tso_out, eth_gso_split;
     uint64_t arp_in, arp_out, arp_requests_in, arp_replies_out, arp_drop_bad, arp_resolved,
         arp_timeouts, arp_pending_drop;
     uint64_t ip_in, ip_out, ip_drop_header, ip_drop_checksum, ip_drop_dst, ip_drop_proto,
@@ -150,10 +179,15 @@ typedef struct mote_net_counters {
     uint64_t icmp_in, icmp_out, icmp_drop_bad, icmp_echo_in, icmp_echo_reply_in, icmp_unreach_in,
         icmp_unreach_out, icmp_rate_limited;
     uint64_t udp_in, udp_out, udp_drop_bad, udp_drop_checksum, udp_no_port;
+    /* tcp_rack_losses: times RACK declared holes lost (RFC 8985);
+     * tcp_dsacks_in: D-SACK blocks received (RFC 2883); tcp_undos:
+     * congestion responses undone because D-SACKs showed every
+     * retransmission of the episode needless */
     uint64_t tcp_in, tcp_out, tcp_drop_bad, tcp_drop_checksum, tcp_active_opens, tcp_passive_opens,
         tcp_failed, tcp_resets_in, tcp_resets_out, tcp_retransmits, tcp_rto, tcp_fast_retransmits,
         tcp_challenge_acks, tcp_paws_drop, tcp_backlog_drop, tcp_ooo_in, tcp_dup_in,
-        tcp_zero_window_probes, tcp_keepalives, tcp_established, tcp_tail_probes;
+        tcp_zero_window_probes, tcp_keepalives, tcp_established, tcp_tail_probes, tcp_rack_losses,
+        tcp_dsacks_in, tcp_undos;
 } mote_net_counters;
 
 /* Copies the counters into out. */

@@ -11,6 +11,9 @@
  * random bit flipped somewhere in the frame), and a bound on the frames in
  * flight (beyond which sends are dropped, as a full queue would).
  *
+ * In vnet mode the ends speak the virtio-net header of mote/net_offload.h
+ * and the link plays the host that segments TCP super-frames.
+ *
  * With a fake clock (mote/sim.h) two stacks joined by a link run a whole
  * TCP transfer deterministically as fast as the CPU allows.
  */
@@ -38,6 +41,14 @@ typedef struct mote_net_link_config {
     uint64_t reorder_delay_ns; /* extra delay of reordered frames; default 1 ms */
     uint64_t rate_bps;         /* serialisation rate in bits per second; 0: none */
     size_t queue_max;          /* frames in flight per direction; default 4096 */
+    /* 1: both ends carry a virtio-net header in front of every frame, for
+     * stacks with MOTE_NET_OFFLOAD_VNET | _CSUM | _TSO4: what an end sends
+     * is turned into wire frames first (mote_net_vnet_to_wire: partial
+     * checksums completed, TCP super-segments cut into MSS-sized segments,
+     * as a host's TSO would), each wire frame meets the faults on its own,
+     * and arrives with an all-zero header (so every checksum is checked).
+     * Sends of up to 10 + 65535 + 14 bytes are taken. Default 0. */
+    int vnet;
 } mote_net_link_config;
 
 typedef struct mote_net_link_stats {

@@ -5,7 +5,8 @@
  * through unchanged and writes a copy of each, sent or received, as a
  * record of the classic libpcap format (microsecond timestamps from the
  * clock's wall time, link type ethernet), readable by tcpdump and
- * Wireshark. It does no I/O itself: the bytes go to a write function the
+ * Wireshark (with mote_net_pcap_set_vnet, as a wire would carry them). It
+ * does no I/O itself: the bytes go to a write function the
  * caller gives (a file, a pipe, memory). The global header is written when
  * the recorder is created.
  */
@@ -34,6 +35,14 @@ mote_net_pcap *mote_net_pcap_new(mote_netif *inner, mote_clock *clock, mote_net_
                                  void *arg, size_t snaplen, int *err);
 /* The netif to use instead of inner (owned by the recorder). */
 mote_netif *mote_net_pcap_netif(mote_net_pcap *p);
+/* Tells the recorder (on = 1) that frames through it carry a virtio-net
+ * header first (a stack with MOTE_NET_OFFLOAD_VNET on a TAP with
+ * vnet_passthrough). It then records what a wire would carry: the header
+ * left out, partial checksums completed, and TCP super-segments (GSO, both
+ * ways) cut into their MSS-sized segments (mote_net_vnet_to_wire); a
+ * header it cannot follow leaves the frame recorded as it is, without the
+ * header. Frames still pass through unchanged. */
+void mote_net_pcap_set_vnet(mote_net_pcap *p, int on);
 /* Frames recorded so far, and the first write error (0 if none). */
 uint64_t mote_net_pcap_frames(const mote_net_pcap *p);
 int mote_net_pcap_error(const mote_net_pcap *p);
