@@ -942,18 +942,11 @@ static int send_client_hello(mote_tls *t)
     return rc;
 }
 
-mote_tls *mote_tls_client_new(const mote_tls_config *cfg, const char *server_name, int *err)
+/* Starts a client (new or resuming): the server name, a session id
+ * (middlebox compatibility mode), the ClientHello queued. Frees t and
+ * returns NULL with *err on failure. */
+static mote_tls *client_start(mote_tls *t, const char *server_name, int *err)
 {
-    int e = 0;
-    if (!err)
-        err = &e;
-    if (!cfg) {
-        *err = MOTE_EINVAL;
-        return NULL;
-    }
-    mote_tls *t = tls_alloc(cfg, 0, err);
-    if (!t)
-        return NULL;
     if (server_name && *server_name) {
         if (strlen(server_name) > 253) {
             *err = MOTE_EINVAL;
@@ -965,10 +958,10 @@ mote_tls *mote_tls_client_new(const mote_tls_config *cfg, const char *server_nam
             goto fail;
         }
     }
-    t->sid_len = 32; /* middlebox compatibility mode */
-    if ((*err = mote_rng_fill(cfg->rng, t->session_id, 32)) != 0)
+    t->sid_len = 32;
+    if ((*err = mote_rng_fill(t->cfg->rng, t->session_id, 32)) != 0)
         goto fail;
-    t->kx_group = cfg->groups[0];
+    t->kx_group = t->cfg->groups[0];
     if ((*err = send_client_hello(t)) != 0)
         goto fail;
     t->hs = ST_C_WAIT_SH;
@@ -978,6 +971,19 @@ mote_tls *mote_tls_client_new(const mote_tls_config *cfg, const char *server_nam
 fail:
     mote_tls_free(t);
     return NULL;
+}
+
+mote_tls *mote_tls_client_new(const mote_tls_config *cfg, const char *server_name, int *err)
+{
+    int e = 0;
+    if (!err)
+        err = &e;
+    if (!cfg) {
+        *err = MOTE_EINVAL;
+        return NULL;
+    }
+    mote_tls *t = tls_alloc(cfg, 0, err);
+    return t ? client_start(t, server_name, err) : NULL;
 }
 
 mote_tls *mote_tls_server_new(const mote_tls_config *cfg, int *err)
@@ -1085,6 +1091,21 @@ static uint16_t pick_sigalg(const mote_tls *t, const tls_cert_entry *c, const ui
 }
 
 /* Parses a Certificate message into the peer chain and runs the verifier. */
+/* Checks the framing of an extensions block whose contents are ignored:
+ * 0, or MOTE_EDECODE. */
+static int exts_framing(mote_slice exts)
+{
+    mote_reader er;
+    mote_reader_init(&er, exts.ptr, exts.len);
+    while (mote_reader_left(&er)) {
+        uint16_t et;
+        mote_slice ed;
+        mote_reader_u16(&er, &et);
+        mote_reader_vec16(&er, &ed);
+    }
+    return mote_reader_finish(&er);
+}
+
 static int recv_certificate(mote_tls *t, mote_reader *r)
 {
     mote_slice ctx, list;
@@ -1106,15 +1127,7 @@ static int recv_certificate(mote_tls *t, mote_reader *r)
         if (lr.err || cert.len == 0)
             return FAIL_DECODE(t, "CertificateEntry");
         /* Extensions in entries: parse their framing; content ignored. */
-        mote_reader er;
-        mote_reader_init(&er, exts.ptr, exts.len);
-        while (mote_reader_left(&er)) {
-            uint16_t et;
-            mote_slice ed;
-            mote_reader_u16(&er, &et);
-            mote_reader_vec16(&er, &ed);
-        }
-        if (mote_reader_finish(&er))
+        if (exts_framing(exts))
             return FAIL_DECODE(t, "CertificateEntry extensions");
         if (t->n_peer == MAX_PEER_CERTS)
             return fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY,
@@ -1158,42 +1171,92 @@ static int recv_certificate(mote_tls *t, mote_reader *r)
 }
 
 /* Checks a CertificateVerify against the peer's leaf. */
-static int recv_certificate_verify(mote_tls *t, mote_reader *r, const uint16_t *offered,
-                                   size_t n_offered)
+/* The public key of the peer's leaf certificate; NULL after failing the
+ * connection (bad_certificate, unsupported_certificate). */
+static mote_crypto_pubkey *peer_pubkey(mote_tls *t)
 {
-    uint16_t scheme;
-    mote_slice sig;
-    mote_reader_u16(r, &scheme);
-    mote_reader_vec16(r, &sig);
-    if (mote_reader_finish(r))
-        return FAIL_DECODE(t, "CertificateVerify");
-    if (!in_list16(offered, n_offered, scheme))
-        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
-                    "CertificateVerify with a scheme not offered (0x%04x)", scheme);
     mote_slice spki;
-    if (tls_cert_spki(mote_tls_peer_cert(t, 0), &spki))
-        return fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY, "unparsable certificate");
+    if (tls_cert_spki(mote_tls_peer_cert(t, 0), &spki)) {
+        fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY, "unparsable certificate");
+        return NULL;
+    }
     int kerr = 0;
     mote_crypto_pubkey *pk = mote_crypto_pubkey_from_spki(spki.ptr, spki.len, &kerr);
     if (!pk)
-        return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_CERTIFICATE, MOTE_EVERIFY,
-                    "unsupported public key in certificate");
-    int fits = tls_sigalg_fits_key(scheme, mote_crypto_pubkey_type(pk));
-    uint8_t content[64 + 34 + MOTE_CRYPTO_HASH_MAX_LEN];
-    size_t cl = cv_content(t, !t->server, content);
-    int rc =
-        fits ? mote_crypto_verify(pk, (mote_crypto_sig_alg)scheme, content, cl, sig.ptr, sig.len, 0)
-             : MOTE_EUNSUPPORTED;
+        fail(t, MOTE_TLS_ALERT_UNSUPPORTED_CERTIFICATE, MOTE_EVERIFY,
+             "unsupported public key in certificate");
+    return pk;
+}
+
+/* Checks the peer's signature over content[0..len) with scheme, by the
+ * leaf's key pk (freed here): illegal_parameter when the scheme does not
+ * fit the key (fits = 0), decrypt_error naming `what` for a bad one. */
+static int check_peer_sig(mote_tls *t, mote_crypto_pubkey *pk, int fits, uint16_t scheme,
+                          const uint8_t *content, size_t len, mote_slice sig, const char *what)
+{
+    int rc = fits ? mote_crypto_verify(pk, (mote_crypto_sig_alg)scheme, content, len, sig.ptr,
+                                       sig.len, 0)
+                  : MOTE_EUNSUPPORTED;
     mote_crypto_pubkey_free(pk);
     if (!fits)
         return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
                     "signature scheme %s does not fit the certificate's key",
                     mote_tls_sigalg_name(scheme));
     if (rc)
-        return fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY,
-                    "CertificateVerify signature is invalid");
+        return fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY, "%s signature is invalid", what);
+    return 0;
+}
+
+/* A CertificateVerify's scheme (one of the offered ones) and signature,
+ * and the peer's key to check it with (NULL after failing). */
+static mote_crypto_pubkey *read_cv(mote_tls *t, mote_reader *r, const uint16_t *offered,
+                                   size_t n_offered, uint16_t *scheme, mote_slice *sig)
+{
+    mote_reader_u16(r, scheme);
+    mote_reader_vec16(r, sig);
+    if (mote_reader_finish(r)) {
+        FAIL_DECODE(t, "CertificateVerify");
+        return NULL;
+    }
+    if (!in_list16(offered, n_offered, *scheme)) {
+        fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
+             "CertificateVerify with a scheme not offered (0x%04x)", *scheme);
+        return NULL;
+    }
+    return peer_pubkey(t);
+}
+
+static int recv_certificate_verify(mote_tls *t, mote_reader *r, const uint16_t *offered,
+                                   size_t n_offered)
+{
+    uint16_t scheme = 0;
+    mote_slice sig;
+    mote_crypto_pubkey *pk = read_cv(t, r, offered, n_offered, &scheme, &sig);
+    if (!pk)
+        return t->err;
+    int fits = tls_sigalg_fits_key(scheme, mote_crypto_pubkey_type(pk));
+    uint8_t content[64 + 34 + MOTE_CRYPTO_HASH_MAX_LEN];
+    size_t cl = cv_content(t, !t->server, content);
+    int rc = check_peer_sig(t, pk, fits, scheme, content, cl, sig, "CertificateVerify");
+    if (rc)
+        return rc;
     if (!t->server)
         t->sigalg = scheme;
+    return 0;
+}
+
+/* The peer's Certificate or CertificateVerify in TLS 1.3 (either role):
+ * checked, added to the transcript, and the handshake moved to `next`. */
+static int recv_peer_auth13(mote_tls *t, uint8_t type, mote_reader *r, const uint8_t *raw,
+                            size_t raw_len, int next)
+{
+    int rc = type == HS_CERTIFICATE
+                 ? recv_certificate(t, r)
+                 : recv_certificate_verify(t, r, t->cfg->sigalgs, t->cfg->n_sigalgs);
+    if (rc)
+        return rc;
+    transcript_add(t, raw, raw_len);
+    t->hs = next;
     return 0;
 }
 
@@ -1213,6 +1276,19 @@ static int recv_finished(mote_tls *t, mote_reader *r, const uint8_t *base)
 }
 
 /* Moves application data written during the handshake to the output. */
+static int flush_early(mote_tls *t);
+
+/* The handshake is over (either version, either role): application data
+ * flows both ways and what was written early is sent. */
+static int go_open(mote_tls *t)
+{
+    t->hs = ST_DONE;
+    t->state = MOTE_TLS_OPEN;
+    t->rd_app = 1;
+    t->ccs_ok = 0;
+    return flush_early(t);
+}
+
 static int flush_early(mote_tls *t)
 {
     int rc = 0;
@@ -1273,6 +1349,24 @@ typedef struct sh_info {
     mote_slice alpn;
     int have_alpn;
 } sh_info;
+
+/* A peer's record_size_limit (RFC 8449): 64 or more, else illegal_parameter.
+ * The largest plaintext we may send follows (TLS 1.3 counts the content
+ * type in the limit). */
+static int read_record_size_limit(mote_tls *t, mote_slice data, int tls13)
+{
+    mote_reader r;
+    uint16_t v = 0;
+    mote_reader_init(&r, data.ptr, data.len);
+    mote_reader_u16(&r, &v);
+    if (mote_reader_finish(&r))
+        return FAIL_DECODE(t, "record_size_limit");
+    if (v < 64)
+        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "record_size_limit %u", v);
+    size_t max = tls13 ? v - 1u : v;
+    t->send_max = max < TLS_MAX_PLAIN ? max : TLS_MAX_PLAIN;
+    return 0;
+}
 
 static int sh_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
 {
@@ -1339,19 +1433,12 @@ static int sh_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
             return FAIL_DECODE(t, "session_ticket");
         s->has12 = s->ticket_ext = 1;
         return 0;
-    case EXT_RECORD_SIZE_LIMIT: { /* in a TLS 1.2 ServerHello (RFC 8449) */
-        uint16_t v;
-        mote_reader_u16(&r, &v);
-        if (mote_reader_finish(&r))
-            return FAIL_DECODE(t, "record_size_limit");
-        if (v < 64)
-            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "record_size_limit %u",
-                        v);
+    case EXT_RECORD_SIZE_LIMIT: /* in a TLS 1.2 ServerHello (RFC 8449) */
+        if (read_record_size_limit(t, data, 0))
+            return t->err;
         s->has12 = 1;
-        t->send_max = v < TLS_MAX_PLAIN ? v : TLS_MAX_PLAIN;
         t->rsl_agreed = 1; /* our limit holds for the server's records */
         return 0;
-    }
     case EXT_ALPN:
         if (!t->cfg->n_alpn)
             break;
@@ -1635,41 +1722,30 @@ static int client12_recv_ske(mote_tls *t, mote_reader *r)
     if (!in_list16(t->cfg->sigalgs, t->cfg->n_sigalgs, scheme))
         return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
                     "ServerKeyExchange signed with 0x%04x, not offered", scheme);
-    mote_slice spki;
-    if (tls_cert_spki(mote_tls_peer_cert(t, 0), &spki))
-        return fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY, "unparsable certificate");
-    int kerr = 0;
-    mote_crypto_pubkey *pk = mote_crypto_pubkey_from_spki(spki.ptr, spki.len, &kerr);
+    mote_crypto_pubkey *pk = peer_pubkey(t);
     if (!pk)
-        return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_CERTIFICATE, MOTE_EVERIFY,
-                    "unsupported public key in certificate");
+        return t->err;
     mote_crypto_key_type kt = mote_crypto_pubkey_type(pk);
     int auth = tls_suite12_auth(t->suite);
-    int key_ok = auth == 2 ? kt == MOTE_CRYPTO_KEY_RSA : kt != MOTE_CRYPTO_KEY_RSA;
-    int fits = tls12_sigalg_fits_key(scheme, kt);
-    int rc = MOTE_EVERIFY;
-    if (key_ok && fits) {
-        uint8_t *content = malloc(64 + params_len);
-        if (content) {
-            memcpy(content, t->crandom, 32);
-            memcpy(content + 32, t->srandom, 32);
-            memcpy(content + 64, params, params_len);
-            rc = mote_crypto_verify(pk, (mote_crypto_sig_alg)scheme, content, 64 + params_len,
-                                    sig.ptr, sig.len, 0);
-            free(content);
-        }
-    }
-    mote_crypto_pubkey_free(pk);
-    if (!key_ok)
+    if (auth == 2 ? kt != MOTE_CRYPTO_KEY_RSA : kt == MOTE_CRYPTO_KEY_RSA) {
+        mote_crypto_pubkey_free(pk);
         return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_CERTIFICATE, MOTE_EVERIFY,
                     "certificate key does not fit the cipher suite");
-    if (!fits)
-        return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
-                    "signature scheme %s does not fit the certificate's key",
-                    mote_tls_sigalg_name(scheme));
+    }
+    /* Signed: client random, server random, the ECDH parameters. */
+    uint8_t *content = malloc(64 + params_len);
+    if (!content) {
+        mote_crypto_pubkey_free(pk);
+        return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, MOTE_ENOMEM, "out of memory");
+    }
+    memcpy(content, t->crandom, 32);
+    memcpy(content + 32, t->srandom, 32);
+    memcpy(content + 64, params, params_len);
+    int rc = check_peer_sig(t, pk, tls12_sigalg_fits_key(scheme, kt), scheme, content,
+                            64 + params_len, sig, "ServerKeyExchange");
+    free(content);
     if (rc)
-        return fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY,
-                    "ServerKeyExchange signature is invalid");
+        return rc;
     t->sigalg = scheme;
     t->group = group;
     mote_crypto_kx_free(t->kx);
@@ -1834,10 +1910,7 @@ static int client12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint
             if (rc)
                 return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write Finished");
         }
-        t->hs = ST_DONE;
-        t->state = MOTE_TLS_OPEN;
-        t->rd_app = 1;
-        return flush_early(t);
+        return go_open(t);
     default:
         break;
     }
@@ -1977,48 +2050,15 @@ static int ee_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
             return FAIL_DECODE(t, "supported_groups");
         return 0;
     }
-    case EXT_ALPN: {
-        mote_slice l, p;
+    case EXT_ALPN:
         if (!t->cfg->n_alpn)
             break;
-        mote_reader_vec16(&r, &l);
-        if (mote_reader_finish(&r))
-            return FAIL_DECODE(t, "ALPN");
-        mote_reader lr;
-        mote_reader_init(&lr, l.ptr, l.len);
-        mote_reader_vec8(&lr, &p);
-        if (mote_reader_finish(&lr) || p.len == 0)
-            return FAIL_DECODE(t, "ALPN");
-        /* Must be one we offered. */
-        mote_reader or ;
-        mote_reader_init(& or, t->cfg->alpn_wire.data, t->cfg->alpn_wire.len);
-        int found = 0;
-        while (mote_reader_left(& or)) {
-            mote_slice o;
-            mote_reader_vec8(& or, &o);
-            if (o.len == p.len && memcmp(o.ptr, p.ptr, p.len) == 0)
-                found = 1;
-        }
-        if (!found)
-            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
-                        "server chose an ALPN protocol not offered");
-        memcpy(t->alpn, p.ptr, p.len);
-        t->alpn[p.len] = 0;
-        t->have_alpn = 1;
-        return 0;
-    }
-    case EXT_RECORD_SIZE_LIMIT: {
-        uint16_t v;
-        mote_reader_u16(&r, &v);
-        if (mote_reader_finish(&r))
-            return FAIL_DECODE(t, "record_size_limit");
-        if (v < 64)
-            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "record_size_limit %u",
-                        v);
-        t->send_max = v - 1u < TLS_MAX_PLAIN ? v - 1u : TLS_MAX_PLAIN;
+        return check_alpn(t, data); /* one name, one we offered */
+    case EXT_RECORD_SIZE_LIMIT:
+        if (read_record_size_limit(t, data, 1))
+            return t->err;
         t->rsl_agreed = 1;
         return 0;
-    }
     case EXT_SUPPORTED_VERSIONS:
     case EXT_KEY_SHARE:
     case EXT_SIGNATURE_ALGORITHMS:
@@ -2114,10 +2154,7 @@ static int client_send_second_flight(mote_tls *t)
         rc = set_dir_keys(t, &t->wr, t->c_ap);
     if (rc)
         return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write client Finished");
-    t->hs = ST_DONE;
-    t->state = MOTE_TLS_OPEN;
-    t->ccs_ok = 0;
-    return flush_early(t);
+    return go_open(t);
 }
 
 static int client_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_t *raw,
@@ -2174,21 +2211,11 @@ static int client_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
     case ST_C_WAIT_CERT:
         if (type != HS_CERTIFICATE)
             break;
-        rc = recv_certificate(t, r);
-        if (rc)
-            return rc;
-        transcript_add(t, raw, raw_len);
-        t->hs = ST_C_WAIT_CV;
-        return 0;
+        return recv_peer_auth13(t, type, r, raw, raw_len, ST_C_WAIT_CV);
     case ST_C_WAIT_CV:
         if (type != HS_CERTIFICATE_VERIFY)
             break;
-        rc = recv_certificate_verify(t, r, t->cfg->sigalgs, t->cfg->n_sigalgs);
-        if (rc)
-            return rc;
-        transcript_add(t, raw, raw_len);
-        t->hs = ST_C_WAIT_FIN;
-        return 0;
+        return recv_peer_auth13(t, type, r, raw, raw_len, ST_C_WAIT_FIN);
     case ST_C_WAIT_FIN:
         if (type != HS_FINISHED)
             break;
@@ -2343,18 +2370,11 @@ static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
         }
         return 0;
     }
-    case EXT_RECORD_SIZE_LIMIT: {
-        uint16_t v;
-        mote_reader_u16(&r, &v);
-        if (mote_reader_finish(&r))
-            return FAIL_DECODE(t, "record_size_limit");
-        if (v < 64)
-            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "record_size_limit %u",
-                        v);
-        t->send_max = v - 1u < TLS_MAX_PLAIN ? v - 1u : TLS_MAX_PLAIN;
+    case EXT_RECORD_SIZE_LIMIT:
+        if (read_record_size_limit(t, data, 1))
+            return t->err;
         t->rsl_offered = 1;
         return 0;
-    }
     case EXT_STATUS_REQUEST: {
         uint8_t st;
         mote_slice ids, rexts;
@@ -2432,15 +2452,24 @@ static int ch_ext(mote_tls *t, uint16_t type, mote_slice data, void *arg)
 
 /* Opens a ticket this config sealed; 1 with t->psk set if it is good for
  * this handshake (same hash, not expired), 0 to ignore it. */
+/* Opens a ticket sealed by this config (nonce, sealed state, tag) into
+ * buf; 1 with *n bytes, 0 if it is not one of ours. */
+static int unseal_ticket(const mote_tls *t, mote_slice ticket, const char *label, uint8_t buf[128],
+                         size_t *n)
+{
+    if (ticket.len < 12 + 16 + 1 || ticket.len - 28 > 128)
+        return 0;
+    *n = ticket.len - 28;
+    memcpy(buf, ticket.ptr + 12, *n);
+    return mote_crypto_aead_open(t->cfg->ticket_aead, ticket.ptr, 12, label, strlen(label), buf, *n,
+                                 ticket.ptr + 12 + *n) == 0;
+}
+
 static int open_ticket(mote_tls *t, mote_slice ticket)
 {
     uint8_t buf[128];
-    if (ticket.len < 12 + 16 + 1 || ticket.len - 28 > sizeof(buf))
-        return 0;
-    size_t n = ticket.len - 28;
-    memcpy(buf, ticket.ptr + 12, n);
-    if (mote_crypto_aead_open(t->cfg->ticket_aead, ticket.ptr, 12, "mote-tls ticket", 15, buf, n,
-                              ticket.ptr + 12 + n))
+    size_t n = 0;
+    if (!unseal_ticket(t, ticket, "mote-tls ticket", buf, &n))
         return 0;
     mote_reader r;
     uint8_t ver, hl;
@@ -2517,6 +2546,26 @@ static int send_tickets(mote_tls *t)
     return 0;
 }
 
+/* The start of a TLS 1.3 ServerHello or HelloRetryRequest body: legacy
+ * version, random, the client's session id echoed, suite, no compression,
+ * then the extensions block opened (its offset returned for w_close) with
+ * supported_versions in it. */
+static size_t w_server_hello13(wb *w, const mote_tls *t, const uint8_t random[32])
+{
+    w_u16(w, 0x0303);
+    w_bytes(w, random, 32);
+    size_t v = w_open(w, 1);
+    w_bytes(w, t->session_id, t->sid_len);
+    w_close(w, v, 1);
+    w_u16(w, t->suite);
+    w_u8(w, 0);
+    size_t exts = w_open(w, 2);
+    w_u16(w, EXT_SUPPORTED_VERSIONS);
+    w_u16(w, 2);
+    w_u16(w, MOTE_TLS_VERSION_13);
+    return exts;
+}
+
 static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer_share,
                               size_t peer_share_len)
 {
@@ -2534,17 +2583,7 @@ static int server_send_flight(mote_tls *t, const ch_info *c, const uint8_t *peer
     mote_buf body;
     mote_buf_init(&body, 0);
     wb w = {&body, 0};
-    w_u16(&w, 0x0303);
-    w_bytes(&w, random, 32);
-    size_t v = w_open(&w, 1);
-    w_bytes(&w, t->session_id, t->sid_len);
-    w_close(&w, v, 1);
-    w_u16(&w, t->suite);
-    w_u8(&w, 0);
-    size_t exts = w_open(&w, 2);
-    w_u16(&w, EXT_SUPPORTED_VERSIONS);
-    w_u16(&w, 2);
-    w_u16(&w, MOTE_TLS_VERSION_13);
+    size_t exts = w_server_hello13(&w, t, random);
     w_u16(&w, EXT_KEY_SHARE);
     size_t e = w_open(&w, 2);
     w_u16(&w, t->group);
@@ -2633,17 +2672,7 @@ static int send_hrr(mote_tls *t)
     mote_buf body;
     mote_buf_init(&body, 0);
     wb w = {&body, 0};
-    w_u16(&w, 0x0303);
-    w_bytes(&w, hrr_random, 32);
-    size_t v = w_open(&w, 1);
-    w_bytes(&w, t->session_id, t->sid_len);
-    w_close(&w, v, 1);
-    w_u16(&w, t->suite);
-    w_u8(&w, 0);
-    size_t exts = w_open(&w, 2);
-    w_u16(&w, EXT_SUPPORTED_VERSIONS);
-    w_u16(&w, 2);
-    w_u16(&w, MOTE_TLS_VERSION_13);
+    size_t exts = w_server_hello13(&w, t, hrr_random);
     w_u16(&w, EXT_KEY_SHARE);
     w_u16(&w, 2);
     w_u16(&w, t->group);
@@ -2722,12 +2751,8 @@ static int pick_alpn(mote_tls *t, const ch_info *c)
 static int open_ticket12(mote_tls *t, mote_slice ticket, uint16_t *suite)
 {
     uint8_t buf[128];
-    if (ticket.len < 12 + 16 + 1 || ticket.len - 28 > sizeof(buf))
-        return 0;
-    size_t n = ticket.len - 28;
-    memcpy(buf, ticket.ptr + 12, n);
-    if (mote_crypto_aead_open(t->cfg->ticket_aead, ticket.ptr, 12, "mote-tls ticket12", 17, buf, n,
-                              ticket.ptr + 12 + n))
+    size_t n = 0;
+    if (!unseal_ticket(t, ticket, "mote-tls ticket12", buf, &n))
         return 0;
     mote_reader r;
     uint8_t ver;
@@ -3008,33 +3033,16 @@ static int server12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint
     if (t->hs == ST_S12_WAIT_CV && type == HS_CERTIFICATE_VERIFY) {
         /* TLS 1.2 CertificateVerify: a signature over every handshake
          * message so far. */
-        uint16_t scheme;
-        mote_slice sig, spki;
-        mote_reader_u16(r, &scheme);
-        mote_reader_vec16(r, &sig);
-        if (mote_reader_finish(r))
-            return FAIL_DECODE(t, "CertificateVerify");
-        if (!in_list16(t->cfg->sigalgs, t->cfg->n_sigalgs, scheme))
-            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
-                        "CertificateVerify with a scheme not offered (0x%04x)", scheme);
-        if (tls_cert_spki(mote_tls_peer_cert(t, 0), &spki))
-            return fail(t, MOTE_TLS_ALERT_BAD_CERTIFICATE, MOTE_EVERIFY, "unparsable certificate");
-        int kerr = 0;
-        mote_crypto_pubkey *pk = mote_crypto_pubkey_from_spki(spki.ptr, spki.len, &kerr);
+        uint16_t scheme = 0;
+        mote_slice sig;
+        mote_crypto_pubkey *pk = read_cv(t, r, t->cfg->sigalgs, t->cfg->n_sigalgs, &scheme, &sig);
         if (!pk)
-            return fail(t, MOTE_TLS_ALERT_UNSUPPORTED_CERTIFICATE, MOTE_EVERIFY,
-                        "unsupported public key in certificate");
+            return t->err;
         int fits = tls12_sigalg_fits_key(scheme, mote_crypto_pubkey_type(pk));
-        rc = fits ? mote_crypto_verify(pk, (mote_crypto_sig_alg)scheme, t->hs_raw.data,
-                                       t->hs_raw.len, sig.ptr, sig.len, 0)
-                  : MOTE_EUNSUPPORTED;
-        mote_crypto_pubkey_free(pk);
-        if (!fits)
-            return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
-                        "signature scheme does not fit the client certificate's key");
+        rc = check_peer_sig(t, pk, fits, scheme, t->hs_raw.data, t->hs_raw.len, sig,
+                            "CertificateVerify");
         if (rc)
-            return fail(t, MOTE_TLS_ALERT_DECRYPT_ERROR, MOTE_EVERIFY,
-                        "CertificateVerify signature is invalid");
+            return rc;
         transcript_add(t, raw, raw_len);
         t->ccs12 = 1;
         t->hs = ST_S12_WAIT_FIN;
@@ -3071,23 +3079,38 @@ static int server12_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint
             return rc;
         transcript_add(t, raw, raw_len);
         if (t->resumed) {
-            t->hs = ST_DONE;
-            t->state = MOTE_TLS_OPEN;
-            t->rd_app = 1;
-            return flush_early(t);
+            return go_open(t);
         }
         rc = t->nst12 ? send_nst12(t) : 0;
         if (!rc)
             rc = send_finished12(t);
         if (rc)
             return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "cannot write Finished");
-        t->hs = ST_DONE;
-        t->state = MOTE_TLS_OPEN;
-        t->rd_app = 1;
-        return flush_early(t);
+        return go_open(t);
     }
     return fail(t, MOTE_TLS_ALERT_UNEXPECTED_MESSAGE, MOTE_EPROTO,
                 "unexpected TLS 1.2 handshake message %u", type);
+}
+
+/* TLS 1.3: among the certificates for the client's name (by_name) or the
+ * defaults (those without names), the first whose key can sign a scheme
+ * the client listed and whose chain fits its signature_algorithms_cert;
+ * else the first whose key can sign; else the first; NULL if none. */
+static const tls_cert_entry *pick_cert13(mote_tls *t, const ch_info *c, int by_name)
+{
+    const mote_tls_config *cfg = t->cfg;
+    for (int pass = 0; pass < 3; pass++)
+        for (size_t i = 0; i < cfg->n_certs; i++) {
+            const tls_cert_entry *e = &cfg->certs[i];
+            if (by_name ? !tls_name_matches(e->names, c->sni) : e->names != NULL)
+                continue;
+            if (pass < 2 && !pick_sigalg(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
+                continue;
+            if (pass == 0 && !chain_fits_peer(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
+                continue;
+            return e;
+        }
+    return NULL;
 }
 
 static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *raw, size_t raw_len)
@@ -3214,17 +3237,7 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
      * did not list). */
     const tls_cert_entry *cert = NULL;
     if (c->have_sni) {
-        for (int pass = 0; pass < 3 && !cert; pass++)
-            for (size_t i = 0; i < cfg->n_certs && !cert; i++) {
-                const tls_cert_entry *e = &cfg->certs[i];
-                if (!tls_name_matches(e->names, c->sni))
-                    continue;
-                if (pass < 2 && !pick_sigalg(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
-                    continue;
-                if (pass == 0 && !chain_fits_peer(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
-                    continue;
-                cert = e;
-            }
+        cert = pick_cert13(t, c, 1);
         if (!t->sni) {
             t->sni = strdup(c->sni);
             if (!t->sni) {
@@ -3234,17 +3247,8 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
         }
         t->sni_acked = cert != NULL;
     }
-    for (int pass = 0; pass < 3 && !cert; pass++)
-        for (size_t i = 0; i < cfg->n_certs && !cert; i++) {
-            const tls_cert_entry *e = &cfg->certs[i];
-            if (e->names)
-                continue;
-            if (pass < 2 && !pick_sigalg(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
-                continue;
-            if (pass == 0 && !chain_fits_peer(t, e, t->peer_sigalgs, t->n_peer_sigalgs))
-                continue;
-            cert = e;
-        }
+    if (!cert)
+        cert = pick_cert13(t, c, 0);
     if (!cert)
         cert = &cfg->certs[0];
     t->cert = cert;
@@ -3255,31 +3259,8 @@ static int server_recv_client_hello(mote_tls *t, mote_reader *r, const uint8_t *
         goto out;
     }
     /* ALPN */
-    if (c->have_alpn && cfg->n_alpn) {
-        mote_reader or ;
-        mote_reader_init(& or, cfg->alpn_wire.data, cfg->alpn_wire.len);
-        while (mote_reader_left(& or) && !t->have_alpn) {
-            mote_slice o;
-            mote_reader_vec8(& or, &o);
-            mote_reader pr;
-            mote_reader_init(&pr, c->alpn.ptr, c->alpn.len);
-            while (mote_reader_left(&pr)) {
-                mote_slice p;
-                mote_reader_vec8(&pr, &p);
-                if (p.len == o.len && memcmp(p.ptr, o.ptr, o.len) == 0) {
-                    memcpy(t->alpn, o.ptr, o.len);
-                    t->alpn[o.len] = 0;
-                    t->have_alpn = 1;
-                    break;
-                }
-            }
-        }
-        if (!t->have_alpn) {
-            rc = fail(t, MOTE_TLS_ALERT_NO_APPLICATION_PROTOCOL, MOTE_EUNSUPPORTED,
-                      "no ALPN protocol in common");
-            goto out;
-        }
-    }
+    if ((rc = pick_alpn(t, c)) != 0)
+        goto out;
     if (c->psk && !c->psk_dhe) {
         rc = fail(t, MOTE_TLS_ALERT_MISSING_EXTENSION, MOTE_EPROTO,
                   "pre_shared_key without psk_key_exchange_modes");
@@ -3325,21 +3306,14 @@ static int server_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
     case ST_S_WAIT_CERT:
         if (type != HS_CERTIFICATE)
             break;
-        rc = recv_certificate(t, r);
-        if (rc)
-            return rc;
-        transcript_add(t, raw, raw_len);
-        t->hs = t->n_peer ? ST_S_WAIT_CV : ST_S_WAIT_FIN;
-        return 0;
+        rc = recv_peer_auth13(t, type, r, raw, raw_len, ST_S_WAIT_CV);
+        if (!rc && !t->n_peer)
+            t->hs = ST_S_WAIT_FIN; /* no client certificate: no CertificateVerify */
+        return rc;
     case ST_S_WAIT_CV:
         if (type != HS_CERTIFICATE_VERIFY)
             break;
-        rc = recv_certificate_verify(t, r, t->cfg->sigalgs, t->cfg->n_sigalgs);
-        if (rc)
-            return rc;
-        transcript_add(t, raw, raw_len);
-        t->hs = ST_S_WAIT_FIN;
-        return 0;
+        return recv_peer_auth13(t, type, r, raw, raw_len, ST_S_WAIT_FIN);
     case ST_S_WAIT_FIN:
         if (type != HS_FINISHED)
             break;
@@ -3361,10 +3335,7 @@ static int server_handle(mote_tls *t, uint8_t type, mote_reader *r, const uint8_
         if (rc)
             return fail(t, MOTE_TLS_ALERT_INTERNAL_ERROR, rc, "key schedule failed");
         t->rd_app = 1;
-        t->hs = ST_DONE;
-        t->state = MOTE_TLS_OPEN;
-        t->ccs_ok = 0;
-        return flush_early(t);
+        return go_open(t);
     default:
         break;
     }
@@ -3417,15 +3388,7 @@ static int post_handshake(mote_tls *t, uint8_t type, mote_reader *r)
         mote_reader_vec16(r, &exts);
         if (mote_reader_finish(r) || ticket.len == 0)
             return FAIL_DECODE(t, "NewSessionTicket");
-        mote_reader er;
-        mote_reader_init(&er, exts.ptr, exts.len);
-        while (mote_reader_left(&er)) {
-            uint16_t et;
-            mote_slice ed;
-            mote_reader_u16(&er, &et);
-            mote_reader_vec16(&er, &ed);
-        }
-        if (mote_reader_finish(&er))
+        if (exts_framing(exts))
             return FAIL_DECODE(t, "NewSessionTicket extensions");
         if (lifetime > 604800)
             return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
@@ -4037,22 +4000,12 @@ mote_tls *mote_tls_client_new_resume(const mote_tls_config *cfg, const char *ser
         memcpy(t->master, master.ptr, 48);
         t->psk_suite = suite;
         t->offer12 = 1;
-        t->sid_len = 32;
-        if (mote_buf_append(&t->ticket, ticket.ptr, ticket.len) ||
-            (server_name && *server_name && !(t->sni = strdup(server_name))) ||
-            mote_rng_fill(cfg->rng, t->session_id, 32)) {
+        if (mote_buf_append(&t->ticket, ticket.ptr, ticket.len)) {
             mote_tls_free(t);
             *err = MOTE_ENOMEM;
             return NULL;
         }
-        t->kx_group = cfg->groups[0];
-        if ((*err = send_client_hello(t)) != 0) {
-            mote_tls_free(t);
-            return NULL;
-        }
-        t->hs = ST_C_WAIT_SH;
-        t->ccs_ok = 1;
-        return t;
+        return client_start(t, server_name, err);
     }
     mote_reader_init(&r, session, len);
     mote_reader_u8(&r, &ver);
@@ -4084,32 +4037,10 @@ mote_tls *mote_tls_client_new_resume(const mote_tls_config *cfg, const char *ser
     t->ticket_lifetime = lifetime;
     t->ticket_ms = (int64_t)ms;
     if (mote_buf_append(&t->ticket, ticket.ptr, ticket.len)) {
+        mote_tls_free(t);
         *err = MOTE_ENOMEM;
-        goto fail;
+        return NULL;
     }
     t->offer_psk = 1;
-    if (server_name && *server_name) {
-        if (strlen(server_name) > 253) {
-            *err = MOTE_EINVAL;
-            goto fail;
-        }
-        t->sni = strdup(server_name);
-        if (!t->sni) {
-            *err = MOTE_ENOMEM;
-            goto fail;
-        }
-    }
-    t->sid_len = 32;
-    if ((*err = mote_rng_fill(cfg->rng, t->session_id, 32)) != 0)
-        goto fail;
-    t->kx_group = cfg->groups[0];
-    if ((*err = send_client_hello(t)) != 0)
-        goto fail;
-    t->hs = ST_C_WAIT_SH;
-    t->ccs_ok = 1;
-    *err = 0;
-    return t;
-fail:
-    mote_tls_free(t);
-    return NULL;
+    return client_start(t, server_name, err);
 }
