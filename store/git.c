@@ -23,6 +23,8 @@
 #define LOCK_RETRIES    2000u       /* waits for a ref lock held by another writer */
 #define PACKS_PER_LEVEL 16u         /* packs of one size before they are merged */
 #define PENDING_MAX     (32u << 20) /* bytes kept in memory before a pack is written anyway */
+#define KEEP_MAX        (1u << 20)  /* a small pack keeps its objects in memory up to this */
+#define GATHER_MAX      20000u      /* merges of more objects go through libgit2 */
 
 /* A pack this handle wrote, and the objects in it (for merging packs);
  * a pack of the lowest level also keeps its objects' content, so merging
@@ -365,6 +367,62 @@ static int gather(git_be *g, unsigned level, st_pack_obj **out, size_t *nout, ui
     return rc;
 }
 
+/* A big merge, through libgit2's pack builder: it streams the new pack to
+ * disk and bounds its memory, where mote's own merge holds every object
+ * of the level in memory. */
+static int merge_builder(git_be *g, unsigned level, mote_store_hash **out, size_t *nout, char *name)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < g->npacks; i++)
+        if (g->packs[i].level == level)
+            total += g->packs[i].n;
+    mote_store_hash *ids = malloc((total ? total : 1) * sizeof *ids);
+    if (!ids)
+        return MOTE_ENOMEM;
+    st_map seen;
+    st_map_init(&seen);
+    git_packbuilder *pb = NULL;
+    int rc = git_packbuilder_new(&pb, g->repo) ? MOTE_EIO : 0;
+    if (!rc)
+        git_packbuilder_set_threads(pb, 1);
+    size_t k = 0;
+    for (size_t i = 0; i < g->npacks && !rc; i++) {
+        if (g->packs[i].level != level)
+            continue;
+        for (size_t j = 0; j < g->packs[i].n && !rc; j++) {
+            int found;
+            void **slot = st_map_probe(&seen, &g->packs[i].ids[j], &found);
+            if (!slot) {
+                rc = MOTE_ENOMEM;
+                break;
+            }
+            if (found)
+                continue;
+            *slot = (void *)1;
+            git_oid oid;
+            oid_of(&oid, &g->packs[i].ids[j]);
+            if (git_packbuilder_insert(pb, &oid, NULL) != 0)
+                rc = MOTE_EIO;
+            ids[k++] = g->packs[i].ids[j];
+        }
+    }
+    if (!rc && git_packbuilder_write(pb, NULL, 0, NULL, NULL) != 0)
+        rc = MOTE_EIO;
+    if (!rc && git_packbuilder_name(pb))
+        snprintf(name, MOTE_STORE_HEX_LEN + 1, "%s", git_packbuilder_name(pb));
+    else if (!rc)
+        rc = MOTE_EIO;
+    git_packbuilder_free(pb);
+    st_map_free(&seen);
+    if (rc) {
+        free(ids);
+        return rc;
+    }
+    *out = ids;
+    *nout = k;
+    return 0;
+}
+
 /* Merges the packs of one level into one bigger pack once there are
  * PACKS_PER_LEVEL of them, so a long run of commits leaves a logarithmic
  * number of packs and each object is rewritten a logarithmic number of
@@ -372,28 +430,37 @@ static int gather(git_be *g, unsigned level, st_pack_obj **out, size_t *nout, ui
  * and all, before the old ones go. */
 static void merge_packs(git_be *g, unsigned level)
 {
-    size_t count = 0;
+    size_t count = 0, objects = 0;
     for (size_t i = 0; i < g->npacks; i++)
-        if (g->packs[i].level == level)
+        if (g->packs[i].level == level) {
             count++;
+            objects += g->packs[i].n;
+        }
     if (count < PACKS_PER_LEVEL)
         return;
-    st_pack_obj *v = NULL;
-    uint8_t *own = NULL;
     size_t k = 0;
     char dir[4200], name[MOTE_STORE_HEX_LEN + 1] = "";
     snprintf(dir, sizeof dir, "%sobjects/pack", git_repository_path(g->repo));
-    int rc = gather(g, level, &v, &k, &own);
-    if (!rc)
-        rc = k ? st_pack_write(dir, v, k, Z_DEFAULT_COMPRESSION, name) : MOTE_EINVAL;
-    mote_store_hash *ids = rc ? NULL : malloc(k * sizeof *ids);
-    for (size_t i = 0; ids && i < k; i++)
-        ids[i] = v[i].id;
-    for (size_t i = 0; v && i < k; i++)
-        if (own[i])
-            free(v[i].data);
-    free(v);
-    free(own);
+    mote_store_hash *ids = NULL;
+    int rc;
+    if (objects > GATHER_MAX) {
+        rc = merge_builder(g, level, &ids, &k, name);
+    } else {
+        st_pack_obj *v = NULL;
+        uint8_t *own = NULL;
+        rc = gather(g, level, &v, &k, &own);
+        if (!rc)
+            rc = k ? st_pack_write(dir, v, k, Z_DEFAULT_COMPRESSION, name) : MOTE_EINVAL;
+        if (!rc && !(ids = malloc(k * sizeof *ids)))
+            rc = MOTE_ENOMEM;
+        for (size_t i = 0; ids && i < k; i++)
+            ids[i] = v[i].id;
+        for (size_t i = 0; v && i < k; i++)
+            if (own[i])
+                free(v[i].data);
+        free(v);
+        free(own);
+    }
     if (rc || !ids) {
         mote_logf(g->log, MOTE_LOG_WARN, "store.git", "merging packs failed: %s",
                   mote_strerror(rc ? rc : MOTE_ENOMEM));
@@ -445,7 +512,8 @@ static int g_flush(void *ctx)
         for (size_t i = 0; i < n; i++)
             ids[i] = g->pending[i].id;
     st_pack_obj *objs = NULL;
-    if (ids && level == 0 && (objs = malloc(n * sizeof *objs)) != NULL) {
+    if (ids && level == 0 && g->pend_bytes <= KEEP_MAX &&
+        (objs = malloc(n * sizeof *objs)) != NULL) {
         /* the pack keeps the objects' content for its merge */
         memcpy(objs, g->pending, n * sizeof *objs);
         g->npend = 0;

@@ -842,6 +842,41 @@ START_TEST(t_pack_roundtrip)
 }
 END_TEST
 
+/* Sixteen batches of 400 commits: their packs (1,600 objects each) are
+ * merged once the sixteenth is written, through libgit2's pack builder
+ * (more than 20,000 objects); the repository stays whole. */
+START_TEST(t_big_merge)
+{
+    char *dir = st_tmpdir(), out[4096], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    for (int b = 0; b < 16; b++) {
+        ck_assert_int_eq(mote_store_batch_begin(r), 0);
+        for (int i = 0; i < 400; i++) {
+            char k[64], v[64];
+            snprintf(k, sizeof k, "d%d/k%d", (b * 400 + i) % 37, i % 11);
+            snprintf(v, sizeof v, "%d/%d", b, i);
+            set(s, k, v);
+        }
+        ck_assert_int_eq(mote_store_batch_end(r, &info, NULL), 0);
+    }
+    CK_VAL(s, "d35/k3", "15/399"); /* the last write: 6399 % 37 = 35, 399 % 11 = 3 */
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s count-objects -v | grep '^packs:'", repo),
+                     0);
+    int packs = -1;
+    sscanf(out, "packs: %d", &packs);
+    ck_assert_int_eq(packs, 1);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s rev-list --count main", repo), 0);
+    ck_assert_int_eq(atoi(out), 6400);
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     if (!tu_have_program("git")) {
@@ -865,6 +900,7 @@ int main(void)
     tcase_add_test(tc, t_batch_crash);
     tcase_add_test(tc, t_batch_big);
     tcase_add_test(tc, t_pack_roundtrip);
+    tcase_add_test(tc, t_big_merge);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
