@@ -23,6 +23,13 @@
  * registers, sets and JSON-like objects (mote_store_merge_auto picks one by
  * the path's suffix). Conflicts come back as data, never resolved silently.
  *
+ * Durability: every write returns once its commit is on the backend and
+ * its branch moved (on Git: in a pack, the ref renamed into place, so a
+ * kill -9 loses nothing acknowledged). A batch (mote_store_batch_begin)
+ * trades that for git fast-import's speed: one pack and one branch move at
+ * its end. Branches moved by other processes reach watches through
+ * mote_store_watch_poll, or from a libuv loop with mote/store_uv.h.
+ *
  * Threads: a repository and its handles are used by one thread at a time.
  * Concurrency between processes (several writers on one Git repository) is
  * safe: branch updates are atomic compare-and-swaps, retried a bounded
