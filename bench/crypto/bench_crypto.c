@@ -292,6 +292,9 @@ int main(int argc, char **argv)
         budget = atof(argv[1]);
     if (budget <= 0)
         budget = 0.3;
+    /* an optional second argument runs one section: hash, aead, kx, sig */
+    const char *only = argc > 2 ? argv[2] : NULL;
+#define SECTION(name) (!only || strcmp(only, name) == 0)
     mote_seeded_rng_init(&rng, 1);
     memset(data, 0xa5, sizeof(data));
     printf("libmote-crypto vs OpenSSL %s (EVP), %.2f s per measurement\n",
@@ -306,7 +309,7 @@ int main(int argc, char **argv)
     } hashes[] = {{"SHA-256", MOTE_CRYPTO_HASH_SHA256, EVP_sha256},
                   {"SHA-384", MOTE_CRYPTO_HASH_SHA384, EVP_sha384},
                   {"SHA-512", MOTE_CRYPTO_HASH_SHA512, EVP_sha512}};
-    for (int h = 0; h < 3; h++)
+    for (int h = 0; h < 3 && SECTION("hash"); h++)
         for (int z = 0; z < 2; z++) {
             hctx c = {hashes[h].id, hashes[h].md(), sizes[z]};
             double mb = (double)sizes[z] / 1e6;
@@ -323,7 +326,7 @@ int main(int argc, char **argv)
         {"AES-256-GCM seal", MOTE_CRYPTO_AEAD_AES_256_GCM, EVP_aes_256_gcm},
         {"ChaCha20-Poly1305 seal", MOTE_CRYPTO_AEAD_CHACHA20_POLY1305, EVP_chacha20_poly1305}};
     uint8_t key[32] = {7};
-    for (int a = 0; a < 3; a++)
+    for (int a = 0; a < 3 && SECTION("aead"); a++)
         for (int z = 0; z < 2; z++) {
             actx c;
             int err;
@@ -339,26 +342,29 @@ int main(int argc, char **argv)
             EVP_CIPHER_CTX_free(c.o);
         }
 
-    bench_kx("X25519 shared secret", MOTE_CRYPTO_GROUP_X25519, "X25519", NULL);
-    bench_kx("ECDH P-256 shared secret", MOTE_CRYPTO_GROUP_P256, "EC", "P-256");
-    bench_kx("ECDH P-384 shared secret", MOTE_CRYPTO_GROUP_P384, "EC", "P-384");
-    mlctx *ml = malloc(sizeof(*ml));
-    mlkem_keygen_op(ml);
-    mlkem_encaps_op(ml);
-    report("ML-KEM-768 keygen", "", rate(mlkem_keygen_op, ml), 0, 0);
-    report("ML-KEM-768 encaps", "", rate(mlkem_encaps_op, ml), 0, 0);
-    report("ML-KEM-768 decaps", "", rate(mlkem_decaps_op, ml), 0, 0);
-    free(ml);
-
-    bench_sig("Ed25519", MOTE_CRYPTO_KEY_ED25519, 0, MOTE_CRYPTO_SIG_ED25519, "ED25519", NULL, NULL,
-              0);
-    bench_sig("ECDSA P-256 SHA-256", MOTE_CRYPTO_KEY_P256, 0, MOTE_CRYPTO_SIG_ECDSA_SHA256, "EC",
-              "P-256", EVP_sha256(), 0);
-    bench_sig("ECDSA P-384 SHA-384", MOTE_CRYPTO_KEY_P384, 0, MOTE_CRYPTO_SIG_ECDSA_SHA384, "EC",
-              "P-384", EVP_sha384(), 0);
-    bench_sig("RSA-2048 PKCS1 SHA-256", MOTE_CRYPTO_KEY_RSA, 2048, MOTE_CRYPTO_SIG_RSA_PKCS1_SHA256,
-              NULL, NULL, EVP_sha256(), 0);
-    bench_sig("RSA-2048 PSS SHA-256", MOTE_CRYPTO_KEY_RSA, 2048, MOTE_CRYPTO_SIG_RSA_PSS_SHA256,
-              NULL, NULL, EVP_sha256(), 1);
+    if (SECTION("kx")) {
+        bench_kx("X25519 shared secret", MOTE_CRYPTO_GROUP_X25519, "X25519", NULL);
+        bench_kx("ECDH P-256 shared secret", MOTE_CRYPTO_GROUP_P256, "EC", "P-256");
+        bench_kx("ECDH P-384 shared secret", MOTE_CRYPTO_GROUP_P384, "EC", "P-384");
+        mlctx *ml = malloc(sizeof(*ml));
+        mlkem_keygen_op(ml);
+        mlkem_encaps_op(ml);
+        report("ML-KEM-768 keygen", "", rate(mlkem_keygen_op, ml), 0, 0);
+        report("ML-KEM-768 encaps", "", rate(mlkem_encaps_op, ml), 0, 0);
+        report("ML-KEM-768 decaps", "", rate(mlkem_decaps_op, ml), 0, 0);
+        free(ml);
+    }
+    if (SECTION("sig")) {
+        bench_sig("Ed25519", MOTE_CRYPTO_KEY_ED25519, 0, MOTE_CRYPTO_SIG_ED25519, "ED25519", NULL,
+                  NULL, 0);
+        bench_sig("ECDSA P-256 SHA-256", MOTE_CRYPTO_KEY_P256, 0, MOTE_CRYPTO_SIG_ECDSA_SHA256,
+                  "EC", "P-256", EVP_sha256(), 0);
+        bench_sig("ECDSA P-384 SHA-384", MOTE_CRYPTO_KEY_P384, 0, MOTE_CRYPTO_SIG_ECDSA_SHA384,
+                  "EC", "P-384", EVP_sha384(), 0);
+        bench_sig("RSA-2048 PKCS1 SHA-256", MOTE_CRYPTO_KEY_RSA, 2048,
+                  MOTE_CRYPTO_SIG_RSA_PKCS1_SHA256, NULL, NULL, EVP_sha256(), 0);
+        bench_sig("RSA-2048 PSS SHA-256", MOTE_CRYPTO_KEY_RSA, 2048, MOTE_CRYPTO_SIG_RSA_PSS_SHA256,
+                  NULL, NULL, EVP_sha256(), 1);
+    }
     return 0;
 }
