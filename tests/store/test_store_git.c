@@ -877,6 +877,63 @@ START_TEST(t_big_merge)
 }
 END_TEST
 
+/* A mote writer and git's own update-ref moving the same branch at the
+ * same time, both by compare-and-swap under git's lock file: no update of
+ * either is lost. */
+START_TEST(t_mixed_writers)
+{
+    char *dir = st_tmpdir(), out[8192], repo[600];
+    snprintf(repo, sizeof repo, "%s/r.git", dir);
+    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
+    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    set(s, "base", "0");
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    pid_t pid = fork();
+    if (pid == 0) {
+        mote_store_repo *rc = mote_store_git_open(repo, 0, NULL, NULL);
+        mote_store *sc = mote_store_of_branch(rc, "main", NULL);
+        for (int i = 0; i < 400; i++) {
+            char k[32];
+            snprintf(k, sizeof k, "m/k%d", i);
+            if (mote_store_set(sc, k, "1", 1, &info, NULL))
+                _exit(1);
+        }
+        mote_store_free(sc);
+        mote_store_repo_free(rc);
+        _exit(0);
+    }
+    /* git commits keep their parent's tree, so they remove nothing */
+    int rc = st_sh(out, sizeof out,
+                   "cd %s && for i in $(seq 1 60); do while :; do "
+                   "old=$(git rev-parse main) && "
+                   "new=$(git -c user.name=G -c user.email=g@x commit-tree \"$old^{tree}\" "
+                   "-p \"$old\" -m g$i) && "
+                   "git update-ref refs/heads/main \"$new\" \"$old\" 2>/dev/null && break; "
+                   "done; done; echo done",
+                   repo);
+    ck_assert_int_eq(rc, 0);
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s log --format=%%s main | grep -c '^g'", repo),
+                     0);
+    ck_assert_int_eq(atoi(out), 60);
+    r = mote_store_git_open(repo, 0, NULL, NULL);
+    s = mote_store_of_branch(r, "main", NULL);
+    for (int i = 0; i < 400; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "m/k%d", i);
+        CK_VAL(s, k, "1");
+    }
+    mote_store_free(s);
+    mote_store_repo_free(r);
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    st_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     if (!tu_have_program("git")) {
@@ -901,6 +958,7 @@ int main(void)
     tcase_add_test(tc, t_batch_big);
     tcase_add_test(tc, t_pack_roundtrip);
     tcase_add_test(tc, t_big_merge);
+    tcase_add_test(tc, t_mixed_writers);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
