@@ -429,7 +429,9 @@ int mote_store_batch_begin(mote_store_repo *r);
  * into the new head (a merge commit with `info`, as mote_store_merge_commit
  * does); a merge that conflicts leaves that branch where the other writer
  * put it and returns MOTE_ECONFLICT with the conflicts appended to
- * `conflicts` (may be NULL). The batch is closed in every case. */
+ * `conflicts` (may be NULL). Writing the pack can fail (MOTE_EIO): then no
+ * branch moves. The batch is closed in every case; MOTE_EINVAL when none is
+ * open. */
 int mote_store_batch_end(mote_store_repo *r, const mote_store_info *info,
                          mote_store_conflicts *conflicts);
 
