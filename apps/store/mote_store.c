@@ -37,6 +37,10 @@ static int usage(void)
                     "  get PATH             print the value at PATH\n"
                     "  set PATH [VALUE]     set PATH to VALUE (or to stdin)\n"
                     "  rm PATH              remove PATH\n"
+                    "  batch                read 'set<TAB>PATH<TAB>VALUE' and 'rm<TAB>PATH' lines\n"
+                    "                       from stdin: a commit each, all written as one pack\n"
+                    "                       and the branch moved once at the end (a bad line\n"
+                    "                       moves nothing); prints the head\n"
                     "  ls [PATH]            list a tree: KIND<TAB>ID<TAB>NAME\n"
                     "  log [-n N]           history: ID<TAB>DATE<TAB>AUTHOR<TAB>SUBJECT\n"
                     "  branch [NAME | -d NAME]  list, create (at the current head) or delete\n"
@@ -172,6 +176,84 @@ static int watch_loop(mote_store_repo *r, watch_state *ws)
     return c.status;
 }
 
+/* ---- batch: commands from stdin, one commit each, in one batch ---- */
+
+#define BATCH_LINE_MAX (1u << 20) /* longest line accepted */
+
+static int batch_line(mote_store *s, mote_store_info *info, const char *message, char *line,
+                      char *msgbuf, size_t msglen)
+{
+    char *t1 = strchr(line, '\t');
+    if (!t1)
+        return MOTE_EINVAL;
+    *t1 = 0;
+    char *path = t1 + 1, *value = NULL;
+    char *t2 = strchr(path, '\t');
+    if (t2) {
+        *t2 = 0;
+        value = t2 + 1;
+    }
+    int set = strcmp(line, "set") == 0;
+    if (!set && strcmp(line, "rm") != 0)
+        return MOTE_EINVAL;
+    if (set != (value != NULL))
+        return MOTE_EINVAL;
+    if (!message) {
+        snprintf(msgbuf, msglen, "%s %s", set ? "set" : "remove", path);
+        info->message = msgbuf;
+    }
+    return set ? mote_store_set(s, path, value, strlen(value), info, NULL)
+               : mote_store_remove(s, path, info, NULL);
+}
+
+static int batch(mote_store_repo *r, mote_store *s, mote_store_info *info, const char *message)
+{
+    int rc = mote_store_batch_begin(r);
+    if (rc)
+        return fail(rc, NULL);
+    char *line = malloc(BATCH_LINE_MAX + 2);
+    char msgbuf[512], where[64];
+    unsigned long n = 0;
+    if (!line) {
+        mote_store_batch_abort(r);
+        return fail(MOTE_ENOMEM, NULL);
+    }
+    while (!rc && fgets(line, BATCH_LINE_MAX + 2, stdin)) {
+        n++;
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\n')
+            line[--len] = 0;
+        else if (!feof(stdin))
+            rc = MOTE_ELIMIT; /* longer than BATCH_LINE_MAX */
+        if (!rc && len)
+            rc = batch_line(s, info, message, line, msgbuf, sizeof msgbuf);
+    }
+    free(line);
+    if (rc) {
+        mote_store_batch_abort(r);
+        snprintf(where, sizeof where, "line %lu", n);
+        return fail(rc, where);
+    }
+    mote_store_conflicts cf = {0};
+    rc = mote_store_batch_end(r, info, &cf);
+    int status = 0;
+    if (rc == MOTE_ECONFLICT) {
+        print_conflicts(&cf);
+        status = 1;
+    } else if (rc)
+        status = fail(rc, NULL);
+    else {
+        mote_store_hash c;
+        char h[41];
+        if (mote_store_head(s, &c) == 0) {
+            mote_store_hash_hex(&c, h);
+            printf("%s\n", h);
+        }
+    }
+    mote_store_conflicts_clear(&cf);
+    return status;
+}
+
 static int is_git_url(const char *s)
 {
     return strstr(s, "://") != NULL;
@@ -254,6 +336,8 @@ int main(int argc, char **argv)
             hex(&c, h);
             printf("%s\n", h);
         }
+    } else if (strcmp(cmd, "batch") == 0 && nargs == 0) {
+        status = batch(r, s, &info, message);
     } else if (strcmp(cmd, "rm") == 0 && nargs == 1) {
         if (!message) {
             snprintf(msgbuf, sizeof msgbuf, "remove %s", args[0]);

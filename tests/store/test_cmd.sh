@@ -61,5 +61,20 @@ sleep 0.5
 for _ in $(seq 50); do kill -0 $wpid 2>/dev/null || break; sleep 0.1; done
 # polling reports the net change since the last poll, in tree order
 check watch "$(printf 'added\tmain\ta/new\nremoved\tmain\ta/b')" "$(sort "$T/watch.out")"
+# batch: lines from stdin, a commit each, the branch moved once
+before=$(git -C "$R" rev-list --count main)
+head=$(printf 'set\tb/one\t1\nset\tb/two\ttwo words\there\nrm\ta/new\n\nset\tb/one\t3\n' \
+    | "$B" --root "$R" batch)
+check batch-head "$(git -C "$R" rev-parse main)" "$head"
+check batch-commits "$((before + 4))" "$(git -C "$R" rev-list --count main)"
+check batch-value "two words	here" "$(git -C "$R" show main:b/two)"
+check batch-last "3" "$("$B" --root "$R" get b/one)"
+"$B" --root "$R" get a/new 2>/dev/null; check batch-rm "1" "$?"
+check batch-fsck "0" "$(git -C "$R" fsck --strict >/dev/null 2>&1; echo $?)"
+# a bad line: nothing moves, the line is named
+out=$(printf 'set\tb/x\t1\nbogus\tb/y\n' | "$B" --root "$R" batch 2>&1); rc=$?
+check batch-bad-rc "1" "$rc"
+check batch-bad-msg "mote-store: batch: line 2: invalid argument" "$out"
+check batch-bad-head "$head" "$(git -C "$R" rev-parse main)"
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
