@@ -84,8 +84,14 @@ static int tf_push(tls_flow *f)
     f->pushing = 0;
     if (lower_shut && !rc)
         rc = mote_flow_shutdown(f->lower);
-    if (f->held.len && !f->feeding && !f->in_cb && !f->closed)
-        tf_run(f, NULL, 0); /* bytes that arrived during the write */
+    if (f->held.len && !f->feeding && !f->in_cb && !f->closed) {
+        /* Bytes that arrived during the write. The callers that can get
+         * here from outside a callback (write, shutdown) free a flow
+         * closed meanwhile once they are done with it. */
+        f->depth++;
+        tf_run(f, NULL, 0);
+        f->depth--;
+    }
     return rc;
 }
 
@@ -332,7 +338,11 @@ static int tf_write(void *ctx, const uint8_t *data, size_t len)
     int rc = mote_tls_write(f->tls, data, len);
     if (rc)
         return rc;
-    return tf_push(f);
+    f->depth++;
+    rc = tf_push(f);
+    if (--f->depth == 0 && f->closed)
+        tf_free(f); /* closed from a callback run by the push */
+    return rc;
 }
 
 static size_t tf_queued(void *ctx)
@@ -367,7 +377,11 @@ static int tf_shutdown(void *ctx)
         f->shut_later = 1;
         return 0;
     }
-    return tf_do_shutdown(f);
+    f->depth++;
+    int rc = tf_do_shutdown(f);
+    if (--f->depth == 0 && f->closed)
+        tf_free(f);
+    return rc;
 }
 
 static void tf_close(void *ctx)

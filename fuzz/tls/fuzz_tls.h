@@ -87,6 +87,17 @@ static void fz_drain(mote_tls *t)
     }
 }
 
+/* After a feed: the output is always taken; the application data is read
+ * at once, or (lazy) only when feed took nothing, so that decrypted
+ * records pile up in the engine (its ring, limits and compaction). */
+static void fz_after_feed(mote_tls *t, int lazy, size_t used)
+{
+    if (lazy && used)
+        mote_tls_out_consume(t, mote_tls_out(t).len);
+    else
+        fz_drain(t);
+}
+
 /* Reads (and drops) the application data waiting. */
 static void fz_read_all(mote_tls *t)
 {

@@ -4,7 +4,8 @@
  * NewSessionTicket, KeyUpdate, alerts). Deterministic: fixed rng, so the
  * ClientHello and its session id are the same for every input. The first
  * input byte says how the rest is split into feed calls (low 7 bits) and
- * whether the client speaks only TLS 1.2 (top bit). */
+ * whether the client speaks only TLS 1.2 (top bit); odd steps read
+ * application data only when feed stalls. */
 #include "fuzz_tls.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -32,10 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mote_tls *t = mote_tls_client_new(cfg, "fuzz.test", NULL);
     size_t step = (mode & 0x7f) ? (size_t)(mode & 0x7f) * 5 : size;
     fz_drain(t);
+    int lazy = (mode & 0x7f) % 2; /* odd steps: read only when feed stalls */
     for (size_t off = 0; off < size;) {
         size_t n = size - off < step ? size - off : step, used = 0;
         int rc = mote_tls_feed(t, data + off, n, &used);
-        fz_drain(t);
+        fz_after_feed(t, lazy, used);
         if (rc)
             break;
         off += used;

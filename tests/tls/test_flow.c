@@ -448,6 +448,29 @@ START_TEST(t_flow_sync_reentry)
 }
 END_TEST
 
+/* Lower flows that answer at once: the echo of the client's write comes
+ * back inside that write, and the client's data callback closes its flow
+ * there; the flow is freed once the write returns, nothing after. */
+START_TEST(t_flow_sync_close_in_write)
+{
+    ck_assert(have_certs);
+    fixture f;
+    fx_init(&f, &cert);
+    f.lc.sync = f.ls.sync = 1;
+    mem_run(&f.lc, &f.ls);
+    ck_assert_int_eq(f.c.hs_err, 0);
+    f.s.echo = 1;
+    f.c.close_on_data = 1;
+    ck_assert_int_eq(mote_flow_write(f.c.flow, "ping", 4), 0);
+    ck_assert(f.c.closed);
+    ck_assert_uint_eq(f.c.got.len, 4);
+    ck_assert_int_eq(f.c.after_close_calls, 0);
+    mem_run(&f.lc, &f.ls);
+    ck_assert_uint_eq(f.s.got.len, 4);
+    fx_free(&f);
+}
+END_TEST
+
 int main(void)
 {
     if (!tu_have_program("openssl")) {
@@ -466,6 +489,7 @@ int main(void)
     tcase_add_test(tc, t_flow_records_in_one_chunk);
     tcase_add_test(tc, t_flow_pause_in_callback);
     tcase_add_test(tc, t_flow_sync_reentry);
+    tcase_add_test(tc, t_flow_sync_close_in_write);
     suite_add_tcase(s, tc);
     int rc = tu_run_suite(s);
     tc_cleanup();
