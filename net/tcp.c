@@ -188,9 +188,11 @@ struct net_tcb {
     unsigned reo_mult, reo_recoveries;   /* reo_wnd in min_rtt/4 units; recoveries since */
     uint32_t prior_cwnd, prior_ssthresh; /* before the latest reduction */
     double prior_w_max;
-    uint64_t undo_rtx;     /* retrans_count when that reduction happened */
-    uint32_t undo_dsacked; /* retransmitted segments D-SACKed since */
-    int undo_ok;           /* the reduction may still be undone */
+    uint64_t undo_rtx;         /* retrans_count when that reduction happened */
+    uint32_t undo_dsacked;     /* retransmitted segments D-SACKed since */
+    int undo_ok;               /* the reduction may still be undone */
+    struct sb_range dsack_out; /* a duplicate to report in the next ACK */
+    int dsack_pending;
     uint64_t t_rto, t_delack, t_persist, t_keep, t_2msl, t_deliver;
     mote_timer *timer;
     uint64_t timer_at;
@@ -434,19 +436,23 @@ static uint16_t rcv_window_field(struct net_tcb *c)
     return (uint16_t)field;
 }
 
-/* SACK blocks to report: the one holding the latest segment first. */
+/* SACK blocks to report: a pending D-SACK block first (RFC 2883, sent
+ * once), then the one holding the latest segment. */
 static int sack_blocks(struct net_tcb *c, struct sb_range *out, int max)
 {
     struct sb_range all[64];
-    int n = 0;
+    int n = 0, k = 0;
+    if (c->dsack_pending && max > 0) {
+        out[k++] = c->dsack_out;
+        c->dsack_pending = 0;
+    }
     for (struct ooo_seg *o = c->ooo; o && n < 64; o = o->next) {
         if (n && all[n - 1].end == o->seq)
             all[n - 1].end = o->seq + o->len;
         else
             all[n++] = (struct sb_range){o->seq, o->seq + o->len};
     }
-    int k = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && k < max; i++)
         if (SEQ_LEQ(all[i].start, c->ooo_last_seq) && SEQ_LT(c->ooo_last_seq, all[i].end)) {
             out[k++] = all[i];
             all[i].start = all[i].end;
@@ -503,7 +509,8 @@ static uint32_t tcp_xmit_gso(struct net_tcb *c, uint32_t seq, uint32_t len, uint
         mote_store_be32(o + ol + 4, (flags & TH_ACK) ? c->ts_recent : 0);
         ol += 8;
     }
-    if (c->sack_ok && (flags & TH_ACK) && !(flags & (TH_SYN | TH_RST)) && c->ooo) {
+    if (c->sack_ok && (flags & TH_ACK) && !(flags & (TH_SYN | TH_RST)) &&
+        (c->ooo || c->dsack_pending)) {
         struct sb_range bl[4];
         int max = ol > 0 ? 3 : 4;
         int n = sack_blocks(c, bl, max);
@@ -2187,6 +2194,19 @@ static int process_ack(struct net_tcb *c, uint32_t seq, uint32_t ack, uint32_t w
     return 0;
 }
 
+/* Data [s, e) arrived a second time: the next ACK, sent at once, reports
+ * it in a D-SACK block (RFC 2883), so that the sender can tell a needless
+ * retransmission. */
+static void dsack_note(struct net_tcb *c, uint32_t s, uint32_t e)
+{
+    if (!c->sack_ok || !SEQ_LT(s, e))
+        return;
+    c->dsack_out.start = s;
+    c->dsack_out.end = e;
+    c->dsack_pending = 1;
+    c->ack_now = 1;
+}
+
 /* Stores an out-of-order segment; returns 1 if it brought new bytes. */
 static int ooo_store(struct net_tcb *c, uint32_t seq, const uint8_t *d, uint32_t len, int fin)
 {
@@ -2202,6 +2222,7 @@ static int ooo_store(struct net_tcb *c, uint32_t seq, const uint8_t *d, uint32_t
             if (fin && have_end == seq + len)
                 (*pp)->fin = 1;
             c->ooo_last_seq = (*pp)->seq;
+            dsack_note(c, seq, seq + len);
             return 0;
         }
         uint32_t cut = have_end - seq;
@@ -2295,6 +2316,7 @@ static void process_data(struct net_tcb *c, uint32_t seq, const uint8_t *d, uint
     /* trim to [rcv_nxt, window edge) */
     if (SEQ_LT(seq, c->rcv_nxt)) {
         uint32_t cut = c->rcv_nxt - seq;
+        dsack_note(c, seq, cut < len ? c->rcv_nxt : seq + len);
         if (cut > len) {
             cut = len;
             fin = fin && seq + len == c->rcv_nxt;
@@ -2484,6 +2506,8 @@ static void tcb_input(struct net_tcb *c, const uint8_t *seg, size_t len, size_t 
             return;
         }
         c->s->ctr.tcp_dup_in++;
+        if (dlen && SEQ_LEQ(seq + dlen, c->rcv_nxt))
+            dsack_note(c, seq, seq + dlen);
         if (c->state == MOTE_NET_TCP_TIME_WAIT && (fl & TH_FIN))
             c->t_2msl = now + 2 * tcfg(c)->msl_ns;
         send_ack(c);

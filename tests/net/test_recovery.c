@@ -3,9 +3,9 @@
  * 8985) on duplicate and on new ACKs, reordering that must not count as
  * loss, NextSeg rule 3 (RFC 6675), the tail loss probe once recovery has
  * ended, Limited Transmit (RFC 3042), and undoing a spurious timeout when
- * the peer D-SACKs the retransmission (RFC 2883, RFC 3708); then two stacks
- * through 5% loss both ways at a sub-millisecond RTT, the case of the
- * Linux interop test. */
+ * the peer D-SACKs the retransmission (RFC 2883, RFC 3708), D-SACKs sent
+ * for duplicates received; then two stacks through 5% loss both ways at
+ * a sub-millisecond RTT, the case of the Linux interop test. */
 #include "netutil.h"
 
 #include <stdio.h>
@@ -38,11 +38,13 @@ static void rc_conn(void *arg, mote_flow *f, int err)
     ((rc *)arg)->connected = err ? err : 1;
 }
 
-/* A segment from the peer: flags, ack, and SACK blocks given as pairs of
- * absolute sequence numbers. No data: the peer only acknowledges. */
-static void rc_send(rc *x, uint32_t ack, uint8_t flags, const uint32_t *sack, int nsack)
+/* A segment from the peer: flags, ack, SACK blocks given as pairs of
+ * absolute sequence numbers, and len bytes of data (byte i of the peer's
+ * stream is (uint8_t)i) from offset doff of its stream. */
+static void rc_send_data(rc *x, uint32_t ack, uint8_t flags, const uint32_t *sack, int nsack,
+                         uint32_t doff, uint32_t len)
 {
-    uint8_t f[200], o[40];
+    uint8_t f[1600], o[40];
     size_t ol = 0;
     if (flags & 0x02) {
         o[ol++] = 2;
@@ -69,19 +71,53 @@ static void rc_send(rc *x, uint32_t ack, uint8_t flags, const uint32_t *sack, in
         for (int i = 0; i < 2 * nsack; i++, ol += 4)
             mote_store_be32(o + ol, sack[i]);
     }
-    size_t off = nt_ip(f, x->cap.nif.mac, PEER, ME, 6, 20 + ol, 1, 0x4000, 0);
+    size_t off = nt_ip(f, x->cap.nif.mac, PEER, ME, 6, 20 + ol + len, 1, 0x4000, 0);
     uint8_t *t = f + off;
     memset(t, 0, 20);
     mote_store_be16(t, 80);
     mote_store_be16(t + 2, x->lport);
-    mote_store_be32(t + 4, (flags & 0x02) ? PISN : PISN + 1);
+    mote_store_be32(t + 4, (flags & 0x02) ? PISN : PISN + 1 + doff);
     mote_store_be32(t + 8, ack);
     t[12] = (uint8_t)((20 + ol) / 4) << 4;
     t[13] = flags;
     mote_store_be16(t + 14, 65535);
     memcpy(t + 20, o, ol);
-    mote_store_be16(t + 16, nt_csum(t, 20 + ol, nt_pseudo(PEER, ME, 6, 20 + ol)));
-    x->cap.fn(x->cap.arg, f, off + 20 + ol);
+    for (uint32_t i = 0; i < len; i++)
+        t[20 + ol + i] = (uint8_t)(doff + i);
+    size_t tl = 20 + ol + len;
+    mote_store_be16(t + 16, nt_csum(t, tl, nt_pseudo(PEER, ME, 6, tl)));
+    x->cap.fn(x->cap.arg, f, off + tl);
+}
+
+static void rc_send(rc *x, uint32_t ack, uint8_t flags, const uint32_t *sack, int nsack)
+{
+    rc_send_data(x, ack, flags, sack, nsack, 0, 0);
+}
+
+/* The ACK number and SACK blocks (as offsets in the peer's stream) of
+ * captured frame i; returns the number of blocks. */
+static int rc_sack_of(rc *x, size_t i, uint32_t *ack, uint32_t *blocks)
+{
+    ck_assert_uint_gt(x->cap.n, i);
+    const uint8_t *t = x->cap.frame[i] + 14 + 20;
+    *ack = mote_load_be32(t + 8) - (PISN + 1);
+    size_t hl = (size_t)(t[12] >> 4) * 4;
+    int n = 0;
+    for (size_t k = 20; k + 1 < hl;) {
+        if (t[k] == 0)
+            break;
+        if (t[k] == 1) {
+            k++;
+            continue;
+        }
+        if (t[k] == 5)
+            for (size_t b = k + 2; b + 8 <= k + t[k + 1]; b += 8, n++) {
+                blocks[2 * n] = mote_load_be32(t + b) - (PISN + 1);
+                blocks[2 * n + 1] = mote_load_be32(t + b + 4) - (PISN + 1);
+            }
+        k += t[k + 1];
+    }
+    return n;
 }
 
 /* An ACK of data offset `ack` (bytes from the first data byte) with SACK
@@ -425,6 +461,63 @@ START_TEST(test_dsack_partial_keeps_reduction)
 }
 END_TEST
 
+/* As a receiver, data that arrives twice is reported in a D-SACK block at
+ * once (RFC 2883): a whole duplicate below the cumulative ACK, the old
+ * part of a segment that overlaps it, and a duplicate of out-of-order
+ * data, then followed by the block that holds it. */
+START_TEST(test_dsack_sent)
+{
+    rc x;
+    rc_open(&x);
+    uint32_t ack, b[8];
+    rc_send_data(&x, x.base, 0x10, NULL, 0, 0, 100);
+    rc_send_data(&x, x.base, 0x10, NULL, 0, 100, 100);
+    ck_assert_uint_eq(x.cap.n, 1); /* every second segment is ACKed */
+    ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 0);
+    ck_assert_uint_eq(ack, 200);
+    nt_cap_clear(&x.cap);
+    rc_send_data(&x, x.base, 0x10, NULL, 0, 0, 100); /* a whole duplicate */
+    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 1);
+    ck_assert_uint_eq(ack, 200);
+    ck_assert_uint_eq(b[0], 0);
+    ck_assert_uint_eq(b[1], 100);
+    nt_cap_clear(&x.cap);
+    rc_send_data(&x, x.base, 0x10, NULL, 0, 150, 100); /* 50 old, 50 new */
+    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 1);
+    ck_assert_uint_eq(ack, 250);
+    ck_assert_uint_eq(b[0], 150);
+    ck_assert_uint_eq(b[1], 200);
+    nt_cap_clear(&x.cap);
+    rc_send_data(&x, x.base, 0x10, NULL, 0, 400, 100); /* out of order */
+    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 1);
+    ck_assert_uint_eq(ack, 250);
+    ck_assert_uint_eq(b[0], 400);
+    ck_assert_uint_eq(b[1], 500);
+    nt_cap_clear(&x.cap);
+    rc_send_data(&x, x.base, 0x10, NULL, 0, 420, 50); /* again, in part */
+    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 2);
+    ck_assert_uint_eq(ack, 250);
+    ck_assert_uint_eq(b[0], 420);
+    ck_assert_uint_eq(b[1], 470);
+    ck_assert_uint_eq(b[2], 400);
+    ck_assert_uint_eq(b[3], 500);
+    nt_cap_clear(&x.cap);
+    /* the D-SACK goes once: the next ACK has only the SACK block */
+    rc_send_data(&x, x.base, 0x10, NULL, 0, 600, 100);
+    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 2);
+    ck_assert_uint_eq(b[0], 600);
+    ck_assert_uint_eq(b[1], 700);
+    ck_assert_uint_eq(b[2], 400);
+    ck_assert_uint_eq(b[3], 500);
+    rc_free(&x);
+}
+END_TEST
+
 /* ---- two stacks, 5% loss both ways, 100 µs RTT ---- */
 
 typedef struct side {
@@ -555,6 +648,7 @@ START_TEST(test_lossy_small_rtt)
                 (unsigned long long)(c0.tcp_undos + c1.tcp_undos));
     ck_assert_uint_gt(c0.tcp_retransmits + c1.tcp_retransmits, 0);
     ck_assert_uint_gt(c0.tcp_rack_losses + c1.tcp_rack_losses, 0);
+    ck_assert_uint_gt(c0.tcp_dsacks_in + c1.tcp_dsacks_in, 0); /* each side sends them */
     ck_assert_uint_lt(rto * 1000, segs);
     mote_flow_close(a.f);
     mote_flow_close(b.f);
@@ -576,6 +670,7 @@ static Suite *recovery_suite(void)
     tcase_add_test(tc, test_limited_transmit);
     tcase_add_test(tc, test_dsack_undoes_timeout);
     tcase_add_test(tc, test_dsack_partial_keeps_reduction);
+    tcase_add_test(tc, test_dsack_sent);
     tcase_add_test(tc, test_lossy_small_rtt);
     suite_add_tcase(s, tc);
     return s;
