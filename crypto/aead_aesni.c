@@ -20,16 +20,18 @@
  */
 #include <string.h>
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <wmmintrin.h>
 
 #include "internal.h"
 
 typedef struct gcm_ni_ctx {
-    __m128i rk[15]; /* round keys */
-    __m128i hp[8];  /* hp[i] = H^(i+1), byte-reversed */
-    __m128i hk[8];  /* hk[i]: the two halves of hp[i] XORed (Karatsuba) */
-    int nr;         /* rounds: 10, 12 or 14 */
+    __m128i rk[15];   /* round keys */
+    __m128i hp[8];    /* hp[i] = H^(i+1), byte-reversed */
+    __m128i hk[8];    /* hk[i]: the two halves of hp[i] XORed (Karatsuba) */
+    __m128i hrev[16]; /* hrev[j] = H^(16-j): four 512-bit rows for VPCLMULQDQ */
+    int nr;           /* rounds: 10, 12 or 14 */
 } gcm_ni_ctx;
 
 static inline __m128i bswap128(__m128i x)
@@ -180,6 +182,12 @@ static void gcm_ni_set_key(gcm_ni_ctx *c, const uint8_t *key, size_t key_len)
         c->hp[i] = gf_mul(c->hp[i - 1], h);
     for (int i = 0; i < 8; i++)
         c->hk[i] = _mm_xor_si128(c->hp[i], _mm_srli_si128(c->hp[i], 8));
+    __m128i p = c->hp[7];
+    for (int i = 0; i < 8; i++) {
+        c->hrev[15 - i] = c->hp[i];
+        p = gf_mul(p, h); /* H^9 .. H^16 */
+        c->hrev[7 - i] = p;
+    }
 }
 
 /* J0 (SP 800-38D 7.1 step 2), in FIPS byte order. */
@@ -276,11 +284,146 @@ static inline __attribute__((always_inline)) __m128i crypt_bulk(const gcm_ni_ctx
     return y;
 }
 
+/* ---- 512-bit path: VAES and VPCLMULQDQ ----------------------------------------
+ * Sixteen blocks per step in four 512-bit registers (four blocks each):
+ * CTR with VAESENC, and the GHASH of sixteen other blocks against
+ * H^16..H^1 (hrev, four 512-bit rows) with VPCLMULQDQ, summed unreduced
+ * and folded to 128 bits before the one reduction acc_reduce does. Used
+ * for the bulk of a message (whole 256-byte steps); the rest goes to the
+ * 8-block and single-block code above. */
+
+#define GCM_VAES __attribute__((target("avx512f,avx512bw,vaes,vpclmulqdq")))
+
+static inline GCM_VAES __m128i fold512(__m512i x)
+{
+    __m256i a = _mm256_xor_si256(_mm512_castsi512_si256(x), _mm512_extracti64x4_epi64(x, 1));
+    return _mm_xor_si128(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+}
+
+static inline GCM_VAES __m512i bswap512(__m512i x)
+{
+    const __m512i m =
+        _mm512_broadcast_i32x4(_mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    return _mm512_shuffle_epi8(x, m);
+}
+
+/* GHASH of sixteen byte-reversed blocks g[0..3] (y folded into the first)
+ * into lo/mid/hi, row k against hrev[4k..4k+3]. */
+static inline GCM_VAES void acc16_row(__m512i *lo, __m512i *mid, __m512i *hi, __m512i g,
+                                      const __m128i *hrow)
+{
+    __m512i h = _mm512_loadu_si512((const void *)hrow);
+    *lo = _mm512_xor_si512(*lo, _mm512_clmulepi64_epi128(g, h, 0x00));
+    *hi = _mm512_xor_si512(*hi, _mm512_clmulepi64_epi128(g, h, 0x11));
+    *mid = _mm512_xor_si512(*mid, _mm512_xor_si512(_mm512_clmulepi64_epi128(g, h, 0x01),
+                                                   _mm512_clmulepi64_epi128(g, h, 0x10)));
+}
+
+static inline GCM_VAES __m128i acc16_reduce(__m512i lo, __m512i mid, __m512i hi)
+{
+    acc256 a;
+    a.lo = fold512(lo);
+    a.mid = fold512(mid);
+    a.hi = fold512(hi);
+    return acc_reduce(&a);
+}
+
+static inline __attribute__((always_inline)) GCM_VAES __m128i crypt16(const gcm_ni_ctx *c,
+                                                                      const int nr, __m128i j0,
+                                                                      uint32_t ctr, uint8_t *buf,
+                                                                      const __m512i *g, int have_g,
+                                                                      __m128i y)
+{
+    const __m512i z = _mm512_setzero_si512();
+    __m512i lo = z, mid = z, hi = z, b[4];
+    /* counters ctr..ctr+15: inc32 on the byte-reversed block's low word */
+    __m512i base = _mm512_broadcast_i32x4(bswap128(ctr_block(j0, ctr)));
+    __m512i rk0 = _mm512_broadcast_i32x4(c->rk[0]);
+    for (int k = 0; k < 4; k++) {
+        __m512i inc = _mm512_set_epi32(0, 0, 0, 4 * k + 3, 0, 0, 0, 4 * k + 2, 0, 0, 0, 4 * k + 1,
+                                       0, 0, 0, 4 * k);
+        b[k] = _mm512_xor_si512(bswap512(_mm512_add_epi32(base, inc)), rk0);
+    }
+#pragma GCC unroll 16
+    for (int r = 1; r < nr; r++) {
+        __m512i k = _mm512_broadcast_i32x4(c->rk[r]);
+        for (int i = 0; i < 4; i++)
+            b[i] = _mm512_aesenc_epi128(b[i], k);
+        if (have_g && r <= 4) {
+            __m512i gg = g[r - 1];
+            if (r == 1)
+                gg = _mm512_xor_si512(gg, _mm512_inserti32x4(z, y, 0));
+            acc16_row(&lo, &mid, &hi, gg, c->hrev + 4 * (r - 1));
+        }
+    }
+    __m512i kl = _mm512_broadcast_i32x4(c->rk[nr]);
+    for (int i = 0; i < 4; i++) {
+        b[i] = _mm512_aesenclast_epi128(b[i], kl);
+        void *p = buf + 64 * i;
+        _mm512_storeu_si512(p, _mm512_xor_si512(b[i], _mm512_loadu_si512(p)));
+    }
+    return have_g ? acc16_reduce(lo, mid, hi) : y;
+}
+
+static inline __attribute__((always_inline)) GCM_VAES __m128i
+crypt_bulk16(const gcm_ni_ctx *c, const int nr, __m128i j0, uint32_t *ctrp, __m128i y,
+             uint8_t **bufp, size_t *lenp, int decrypt)
+{
+    uint8_t *buf = *bufp;
+    size_t len = *lenp;
+    uint32_t ctr = *ctrp;
+    __m512i g[4];
+    int pending = 0;
+    while (len >= 256) {
+        if (decrypt) {
+            for (int i = 0; i < 4; i++)
+                g[i] = bswap512(_mm512_loadu_si512((const void *)(buf + 64 * i)));
+            y = crypt16(c, nr, j0, ctr, buf, g, 1, y);
+        } else {
+            y = crypt16(c, nr, j0, ctr, buf, g, pending, y);
+            for (int i = 0; i < 4; i++)
+                g[i] = bswap512(_mm512_loadu_si512((const void *)(buf + 64 * i)));
+            pending = 1;
+        }
+        ctr += 16;
+        buf += 256;
+        len -= 256;
+    }
+    if (pending) {
+        const __m512i z = _mm512_setzero_si512();
+        __m512i lo = z, mid = z, hi = z;
+        acc16_row(&lo, &mid, &hi, _mm512_xor_si512(g[0], _mm512_inserti32x4(z, y, 0)), c->hrev);
+        for (int k = 1; k < 4; k++)
+            acc16_row(&lo, &mid, &hi, g[k], c->hrev + 4 * k);
+        y = acc16_reduce(lo, mid, hi);
+    }
+    *bufp = buf;
+    *lenp = len;
+    *ctrp = ctr;
+    return y;
+}
+
+/* The whole 256-byte steps of a message; advances buf, len and ctr. */
+static GCM_VAES __m128i gcm_crypt_wide(const gcm_ni_ctx *c, __m128i j0, uint32_t *ctr, __m128i y,
+                                       uint8_t **buf, size_t *len, int decrypt)
+{
+    switch (c->nr) {
+    case 10:
+        return crypt_bulk16(c, 10, j0, ctr, y, buf, len, decrypt);
+    case 12:
+        return crypt_bulk16(c, 12, j0, ctr, y, buf, len, decrypt);
+    default:
+        return crypt_bulk16(c, 14, j0, ctr, y, buf, len, decrypt);
+    }
+}
+
 /* CTR from counter value ctr on (GCTR with inc32), and GHASH of the
  * ciphertext: before encryption when decrypting, after when encrypting. */
 static __m128i gcm_crypt(const gcm_ni_ctx *c, __m128i j0, uint32_t ctr, __m128i y, uint8_t *buf,
-                         size_t len, int decrypt)
+                         size_t len, int decrypt, int wide)
 {
+    if (wide && len >= 256)
+        y = gcm_crypt_wide(c, j0, &ctr, y, &buf, &len, decrypt);
     switch (c->nr) {
     case 10:
         y = crypt_bulk(c, 10, j0, &ctr, y, &buf, &len, decrypt);
@@ -319,12 +462,12 @@ static __m128i gcm_crypt(const gcm_ni_ctx *c, __m128i j0, uint32_t ctr, __m128i 
 
 static void gcm_ni_run(const gcm_ni_ctx *c, const uint8_t *nonce, size_t nonce_len,
                        const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len, uint8_t *tag,
-                       int decrypt)
+                       int decrypt, int wide)
 {
     __m128i j0 = gcm_j0(c, nonce, nonce_len);
     uint32_t ctr0 = __builtin_bswap32((uint32_t)_mm_extract_epi32(j0, 3));
     __m128i y = ghash(c, _mm_setzero_si128(), aad, aad_len);
-    y = gcm_crypt(c, j0, ctr0 + 1, y, buf, len, decrypt);
+    y = gcm_crypt(c, j0, ctr0 + 1, y, buf, len, decrypt, wide);
     uint8_t lb[16];
     uint64_t abits = (uint64_t)aad_len * 8, cbits = (uint64_t)len * 8;
     for (int i = 0; i < 8; i++) {
@@ -346,17 +489,35 @@ static int gcm_ni_nonce_ok(size_t n)
 static void gcm_ni_seal(void *ctx, const uint8_t *nonce, size_t nonce_len, const uint8_t *aad,
                         size_t aad_len, uint8_t *buf, size_t len, uint8_t *tag)
 {
-    gcm_ni_run(ctx, nonce, nonce_len, aad, aad_len, buf, len, tag, 0);
+    gcm_ni_run(ctx, nonce, nonce_len, aad, aad_len, buf, len, tag, 0, 0);
+}
+
+static void gcm_vaes_seal(void *ctx, const uint8_t *nonce, size_t nonce_len, const uint8_t *aad,
+                          size_t aad_len, uint8_t *buf, size_t len, uint8_t *tag)
+{
+    gcm_ni_run(ctx, nonce, nonce_len, aad, aad_len, buf, len, tag, 0, 1);
+}
+
+static int gcm_open_common(void *ctx, const uint8_t *nonce, size_t nonce_len, const uint8_t *aad,
+                           size_t aad_len, uint8_t *buf, size_t len, const uint8_t *tag, int wide)
+{
+    uint8_t want[MOTE_CRYPTO_AEAD_TAG_LEN];
+    gcm_ni_run(ctx, nonce, nonce_len, aad, aad_len, buf, len, want, 1, wide);
+    int ok = mote_ct_equal(want, tag, MOTE_CRYPTO_AEAD_TAG_LEN);
+    mote_wipe(want, sizeof(want));
+    return ok ? 0 : MOTE_EVERIFY; /* the caller zeroes buf on failure */
 }
 
 static int gcm_ni_open(void *ctx, const uint8_t *nonce, size_t nonce_len, const uint8_t *aad,
                        size_t aad_len, uint8_t *buf, size_t len, const uint8_t *tag)
 {
-    uint8_t want[MOTE_CRYPTO_AEAD_TAG_LEN];
-    gcm_ni_run(ctx, nonce, nonce_len, aad, aad_len, buf, len, want, 1);
-    int ok = mote_ct_equal(want, tag, MOTE_CRYPTO_AEAD_TAG_LEN);
-    mote_wipe(want, sizeof(want));
-    return ok ? 0 : MOTE_EVERIFY; /* the caller zeroes buf on failure */
+    return gcm_open_common(ctx, nonce, nonce_len, aad, aad_len, buf, len, tag, 0);
+}
+
+static int gcm_vaes_open(void *ctx, const uint8_t *nonce, size_t nonce_len, const uint8_t *aad,
+                         size_t aad_len, uint8_t *buf, size_t len, const uint8_t *tag)
+{
+    return gcm_open_common(ctx, nonce, nonce_len, aad, aad_len, buf, len, tag, 1);
 }
 
 #define GCM_NI_IMPL(bits)                                                                          \
@@ -379,6 +540,22 @@ GCM_NI_IMPL(128)
 GCM_NI_IMPL(192)
 GCM_NI_IMPL(256)
 
+#define GCM_VAES_IMPL(bits)                                                                        \
+    static const mc_aead_impl gcm_vaes##bits##_impl = {                                            \
+        MOTE_CRYPTO_AEAD_AES_##bits##_GCM,                                                         \
+        bits / 8,                                                                                  \
+        sizeof(gcm_ni_ctx),                                                                        \
+        "aes-" #bits "-gcm/vaes-vpclmulqdq",                                                       \
+        gcm_ni_nonce_ok,                                                                           \
+        gcm_ni##bits##_set_key,                                                                    \
+        gcm_vaes_seal,                                                                             \
+        gcm_vaes_open,                                                                             \
+    };
+
+GCM_VAES_IMPL(128)
+GCM_VAES_IMPL(192)
+GCM_VAES_IMPL(256)
+
 int mc_aead_aesni_gcm_usable(void)
 {
     __builtin_cpu_init();
@@ -395,6 +572,35 @@ const mc_aead_impl *mc_aead_aesni_gcm(mote_crypto_aead_id id)
         return &gcm_ni192_impl;
     case MOTE_CRYPTO_AEAD_AES_256_GCM:
         return &gcm_ni256_impl;
+    default:
+        return NULL;
+    }
+}
+
+int mc_aead_vaes_gcm_usable(void)
+{
+    /* AVX-512 F and BW through the builtin (which also checks that the OS
+     * saves the 512-bit registers); VAES and VPCLMULQDQ from cpuid leaf 7
+     * (ECX bits 9 and 10), which not every compiler's builtin knows. */
+    __builtin_cpu_init();
+    if (!mc_aead_aesni_gcm_usable() || !__builtin_cpu_supports("avx512f") ||
+        !__builtin_cpu_supports("avx512bw"))
+        return 0;
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    return (c >> 9 & 1) && (c >> 10 & 1);
+}
+
+const mc_aead_impl *mc_aead_vaes_gcm(mote_crypto_aead_id id)
+{
+    switch (id) {
+    case MOTE_CRYPTO_AEAD_AES_128_GCM:
+        return &gcm_vaes128_impl;
+    case MOTE_CRYPTO_AEAD_AES_192_GCM:
+        return &gcm_vaes192_impl;
+    case MOTE_CRYPTO_AEAD_AES_256_GCM:
+        return &gcm_vaes256_impl;
     default:
         return NULL;
     }

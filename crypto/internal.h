@@ -73,6 +73,10 @@ const mc_aead_impl *mc_aead_sodium_chacha20poly1305(void);
  * usable() asks cpuid whether this CPU has the instructions it needs. */
 int mc_aead_aesni_gcm_usable(void);
 const mc_aead_impl *mc_aead_aesni_gcm(mote_crypto_aead_id id);
+/* The same with 16-block steps on VAES and VPCLMULQDQ (AVX-512) for the
+ * bulk of each message: usable() asks cpuid for those too. */
+int mc_aead_vaes_gcm_usable(void);
+const mc_aead_impl *mc_aead_vaes_gcm(mote_crypto_aead_id id);
 #endif
 /* ChaCha20-Poly1305 written here (chachapoly.c, x86-64): tiers by CPU
  * features. cpu_tier() asks cpuid for the best one this CPU runs;

@@ -43,6 +43,21 @@ static int chacha_tier(void)
     return tier;
 }
 
+#ifdef MOTE_CRYPTO_HAVE_AESNI
+/* MOTE_CRYPTO_AES = "aesni" (the 8-block AES-NI code, not the VAES one)
+ * or "nettle" lowers the AES-GCM choice as MOTE_CRYPTO_CHACHA does for
+ * ChaCha20-Poly1305: for the tests. */
+static int aes_forced(const char *below)
+{
+    const char *force = getenv("MOTE_CRYPTO_AES");
+    if (!force)
+        return 0;
+    if (strcmp(force, "nettle") == 0)
+        return 1;
+    return strcmp(force, "aesni") == 0 && strcmp(below, "aesni") == 0;
+}
+#endif
+
 static const mc_aead_impl *aead_for(mote_crypto_aead_id id)
 {
     switch (id) {
@@ -54,7 +69,9 @@ static const mc_aead_impl *aead_for(mote_crypto_aead_id id)
          * faster than nettle's at bulk sizes); nettle's elsewhere. cpuid
          * is asked each time: it is cheap next to a key setup, and keeps
          * the table free of mutable state. */
-        if (mc_aead_aesni_gcm_usable())
+        if (mc_aead_vaes_gcm_usable() && !aes_forced("aesni"))
+            return mc_aead_vaes_gcm(id);
+        if (mc_aead_aesni_gcm_usable() && !aes_forced("nettle"))
             return mc_aead_aesni_gcm(id);
 #endif
         return mc_aead_nettle_gcm(id);

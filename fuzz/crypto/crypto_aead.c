@@ -9,7 +9,8 @@
  *    (AVX2, AVX-512/IFMA) against libsodium's, out of place or in place
  *    at an odd offset; the result must open, and must not open once one
  *    bit of ciphertext, tag or AAD is flipped (the output then untouched).
- *  - AES-128/256-GCM: the AES-NI/PCLMULQDQ code against nettle's.
+ *  - AES-128/256-GCM: the VAES/VPCLMULQDQ or the AES-NI/PCLMULQDQ code
+ *    against nettle's.
  * Any difference aborts (a finding); nothing may crash or leak.
  */
 #include <stdint.h>
@@ -81,7 +82,11 @@ static void fuzz_gcm(uint8_t ctl, const uint8_t *key, const uint8_t *nonce, cons
         return;
     mote_crypto_aead_id id =
         (ctl & 2) ? MOTE_CRYPTO_AEAD_AES_256_GCM : MOTE_CRYPTO_AEAD_AES_128_GCM;
-    const mc_aead_impl *ni = mc_aead_aesni_gcm(id), *ne = mc_aead_nettle_gcm(id);
+    /* the 16-block VAES code where the CPU has it (ctl bit 2 picks the
+     * 8-block AES-NI code instead) */
+    const mc_aead_impl *ni =
+        (mc_aead_vaes_gcm_usable() && !(ctl & 4)) ? mc_aead_vaes_gcm(id) : mc_aead_aesni_gcm(id);
+    const mc_aead_impl *ne = mc_aead_nettle_gcm(id);
     void *ca = aligned_alloc(64, (ni->ctx_size + 63) / 64 * 64),
          *cb = aligned_alloc(64, (ne->ctx_size + 63) / 64 * 64);
     uint8_t *x = malloc(len + 1), *y = malloc(len + 1), ta[16], tb[16];
