@@ -1241,13 +1241,16 @@ static void rack_detect(struct net_tcb *c)
     }
     uint32_t cand = c->sb[c->nsb - 1].start;
     uint32_t have = SEQ_GT(c->rack_edge, c->snd_una) ? c->rack_edge : c->snd_una;
-    if (!SEQ_GT(cand, have) || c->t_reo)
+    if (!SEQ_GT(cand, have))
         return;
     uint64_t w = reo_wnd(c);
     if (w == 0) {
+        c->t_reo = 0; /* in recovery now: what was waiting is lost too */
         rack_mark(c, cand);
         return;
     }
+    if (c->t_reo)
+        return; /* on_reo looks again when the pending window ends */
     c->reo_edge = cand;
     c->t_reo = now_ns(c) + w;
 }
