@@ -1036,9 +1036,47 @@ START_TEST(t_model)
     fx fm = open_fx(0), fg = open_fx(1);
     mote_store *s[2] = {mote_store_of_branch(fm.r, "main", NULL),
                         mote_store_of_branch(fg.r, "main", NULL)};
-    model m = {{0}};
+    model m = {{0}}, saved = {{0}};
+    mote_store_repo *rs[2] = {fm.r, fg.r};
+    int in_batch = 0;
     uint64_t seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)steps;
     for (int step = 0; step < steps; step++) {
+        /* now and then a batch opens or closes on both repositories: the
+         * writes inside behave the same; an abort brings back the state
+         * before it; on Git, what the end wrote is what a new handle reads */
+        if (rnd(&seed) % 16 == 0) {
+            if (!in_batch) {
+                for (int b = 0; b < 2; b++)
+                    ck_assert_int_eq(mote_store_batch_begin(rs[b]), 0);
+                for (int k = 0; k < MKEYS; k++)
+                    saved.v[k] = m.v[k] ? strdup(m.v[k]) : NULL;
+                in_batch = 1;
+            } else {
+                int abort_it = rnd(&seed) % 4 == 0;
+                for (int b = 0; b < 2; b++) {
+                    if (abort_it)
+                        mote_store_batch_abort(rs[b]);
+                    else
+                        ck_assert_int_eq(mote_store_batch_end(rs[b], &info, NULL), 0);
+                }
+                for (int k = 0; k < MKEYS; k++) {
+                    if (abort_it) {
+                        free(m.v[k]);
+                        m.v[k] = saved.v[k];
+                    } else
+                        free(saved.v[k]);
+                    saved.v[k] = NULL;
+                }
+                in_batch = 0;
+                int err;
+                mote_store_repo *r2 = mote_store_git_open(fg.dir, 0, NULL, &err);
+                ck_assert_ptr_nonnull(r2);
+                mote_store *s2 = mote_store_of_branch(r2, "main", NULL);
+                check_model(s2, &m, step);
+                mote_store_free(s2);
+                mote_store_repo_free(r2);
+            }
+        }
         int op = (int)(rnd(&seed) % 10);
         int k = (int)(rnd(&seed) % MKEYS);
         char name[64], val[32];
@@ -1098,8 +1136,12 @@ START_TEST(t_model)
         if (!ra)
             ck_assert(mote_store_hash_eq(&ta, &tb));
     }
-    for (int k = 0; k < MKEYS; k++)
+    for (int b = 0; in_batch && b < 2; b++)
+        ck_assert_int_eq(mote_store_batch_end(rs[b], &info, NULL), 0);
+    for (int k = 0; k < MKEYS; k++) {
         free(m.v[k]);
+        free(saved.v[k]);
+    }
     mote_store_free(s[0]);
     mote_store_free(s[1]);
     close_fx(&fm);
