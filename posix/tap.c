@@ -286,6 +286,12 @@ mote_posix_tap *mote_posix_tap_open_config(uv_loop_t *loop, const mote_posix_tap
             return NULL;
         }
         t->offload = off;
+    } else {
+        /* A persistent TAP keeps the offloads an earlier user turned on;
+         * without the header the kernel would then hand over GSO frames
+         * with partial checksums as if they were plain ones. Best effort:
+         * older kernels may refuse the call on a device without them. */
+        (void)ioctl(t->fd, TUNSETOFFLOAD, 0u);
     }
     memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
     t->name[IFNAMSIZ - 1] = 0;

@@ -34,6 +34,7 @@
 #include "mote/posix.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,9 @@ typedef struct app {
     mote_flow *flow;
     int put;
     uv_fs_t read_req;
-    uint8_t rbuf[65536];
+    uv_pipe_t in_pipe; /* stdin when it is a pipe: read in the loop, no threadpool */
+    int use_pipe, pipe_reading;
+    uint8_t rbuf[256 * 1024];
     int64_t in_off;
     int reading_stdin, stdin_eof, waiting_drain;
     int exit_code, done;
@@ -169,6 +172,7 @@ static void udp_discard(void *arg, mote_net_udp *u, mote_net_ip4 src, uint16_t s
 /* ---- client: get and put ---- */
 
 static void read_stdin(app *a);
+static void got_stdin(app *a, ssize_t n);
 
 static void on_read(uv_fs_t *req)
 {
@@ -176,6 +180,32 @@ static void on_read(uv_fs_t *req)
     ssize_t n = req->result;
     uv_fs_req_cleanup(req);
     a->reading_stdin = 0;
+    got_stdin(a, n);
+}
+
+static void pipe_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+    app *a = h->data;
+    (void)hint;
+    *b = uv_buf_init((char *)a->rbuf, sizeof a->rbuf);
+}
+
+static void pipe_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+    app *a = st->data;
+    (void)b;
+    if (n == 0)
+        return; /* EAGAIN */
+    if (n == UV_EOF)
+        n = 0;
+    uv_read_stop(st);
+    a->pipe_reading = 0;
+    got_stdin(a, n);
+}
+
+/* n bytes of stdin are in rbuf (0: end of input, < 0: an error). */
+static void got_stdin(app *a, ssize_t n)
+{
     if (a->done || !a->flow)
         return;
     if (n < 0) {
@@ -202,6 +232,18 @@ static void on_read(uv_fs_t *req)
 
 static void read_stdin(app *a)
 {
+    if (a->use_pipe) {
+        if (a->pipe_reading || a->stdin_eof)
+            return;
+        int rc = uv_read_start((uv_stream_t *)&a->in_pipe, pipe_alloc, pipe_read);
+        if (rc < 0) {
+            fprintf(stderr, "mote-net: reading stdin: %s\n", uv_strerror(rc));
+            finish(a, 1);
+            return;
+        }
+        a->pipe_reading = 1;
+        return;
+    }
     if (a->reading_stdin || a->stdin_eof)
         return;
     a->reading_stdin = 1;
@@ -301,6 +343,13 @@ static void finish(app *a, int code)
     a->exit_code = code;
     if (a->stats)
         print_stats(a);
+    mote_net_tcp_info ti;
+    if (a->stats && a->flow && mote_net_tcp_get_info(a->flow, &ti) == 0)
+        fprintf(stderr,
+                "conn.mss %u\nconn.cwnd %u\nconn.ssthresh %u\nconn.snd_wnd %u\nconn.rcv_wnd %u\n"
+                "conn.srtt_us %llu\nconn.retransmits %llu\n",
+                ti.mss, ti.cwnd, ti.ssthresh, ti.snd_wnd, ti.rcv_wnd,
+                (unsigned long long)(ti.srtt_ns / 1000), (unsigned long long)ti.retransmits);
     if (a->dhcp) {
         mote_net_dhcp_release(a->dhcp);
         mote_net_dhcp_free(a->dhcp);
@@ -480,6 +529,17 @@ int main(int argc, char **argv)
     }
     a.clock = mote_posix_clock_clock(a.pclock);
     mote_posix_rng_init(&a.rng);
+    if (a.put && uv_guess_handle(0) == UV_NAMED_PIPE && uv_pipe_init(a.loop, &a.in_pipe, 0) == 0) {
+        if (uv_pipe_open(&a.in_pipe, 0) == 0) {
+            a.use_pipe = 1;
+            a.in_pipe.data = &a;
+#ifdef F_SETPIPE_SZ
+            (void)fcntl(0, F_SETPIPE_SZ, 1 << 20); /* fewer, larger reads; best effort */
+#endif
+        } else {
+            uv_close((uv_handle_t *)&a.in_pipe, NULL);
+        }
+    }
     mote_posix_log_init(&a.log, a.verbose ? MOTE_LOG_DEBUG : MOTE_LOG_WARN);
     mote_posix_tap_config tc;
     memset(&tc, 0, sizeof tc);
@@ -557,6 +617,8 @@ int main(int argc, char **argv)
     uv_close((uv_handle_t *)&a.sigint, NULL);
     uv_close((uv_handle_t *)&a.sigterm, NULL);
     uv_close((uv_handle_t *)&a.linger, NULL);
+    if (a.use_pipe)
+        uv_close((uv_handle_t *)&a.in_pipe, NULL);
     mote_net_free(a.net);
     if (a.pcap)
         mote_net_pcap_free(a.pcap);

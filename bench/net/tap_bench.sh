@@ -4,9 +4,15 @@
 #
 # Ceiling: two namespaces whose traffic crosses tap_relay (a plain userspace
 # frame relay between two TAP devices); iperf3 -C cubic through it, both
-# directions. mote: mote-net in a namespace on a TAP device; Linux sends
-# MOTE_NET_BENCH_TAP_MIB (default 512) MiB into mote's discard service, and
-# mote puts as much to a Linux listener; wall time gives Gbit/s.
+# directions. mote: mote-net in a namespace on a TAP device; Linux (socat)
+# sends MOTE_NET_BENCH_TAP_MIB (default 1024) MiB into mote's discard
+# service, and mote puts as much to a Linux listener (socat into
+# /dev/null); wall time from the start until the receiver has it all gives
+# Gbit/s (for put: until the listener exits on mote's FIN, so mote-net's
+# linger after its FIN is not counted; its start-up and handshake are).
+# Both ends read the bytes from a sparse file (zeros, no disk) and socat
+# moves 128 KiB per call, as iperf3 does; iperf3 makes its bytes in memory,
+# so the mote runs carry one extra copy on the Linux side.
 #
 # Modes (MOTE_NET_BENCH_TAP_MODES, default "plain offload"):
 #   plain    no offloads: plain TAP devices, 1500-byte frames, checksums
@@ -20,18 +26,20 @@
 set -u
 MOTE_NET=${1:?usage: tap_bench.sh mote-net tap_relay}
 RELAY=${2:?usage: tap_bench.sh mote-net tap_relay}
-MIB=${MOTE_NET_BENCH_TAP_MIB:-512}
+MIB=${MOTE_NET_BENCH_TAP_MIB:-1024}
 MODES=${MOTE_NET_BENCH_TAP_MODES:-plain offload}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
 for p in iperf3 socat ip python3; do command -v $p > /dev/null || { echo "SKIP: no $p"; exit 77; }; done
 
 A=motebA$$ B=motebB$$ M=motebM$$
 RA=mrA$$ RB=mrB$$
+SRC=$(mktemp /tmp/mote-tap-bench.XXXXXX)
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done
     wait 2> /dev/null
     for n in $A $B $M; do ip netns del $n 2> /dev/null; done
+    rm -f "$SRC"
 }
 trap cleanup EXIT INT TERM
 
@@ -39,6 +47,7 @@ gbps() { python3 -c "print('%.2f' % ($1 * 8 / ($2) / 1e9))"; }
 ratio() { python3 -c "print('%.2f' % ($1 / $2) if $2 > 0 else 'n/a')"; }
 now() { date +%s.%N; }
 bytes=$((MIB * 1024 * 1024))
+truncate -s $bytes "$SRC"
 
 run_mode() {
     local mode=$1 rflag="" mflag="" vh=""
@@ -84,18 +93,20 @@ run_mode() {
     sleep 0.5
     local t0 t1 to_mote from_mote
     t0=$(now)
-    head -c $bytes /dev/zero | ip netns exec $M socat -u - TCP:10.82.0.2:9
+    ip netns exec $M socat -b 131072 -u OPEN:"$SRC" TCP:10.82.0.2:9
     t1=$(now)
     to_mote=$(gbps $bytes "$t1 - $t0")
     kill -TERM $serve
     wait $serve 2> /dev/null
-    ip netns exec $M socat -u TCP-LISTEN:9100,reuseaddr OPEN:/dev/null &
+    ip netns exec $M socat -b 131072 -u TCP-LISTEN:9100,reuseaddr OPEN:/dev/null &
     local l=$!
     sleep 0.3
     t0=$(now)
-    head -c $bytes /dev/zero | ip netns exec $M "$MOTE_NET" --tap mtap --addr 10.82.0.3/24 $mflag put 10.82.0.1 9100
-    t1=$(now)
+    ip netns exec $M "$MOTE_NET" --tap mtap --addr 10.82.0.3/24 $mflag put 10.82.0.1 9100 < "$SRC" &
+    local put=$!
     wait $l 2> /dev/null
+    t1=$(now)
+    wait $put 2> /dev/null
     from_mote=$(gbps $bytes "$t1 - $t0")
     ip netns del $M
     echo "[$mode] relay ceiling (iperf3 -C cubic through tap_relay $rflag): $relay_fwd Gbit/s, reverse $relay_rev Gbit/s"
