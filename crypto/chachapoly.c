@@ -111,18 +111,34 @@ static void cp_poly_init(cp_poly *st, const uint8_t key[32])
     st->powers_done = 1;
 }
 
-/* r^2 .. r^n (n <= 16), for the vector code: r^p = r^a * r^(p-a) with a
- * the largest power of two below p, so the chain is four products deep. */
+/* r[k] = r[a] * r[b]: one power from two others. */
+static inline void cp_poly_pow(cp_poly *st, int k, int a, int b)
+{
+    uint64_t t[3] = {st->r[a][0], st->r[a][1], st->r[a][2]};
+    cp_poly_mul(t, st->r[b]);
+    st->r[k][0] = t[0];
+    st->r[k][1] = t[1];
+    st->r[k][2] = t[2];
+}
+
+/* r^2 .. r^n (n = 4, 8 or 16), for the vector code, each as r^a * r^b
+ * with a the largest power of two below it: the products within a row
+ * are independent, so the chain is at most four products deep. */
 static void cp_poly_powers(cp_poly *st, int n)
 {
-    for (int k = st->powers_done; k < n; k++) {
-        int p = k + 1, a = 1;
-        while (2 * a < p)
-            a *= 2;
-        memcpy(st->r[k], st->r[a - 1], sizeof(st->r[k]));
-        cp_poly_mul(st->r[k], st->r[p - a - 1]);
+    if (st->powers_done < 4) {
+        cp_poly_pow(st, 1, 0, 0);
+        cp_poly_pow(st, 2, 1, 0);
+        cp_poly_pow(st, 3, 1, 1);
     }
-    st->powers_done = n;
+    if (n > 4 && st->powers_done < 8)
+        for (int k = 4; k < 8; k++)
+            cp_poly_pow(st, k, 3, k - 4);
+    if (n > 8 && st->powers_done < 16)
+        for (int k = 8; k < 16; k++)
+            cp_poly_pow(st, k, 7, k - 8);
+    if (n > st->powers_done)
+        st->powers_done = n;
 }
 
 /* n whole 16-byte blocks, each with the 2^128 bit (every block of the AEAD's
