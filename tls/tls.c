@@ -163,10 +163,11 @@ struct mote_tls {
 
     int we_closed, peer_closed;
     unsigned ku_recv;
-    size_t send_max; /* largest plaintext per protected record we send */
-    int rsl_agreed;  /* record_size_limit (RFC 8449) is in force */
-    int rsl_offered; /* server: the client sent record_size_limit */
-    int status_req;  /* server: the client asked for an OCSP staple */
+    size_t send_max;   /* largest plaintext per protected record we send */
+    int rsl_agreed;    /* record_size_limit (RFC 8449) is in force */
+    int rsl_offered;   /* server: the client sent record_size_limit */
+    uint16_t peer_rsl; /* the peer's record_size_limit value */
+    int status_req;    /* server: the client asked for an OCSP staple */
 
     /* TLS 1.2 */
     int v12;   /* TLS 1.2 was negotiated */
@@ -1365,6 +1366,7 @@ static int read_record_size_limit(mote_tls *t, mote_slice data, int tls13)
         return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO, "record_size_limit %u", v);
     size_t max = tls13 ? v - 1u : v;
     t->send_max = max < TLS_MAX_PLAIN ? max : TLS_MAX_PLAIN;
+    t->peer_rsl = v;
     return 0;
 }
 
@@ -2826,7 +2828,24 @@ static void w_server_hello12(wb *w, const mote_tls *t, const uint8_t *sid, size_
     }
     if (t->have_alpn)
         w_alpn_selected(w, t->alpn);
+    if (t->rsl_offered) { /* RFC 8449: in TLS 1.2 at most 2^14 */
+        size_t limit = t->cfg->record_size_limit;
+        w_u16(w, EXT_RECORD_SIZE_LIMIT);
+        w_u16(w, 2);
+        w_u16(w, (uint16_t)(limit < TLS_MAX_PLAIN ? limit : TLS_MAX_PLAIN));
+    }
     w_close(w, exts, 2);
+}
+
+/* A TLS 1.2 server answering a client's record_size_limit: its value
+ * bounds our plaintext (in 1.2 without the content type), and ours
+ * (echoed in the ServerHello) holds for its records. */
+static void server12_rsl(mote_tls *t)
+{
+    if (!t->rsl_offered)
+        return;
+    t->send_max = t->peer_rsl < TLS_MAX_PLAIN ? t->peer_rsl : TLS_MAX_PLAIN;
+    t->rsl_agreed = 1;
 }
 
 static int server12_resume(mote_tls *t, ch_info *c, uint16_t suite, const uint8_t *raw,
@@ -2838,6 +2857,7 @@ static int server12_resume(mote_tls *t, ch_info *c, uint16_t suite, const uint8_
     if (c->have_sni && !t->sni)
         t->sni = strdup(c->sni);
     t->v12 = 1;
+    server12_rsl(t);
     t->resumed = 1;
     t->version = MOTE_TLS_VERSION_12;
     t->suite = suite;
@@ -2934,6 +2954,7 @@ static int server12_client_hello(mote_tls *t, ch_info *c, const uint8_t *raw, si
     if (rc)
         return rc;
     t->v12 = 1;
+    server12_rsl(t);
     t->version = MOTE_TLS_VERSION_12;
     suite_params(t->suite, &t->hash, &t->aead_id);
     t->hash_len = mote_crypto_hash_len(t->hash);

@@ -378,6 +378,24 @@ for c in "p256 ECDHE-ECDSA-AES128-GCM-SHA256" "p384 ECDHE-ECDSA-AES256-GCM-SHA38
     else bad "gnutls-cli TLS 1.2 vs mote server ($1): $(echo "$out" | tail -3)"; fi
     stop $MPID
 done
+# record_size_limit (RFC 8449) to gnutls-cli --recordsize=512, TLS 1.2 and
+# 1.3: the mote server answers the extension (gnutls parses it in the
+# ServerHello / EncryptedExtensions) and sends records of exactly the
+# limit (1.2: 512 bytes of data; 1.3: 511 and the content type), and all
+# 20000 lines arrive.
+seq 1 20000 >lines.txt
+for prio in "NORMAL:-VERS-ALL:+VERS-TLS1.2" "NORMAL:-VERS-ALL:+VERS-TLS1.3"; do
+    MSTDIN=lines.txt m_server p256 --stdin --once
+    (sleep 1) | timeout 10 gnutls-cli -d 5 --x509cafile ca.crt -p $MPORT --recordsize=512 \
+        --priority "$prio" localhost >g_rsl.out 2>g_rsl.err
+    most=$(sed -n 's/.*Decrypted Packet.*Application Data(23) with length: \([0-9]*\).*/\1/p' \
+        g_rsl.err | sort -n | tail -1)
+    if [ "$(grep -c '^[0-9]' g_rsl.out)" = 20000 ] && [ "$most" = 512 ] &&
+        grep -q "Parsing extension 'Record Size Limit/28'" g_rsl.err; then
+        ok
+    else bad "record_size_limit 512 to gnutls-cli ($prio): largest record $most, $(grep -c '^[0-9]' g_rsl.out) lines"; fi
+    stop $MPID
+done
 MSTDIN=resp.txt m_server p256 --alpn http/1.1 --stdin --once
 out=$(timeout 10 curl -sS --tlsv1.2 --tls-max 1.2 --cacert ca.crt https://localhost:$MPORT/ 2>&1)
 if [ "$out" = "$(printf 'hello, curl!\r')" ] && grep -q "TLS 1.2.*ALPN http/1.1" m_server.log; then
