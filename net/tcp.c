@@ -875,10 +875,15 @@ static size_t unsent_bytes(struct net_tcb *c)
 
 /* A tail loss probe (RFC 8985 section 7) may stand in for the first
  * timeout: after about two round trips without an ACK, one segment is
- * sent, so a lost tail is repaired by SACK recovery instead of the RTO. */
+ * sent, so a lost tail is repaired by SACK recovery instead of the RTO.
+ * Unlike RFC 8985 (and like FreeBSD's RACK stack) also during SACK
+ * recovery: when the one ACK that covers the repaired holes is lost (and
+ * a peer that compresses its SACKs, as Linux does, sends few), nothing
+ * else would come before the timeout. */
 static int tlp_ok(struct net_tcb *c)
 {
-    return c->rtt_valid && !c->in_recovery && !c->tlp_out && c->backoff == 0 && c->snd_wnd > 0 &&
+    return c->rtt_valid && (!c->in_recovery || c->sack_ok) && !c->tlp_out && c->backoff == 0 &&
+           c->snd_wnd > 0 &&
            (c->state == MOTE_NET_TCP_ESTABLISHED || c->state == MOTE_NET_TCP_CLOSE_WAIT ||
             c->state == MOTE_NET_TCP_FIN_WAIT_1 || c->state == MOTE_NET_TCP_LAST_ACK);
 }

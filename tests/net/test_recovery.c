@@ -1,11 +1,12 @@
 /* test_recovery.c - libmote-net's TCP loss recovery, one stack against
  * crafted ACKs with a fake clock: RACK's time-based loss detection (RFC
  * 8985) on duplicate and on new ACKs, reordering that must not count as
- * loss, NextSeg rule 3 (RFC 6675), the tail loss probe once recovery has
- * ended, Limited Transmit (RFC 3042), and undoing a spurious timeout when
- * the peer D-SACKs the retransmission (RFC 2883, RFC 3708), D-SACKs sent
- * for duplicates received; then two stacks through 5% loss both ways at
- * a sub-millisecond RTT, the case of the Linux interop test. */
+ * loss, NextSeg rules 3 and 4 (RFC 6675), the tail loss probe once
+ * recovery has ended and during it, Limited Transmit (RFC 3042), undoing
+ * a spurious timeout when the peer D-SACKs the retransmission (RFC 2883,
+ * RFC 3708), D-SACKs sent for duplicates received; then two stacks
+ * through 5% loss both ways at a sub-millisecond RTT, the case of the
+ * Linux interop test. */
 #include "netutil.h"
 
 #include <stdio.h>
@@ -384,6 +385,38 @@ START_TEST(test_probe_after_recovery)
 }
 END_TEST
 
+/* In SACK recovery too, an ACK overdue by 2 SRTT (at least 10 ms) brings
+ * a probe rather than waiting for the 200 ms timeout: the ACK that covers
+ * the repaired holes may be the one that is lost. */
+START_TEST(test_probe_in_recovery)
+{
+    rc x;
+    rc_open(&x);
+    uint32_t m = x.mss;
+    rc_write(&x, 5);
+    rc_expect(&x, (unsigned[]){0, 1, 2, 3, 4}, 5);
+    mote_fakeclock_advance(x.fc, RTT);
+    rc_ack(&x, 0, (uint32_t[]){m, 4 * m}, 1);
+    /* the hole, and the rescue retransmission of the tail (rule 4) */
+    rc_expect(&x, (unsigned[]){0, 4}, 2);
+    mote_fakeclock_advance(x.fc, 9 * MOTE_NS_PER_MS);
+    rc_expect(&x, NULL, 0);
+    mote_fakeclock_advance(x.fc, 2 * MOTE_NS_PER_MS);
+    rc_expect(&x, (unsigned[]){4}, 1); /* the probe: the last segment */
+    mote_net_counters c = rc_ctr(&x);
+    ck_assert_uint_eq(c.tcp_tail_probes, 1);
+    ck_assert_uint_eq(c.tcp_rto, 0);
+    /* one probe only: then the timeout */
+    mote_fakeclock_advance(x.fc, 100 * MOTE_NS_PER_MS);
+    rc_expect(&x, NULL, 0);
+    for (int i = 0; i < 300 && rc_ctr(&x).tcp_rto == 0; i++)
+        mote_fakeclock_advance(x.fc, MOTE_NS_PER_MS);
+    ck_assert_uint_eq(rc_ctr(&x).tcp_rto, 1);
+    ck_assert_uint_eq(rc_ctr(&x).tcp_tail_probes, 1);
+    rc_free(&x);
+}
+END_TEST
+
 /* The first two duplicate ACKs each clock out one new segment beyond a
  * full congestion window (RFC 3042). */
 START_TEST(test_limited_transmit)
@@ -667,6 +700,7 @@ static Suite *recovery_suite(void)
     tcase_add_test(tc, test_rack_loss_on_new_ack);
     tcase_add_test(tc, test_reordering_then_rule3);
     tcase_add_test(tc, test_probe_after_recovery);
+    tcase_add_test(tc, test_probe_in_recovery);
     tcase_add_test(tc, test_limited_transmit);
     tcase_add_test(tc, test_dsack_undoes_timeout);
     tcase_add_test(tc, test_dsack_partial_keeps_reduction);
