@@ -227,10 +227,34 @@ START_TEST(t_uv_timer)
 }
 END_TEST
 
+static void on_probe(uv_fs_event_t *h, const char *file, int events, int status)
+{
+    (void)h;
+    (void)file;
+    (void)events;
+    (void)status;
+}
+
 int main(void)
 {
     if (!tu_have_program("git")) {
         printf("SKIP: git is not installed\n");
+        return 77;
+    }
+    /* file-system events must be available (inotify instances can run out
+     * on a shared machine) */
+    uv_loop_t probe;
+    uv_fs_event_t ev;
+    int ok = uv_loop_init(&probe) == 0;
+    if (ok) {
+        uv_fs_event_init(&probe, &ev);
+        ok = uv_fs_event_start(&ev, on_probe, "/tmp", 0) == 0;
+        uv_close((uv_handle_t *)&ev, NULL);
+        uv_run(&probe, UV_RUN_DEFAULT);
+        uv_loop_close(&probe);
+    }
+    if (!ok) {
+        printf("SKIP: no file-system events (inotify) available\n");
         return 77;
     }
     Suite *s = suite_create("store-uv");
