@@ -216,7 +216,7 @@ mote_store_uv *mote_store_watch_uv(mote_store_repo *r, uv_loop_t *loop, unsigned
         if (pl >= 10 && strcmp(w->dirs[i]->path + pl - 10, "refs/heads") == 0)
             heads = 1;
     }
-    if (!heads) {
+    if (!heads && !interval_ms) { /* no events and no timer: nothing would ever poll */
         mote_store_uv_free(w);
         if (err)
             *err = MOTE_EIO;

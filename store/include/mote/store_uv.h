@@ -41,7 +41,8 @@ typedef void (*mote_store_uv_fn)(void *arg, int polled);
  * Polls once right away (so changes made before the call are delivered on
  * the loop's first turn). Errors: MOTE_EINVAL (NULL argument),
  * MOTE_EUNSUPPORTED (r is not a Git repository), MOTE_EIO (libuv could not
- * watch refs/heads), MOTE_ENOMEM. */
+ * watch refs/heads and interval_ms is 0; with a timer, a file system
+ * without change events is only polled), MOTE_ENOMEM. */
 mote_store_uv *mote_store_watch_uv(mote_store_repo *r, uv_loop_t *loop, unsigned interval_ms,
                                    mote_store_uv_fn fn, void *arg, int *err);
 
