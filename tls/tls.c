@@ -895,10 +895,12 @@ static int send_client_hello(mote_tls *t)
         w_close(&w, l, 2);
         w_close(&w, e, 2);
     }
-    /* record_size_limit (RFC 8449): the largest inner plaintext we take. */
+    /* record_size_limit (RFC 8449): the largest inner plaintext we take;
+     * at most 2^14 when only TLS 1.2 is offered (section 4). */
     w_u16(&w, EXT_RECORD_SIZE_LIMIT);
     w_u16(&w, 2);
-    w_u16(&w, (uint16_t)cfg->record_size_limit);
+    w_u16(&w, (uint16_t)(!v13 && cfg->record_size_limit > TLS_MAX_PLAIN ? TLS_MAX_PLAIN
+                                                                        : cfg->record_size_limit));
     /* psk_key_exchange_modes: psk_dhe_ke, so servers may send tickets. */
     w_u16(&w, EXT_PSK_MODES);
     w_u16(&w, 2);

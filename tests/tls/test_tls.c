@@ -1316,6 +1316,8 @@ static size_t max_record12(mote_slice o, size_t *n)
     return most;
 }
 
+static int ch_find_ext(mote_slice rec, uint16_t type, mote_slice *ext, size_t *exts_at);
+
 START_TEST(t_tls12_record_size_limit)
 {
     need_certs();
@@ -1348,6 +1350,25 @@ START_TEST(t_tls12_record_size_limit)
     drain_check(p.s, &at, 0, 0);
     ck_assert_uint_eq(at, sizeof(data));
     pair_free(&p);
+    /* The ClientHello's value: 2^14 + 1 when TLS 1.3 is offered, at most
+     * 2^14 (the TLS 1.2 maximum, RFC 8449 section 4) when only 1.2 is. */
+    mote_seeded_rng rng;
+    mote_seeded_rng_init(&rng, 3);
+    for (int only12 = 0; only12 < 2; only12++) {
+        int err = 0;
+        mote_tls_config *cfg = mote_tls_config_new(&rng.rng, &err);
+        if (only12)
+            ck_assert_int_eq(
+                mote_tls_config_set_versions(cfg, MOTE_TLS_VERSION_12, MOTE_TLS_VERSION_12), 0);
+        mote_tls *c = mote_tls_client_new(cfg, NULL, &err);
+        ck_assert_ptr_nonnull(c);
+        mote_slice ext;
+        ck_assert(ch_find_ext(mote_tls_out(c), 28, &ext, NULL));
+        ck_assert_uint_eq(ext.len, 2);
+        ck_assert_uint_eq(mote_load_be16(ext.ptr), only12 ? 16384 : 16385);
+        mote_tls_free(c);
+        mote_tls_config_free(cfg);
+    }
     /* With the server's default limit (2^14 + 1 in TLS 1.3 terms) the
      * echo is 2^14: full records. */
     pair_init(&p, &c_p256);
