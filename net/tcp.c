@@ -531,19 +531,19 @@ static uint32_t tcp_xmit_gso(struct net_tcb *c, uint32_t seq, uint32_t len, uint
     size_t hl = 20 + ol;
     uint32_t room = (uint32_t)(s->mtu - IP_HLEN - hl); /* payload that fits one frame */
     uint32_t seg = len;
-    if (len > room) {
-        if (s->gso && c->mss > 0 && room >= c->mss) {
-            uint32_t maxp = (uint32_t)((IP_MAXPACKET_ - IP_HLEN - hl) / c->mss * c->mss);
-            if (len > maxp) {
-                len = maxp;
-                flags &= (uint8_t) ~(TH_FIN | TH_PSH);
-            }
-            seg = c->mss;
-        } else {
-            len = room;
-            seg = room;
+    if (s->gso && c->mss > 0 && room >= c->mss && len > c->mss) {
+        /* a super-segment of MSS-sized pieces (the peer's MSS may be
+         * below what one frame holds) */
+        uint32_t maxp = (uint32_t)((IP_MAXPACKET_ - IP_HLEN - hl) / c->mss * c->mss);
+        if (len > maxp) {
+            len = maxp;
             flags &= (uint8_t) ~(TH_FIN | TH_PSH);
         }
+        seg = c->mss;
+    } else if (len > room) {
+        len = room;
+        seg = room;
+        flags &= (uint8_t) ~(TH_FIN | TH_PSH);
     }
     *segsz = seg;
     if (len) {
