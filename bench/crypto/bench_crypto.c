@@ -47,6 +47,26 @@ static double rate(op_fn op, void *ctx)
     return (double)n / (t - t0);
 }
 
+/* Alternates fifteen short slices of op_a and op_b (the budget split
+ * among them) and keeps each side's best rate: on a shared, loaded
+ * machine the best slice is the closest to the code's own speed, and
+ * alternating lets both sides see the same load. */
+static void rate_pair(op_fn op_a, op_fn op_b, void *ctx, double *ra, double *rb)
+{
+    double save = budget;
+    budget = save / 15;
+    *ra = *rb = 0;
+    for (int i = 0; i < 15; i++) {
+        double x = rate(op_a, ctx);
+        if (x > *ra)
+            *ra = x;
+        x = rate(op_b, ctx);
+        if (x > *rb)
+            *rb = x;
+    }
+    budget = save;
+}
+
 static void report(const char *name, const char *size, double mote, double ossl, int bytes)
 {
     const char *unit = bytes ? "MB/s" : "op/s";
@@ -339,8 +359,9 @@ int main(int argc, char **argv)
             EVP_EncryptInit_ex(c.o, aeads[a].cipher(), NULL, key, nonce);
             c.len = asizes[z];
             double mb = (double)asizes[z] / 1e6;
-            report(aeads[a].name, asize_names[z], rate(mote_aead_op, &c) * mb,
-                   rate(ossl_aead_op, &c) * mb, 1);
+            double rm, ro;
+            rate_pair(mote_aead_op, ossl_aead_op, &c, &rm, &ro);
+            report(aeads[a].name, asize_names[z], rm * mb, ro * mb, 1);
             mote_crypto_aead_free(c.m);
             EVP_CIPHER_CTX_free(c.o);
         }
