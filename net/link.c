@@ -1,5 +1,6 @@
 /* link.c - the in-memory ethernet link with seeded fault injection. */
 #include "mote/net_link.h"
+#include "internal.h"
 #include "mote/error.h"
 #include "mote/net_offload.h"
 #include "mote/sim.h"
@@ -11,6 +12,7 @@ struct link_frame {
     struct link_frame *prev, *next;
     uint64_t at;
     size_t len;
+    int big; /* allocated beyond the usual size (a whole GSO frame) */
     uint8_t data[];
 };
 
@@ -43,20 +45,30 @@ struct mote_net_link {
 
 #define LINK_SPARE_MAX 64
 
-static struct link_frame *frame_get(mote_net_link *l)
+static struct link_frame *frame_get(mote_net_link *l, size_t need)
 {
+    size_t usual = l->cfg.mtu + 14 + MOTE_NET_VNET_HDR_LEN;
+    if (need > usual) {
+        struct link_frame *b = malloc(sizeof *b + need);
+        if (b)
+            b->big = 1;
+        return b;
+    }
     struct link_frame *f = l->spare;
     if (f) {
         l->spare = f->next;
         l->nspare--;
         return f;
     }
-    return malloc(sizeof *f + l->cfg.mtu + 14 + MOTE_NET_VNET_HDR_LEN);
+    f = malloc(sizeof *f + usual);
+    if (f)
+        f->big = 0;
+    return f;
 }
 
 static void frame_put(mote_net_link *l, struct link_frame *f)
 {
-    if (l->nspare >= LINK_SPARE_MAX) {
+    if (f->big || l->nspare >= LINK_SPARE_MAX) {
         free(f);
         return;
     }
@@ -111,13 +123,31 @@ static void enqueue(struct link_dir *d, struct link_frame *f)
     d->n++;
 }
 
-/* One frame onto the wire, through the faults. */
-static int link_send_wire(void *ctx, const uint8_t *frame, size_t len)
+/* Completes a partial checksum in a delivered GSO frame (header at p, the
+ * frame after it) and clears NEEDS_CSUM, so the receiver checks it. */
+static void complete_csum(uint8_t *p, size_t len)
 {
-    struct link_end *e = ctx;
+    mote_net_vnet_hdr h;
+    mote_net_vnet_decode(p, &h);
+    if (!(h.flags & MOTE_NET_VNET_F_NEEDS_CSUM))
+        return;
+    uint8_t *f = p + MOTE_NET_VNET_HDR_LEN;
+    size_t flen = len - MOTE_NET_VNET_HDR_LEN, start = h.csum_start, off = h.csum_offset;
+    if (start < flen && off + 2 <= flen - start) {
+        uint16_t c = net_csum_fold(net_csum_partial(0, f + start, flen - start));
+        mote_store_be16(f + start + off, c ? c : 0xffff);
+    }
+    h.flags &= (uint8_t)~MOTE_NET_VNET_F_NEEDS_CSUM;
+    mote_net_vnet_encode(&h, p);
+}
+
+/* One frame onto the wire, through the faults. hdr: in vnet mode the
+ * virtio-net header it arrives with (NULL: all zero). */
+static int link_put(struct link_end *e, const uint8_t *hdr, const uint8_t *frame, size_t len)
+{
     mote_net_link *l = e->l;
     struct link_dir *d = &l->dirs[e->idx];
-    if (len > l->cfg.mtu + 14)
+    if (len > (hdr ? 65535 + 14 : l->cfg.mtu + 14))
         return MOTE_ELIMIT;
     d->st.sent++;
     if (chance(l, l->cfg.loss_ppm)) {
@@ -142,11 +172,14 @@ static int link_send_wire(void *ctx, const uint8_t *frame, size_t len)
             d->st.queue_drops++;
             return c ? 0 : MOTE_EAGAIN;
         }
-        struct link_frame *f = frame_get(l);
+        size_t h = l->cfg.vnet ? MOTE_NET_VNET_HDR_LEN : 0;
+        struct link_frame *f = frame_get(l, h + len);
         if (!f)
             return MOTE_ENOMEM;
-        size_t h = l->cfg.vnet ? MOTE_NET_VNET_HDR_LEN : 0;
-        memset(f->data, 0, h); /* a plain frame: the receiver checks it all */
+        if (hdr)
+            memcpy(f->data, hdr, h);
+        else
+            memset(f->data, 0, h); /* a plain frame: the receiver checks it all */
         f->len = h + len;
         memcpy(f->data + h, frame, len);
         f->at = depart + l->cfg.delay_ns + (uint64_t)c;
@@ -158,6 +191,8 @@ static int link_send_wire(void *ctx, const uint8_t *frame, size_t len)
         }
         if (len && chance(l, l->cfg.corrupt_ppm)) {
             d->st.corrupted++;
+            if (hdr)
+                complete_csum(f->data, f->len); /* else the flip would pass unchecked */
             uint64_t bit = mote_seeded_rng_below(&l->rng, (uint64_t)len * 8);
             f->data[h + bit / 8] ^= (uint8_t)(1u << (bit % 8));
         }
@@ -169,13 +204,22 @@ static int link_send_wire(void *ctx, const uint8_t *frame, size_t len)
     return 0;
 }
 
+static int link_send_wire(void *ctx, const uint8_t *frame, size_t len)
+{
+    return link_put(ctx, NULL, frame, len);
+}
+
 static int link_send(void *ctx, const uint8_t *frame, size_t len)
 {
     struct link_end *e = ctx;
     if (!e->l->cfg.vnet)
-        return link_send_wire(ctx, frame, len);
+        return link_put(e, NULL, frame, len);
     if (len > MOTE_NET_VNET_HDR_LEN + 65535 + 14)
         return MOTE_ELIMIT;
+    if (len < MOTE_NET_VNET_HDR_LEN + 14)
+        return MOTE_EINVAL;
+    if (e->l->cfg.gro) /* whole, as a host hands GSO frames to a local peer */
+        return link_put(e, frame, frame + MOTE_NET_VNET_HDR_LEN, len - MOTE_NET_VNET_HDR_LEN);
     int rc = mote_net_vnet_to_wire(frame, len, link_send_wire, ctx);
     return rc == MOTE_EDECODE || rc == MOTE_EUNSUPPORTED ? MOTE_EINVAL : rc;
 }
@@ -286,9 +330,10 @@ void mote_net_link_set_faults(mote_net_link *l, const mote_net_link_config *cfg)
 {
     size_t mtu = l->cfg.mtu, qmax = l->cfg.queue_max;
     uint64_t seed = l->cfg.seed;
-    int vnet = l->cfg.vnet;
+    int vnet = l->cfg.vnet, gro = l->cfg.gro;
     l->cfg = *cfg;
     l->cfg.vnet = vnet;
+    l->cfg.gro = gro;
     l->cfg.mtu = mtu;
     l->cfg.queue_max = qmax;
     l->cfg.seed = seed;

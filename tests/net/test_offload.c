@@ -4,7 +4,8 @@
  * GSO, TSO through a virtio-net header, partial checksums only) giving the
  * very same wire frames with and without losses, receiving GSO frames and
  * partial checksums, the pcap recorder on a vnet netif, and two stacks with
- * TSO over the in-memory link through faults. */
+ * TSO over the in-memory link through faults, the super-frames cut on the
+ * way or delivered whole. */
 #include "netutil.h"
 
 #include "mote/net_offload.h"
@@ -867,7 +868,7 @@ static void b_connected(void *arg, mote_flow *f, int err)
 }
 
 static void tso_pair(uint32_t loss, uint32_t reorder, uint32_t dup, uint32_t corrupt, size_t bytes,
-                     int cc)
+                     int cc, int gro)
 {
     mote_net_config base;
     mote_net_config_default(&base);
@@ -876,6 +877,7 @@ static void tso_pair(uint32_t loss, uint32_t reorder, uint32_t dup, uint32_t cor
     mote_net_link_config lc;
     mote_net_link_config_default(&lc);
     lc.vnet = 1;
+    lc.gro = gro;
     lc.seed = 11;
     lc.delay_ns = 2 * MOTE_NS_PER_MS;
     lc.loss_ppm = loss;
@@ -911,6 +913,12 @@ static void tso_pair(uint32_t loss, uint32_t reorder, uint32_t dup, uint32_t cor
     mote_net_get_counters(p.st[1], &c1);
     ck_assert_uint_gt(c0.eth_tso_out, 0);
     ck_assert_uint_gt(c1.eth_tso_out, 0);
+    if (gro) { /* the super-frames arrived whole */
+        ck_assert_uint_gt(c0.eth_gso_in, 0);
+        ck_assert_uint_gt(c1.eth_gso_in, 0);
+    } else {
+        ck_assert_uint_eq(c0.eth_gso_in + c1.eth_gso_in, 0);
+    }
     if (loss) {
         ck_assert_uint_gt(c0.tcp_retransmits, 0);
         ck_assert_uint_gt(c1.tcp_retransmits, 0);
@@ -933,14 +941,24 @@ static void tso_pair(uint32_t loss, uint32_t reorder, uint32_t dup, uint32_t cor
 
 START_TEST(test_tso_pair_clean)
 {
-    tso_pair(0, 0, 0, 0, 8u << 20, MOTE_NET_CC_CUBIC);
+    tso_pair(0, 0, 0, 0, 8u << 20, MOTE_NET_CC_CUBIC, 0);
+    tso_pair(0, 0, 0, 0, 8u << 20, MOTE_NET_CC_CUBIC, 1);
 }
 END_TEST
 
 START_TEST(test_tso_pair_faults)
 {
-    tso_pair(50000, 30000, 10000, 1000, 2u << 20, MOTE_NET_CC_CUBIC);
-    tso_pair(50000, 30000, 10000, 1000, 1u << 20, MOTE_NET_CC_NEWRENO);
+    tso_pair(50000, 30000, 10000, 1000, 2u << 20, MOTE_NET_CC_CUBIC, 0);
+    tso_pair(50000, 30000, 10000, 1000, 1u << 20, MOTE_NET_CC_NEWRENO, 0);
+}
+END_TEST
+
+START_TEST(test_tso_pair_gro_faults)
+{
+    /* whole super-frames lost, duplicated, reordered and corrupted: the
+     * receiver holds 64 KiB segments out of order and SACKs them */
+    tso_pair(50000, 30000, 10000, 20000, 2u << 20, MOTE_NET_CC_CUBIC, 1);
+    tso_pair(50000, 30000, 10000, 20000, 1u << 20, MOTE_NET_CC_NEWRENO, 1);
 }
 END_TEST
 
@@ -961,6 +979,7 @@ static Suite *offload_suite(void)
     tcase_add_test(tc, test_pcap_records_wire_frames);
     tcase_add_test(tc, test_tso_pair_clean);
     tcase_add_test(tc, test_tso_pair_faults);
+    tcase_add_test(tc, test_tso_pair_gro_faults);
     suite_add_tcase(s, tc);
     return s;
 }

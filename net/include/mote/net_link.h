@@ -49,6 +49,12 @@ typedef struct mote_net_link_config {
      * and arrives with an all-zero header (so every checksum is checked).
      * Sends of up to 10 + 65535 + 14 bytes are taken. Default 0. */
     int vnet;
+    /* With vnet: 1 delivers what an end sends whole, header and all (GSO
+     * super-frames, partial checksums), as a host hands them to a peer on
+     * the same machine; faults apply per frame, and a frame picked for
+     * corruption has its checksum completed first (NEEDS_CSUM cleared) so
+     * the flip is caught. Default 0. */
+    int gro;
 } mote_net_link_config;
 
 typedef struct mote_net_link_stats {
