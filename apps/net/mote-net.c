@@ -57,7 +57,7 @@ typedef struct app {
     mote_log log;
     int verbose, stats;
     uv_signal_t sigint, sigterm;
-    uv_timer_t linger;
+    uv_timer_t linger, settle;
     mote_net_listener *echo_l, *discard_l;
     mote_net_udp *echo_u, *discard_u;
     /* client mode */
@@ -403,6 +403,21 @@ static int parse_cidr(const char *s, mote_net_ip4 *addr, mote_net_ip4 *mask)
     return 0;
 }
 
+static int start_app(app *a);
+
+/* A client starts a moment after the TAP was opened: the kernel brings an
+ * attached TAP's queue up from a work item, and until then it drops what
+ * it sends there (our first ARP reply, typically), which costs the ARP
+ * retry interval of one second. */
+static void on_settle(uv_timer_t *t)
+{
+    app *a = t->data;
+    if (start_app(a) < 0) {
+        a->exit_code = 1;
+        uv_stop(t->loop);
+    }
+}
+
 static int start_app(app *a)
 {
     int err;
@@ -594,6 +609,7 @@ int main(int argc, char **argv)
     a.port = port;
     a.serve = serve;
     uv_timer_init(a.loop, &a.linger);
+    uv_timer_init(a.loop, &a.settle);
     uv_signal_init(a.loop, &a.sigint);
     uv_signal_init(a.loop, &a.sigterm);
     a.sigint.data = a.sigterm.data = &a;
@@ -605,8 +621,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "mote-net: dhcp: %s\n", mote_strerror(err));
             return 1;
         }
-    } else if (start_app(&a) < 0) {
-        return 1;
+    } else if (serve) {
+        if (start_app(&a) < 0)
+            return 1;
+    } else {
+        a.settle.data = &a;
+        uv_timer_start(&a.settle, on_settle, 50, 0);
     }
     uv_run(a.loop, UV_RUN_DEFAULT);
     /* tear down: let background closes finish briefly, then free */
@@ -617,6 +637,7 @@ int main(int argc, char **argv)
     uv_close((uv_handle_t *)&a.sigint, NULL);
     uv_close((uv_handle_t *)&a.sigterm, NULL);
     uv_close((uv_handle_t *)&a.linger, NULL);
+    uv_close((uv_handle_t *)&a.settle, NULL);
     if (a.use_pipe)
         uv_close((uv_handle_t *)&a.in_pipe, NULL);
     mote_net_free(a.net);
