@@ -1,6 +1,8 @@
 /*
  * aead.c - AES-GCM (nettle) and ChaCha20-Poly1305 (libsodium) behind the
- * provider table, sealing and opening in place. Tags are compared with
+ * provider table, sealing and opening in place. These are the fallbacks:
+ * where the CPU allows, provider.c picks the code in aead_aesni.c and
+ * chachapoly.c instead. Tags are compared with
  * mote_ct_equal, never memcmp.
  */
 #include <stdlib.h>

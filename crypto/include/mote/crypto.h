@@ -8,13 +8,16 @@
  * RSA PKCS#1 v1.5 and RSA-PSS) and keys in and out (SubjectPublicKeyInfo,
  * PKCS#8, PKCS#1, SEC1; DER and PEM, through libmote-asn1).
  *
- * The primitives come from libsodium (X25519, Ed25519, ChaCha20-Poly1305,
- * SHA-256, SHA-512), nettle/hogweed with GMP (P-256, P-384, RSA, AES-GCM,
- * the Keccak permutation), and code written here (SHA-384 on libsodium's
- * SHA-512 core, HMAC, HKDF, ML-KEM-768, a constant-time AES key expansion). An internal provider
- * table picks the implementation of each algorithm, so one can be replaced without a change to this
- * API. Random bytes always come from the caller's mote_rng; the library never reads the operating
- * system's entropy itself.
+ * The primitives come from libsodium (X25519, Ed25519, SHA-512, and
+ * ChaCha20-Poly1305 on CPUs without AVX2), nettle/hogweed with GMP (P-256,
+ * P-384, RSA, SHA-256, the Keccak permutation, and AES-GCM on CPUs without
+ * AES-NI), and code written here (SHA-384 on libsodium's SHA-512 core,
+ * HMAC, HKDF, ML-KEM-768, a constant-time AES key expansion, AES-GCM on
+ * AES-NI/PCLMULQDQ and VAES/VPCLMULQDQ, ChaCha20-Poly1305 on AVX2 and
+ * AVX-512/IFMA, each picked at run time by cpuid). An internal provider
+ * table picks the implementation of each algorithm, so one can be replaced
+ * without a change to this API. Random bytes always come from the caller's mote_rng; the library
+ * never reads the operating system's entropy itself.
  *
  * Algorithms are named by ids so TLS and X.509 can choose at run time: hash
  * ids, AEAD ids, key-exchange groups (TLS NamedGroup code points) and
