@@ -87,6 +87,7 @@ static int count_elements(mote_slice content, size_t *n)
     mote_asn1_reader r;
     mote_asn1_reader_init(&r, content.ptr, content.len);
     size_t k = 0;
+    *n = 0;
     while (!mote_asn1_at_end(&r)) {
         if (mote_asn1_next(&r, NULL) != 0)
             return r.err;
