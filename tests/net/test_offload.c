@@ -440,7 +440,27 @@ typedef struct scenario {
     size_t ndrop;
     uint16_t win; /* the peer's window field (scaled by 2^7) */
     uint16_t mss; /* the peer's MSS option; 0 for 1460 */
+    /* a router's "fragmentation needed" with this MTU instead of wire frame
+     * icmp_at (0: none); every later frame must fit it */
+    uint16_t icmp_mtu;
+    size_t icmp_at;
 } scenario;
+
+/* An ICMP destination unreachable, fragmentation needed (RFC 1191) from
+ * the peer, quoting the IPv4 header and 8 bytes of the frame at f. */
+static void peer_frag_needed(run *r, const uint8_t *f, uint16_t mtu)
+{
+    uint8_t b[14 + 20 + 8 + 28];
+    size_t off = nt_ip(b, r->nif.mac, OPEER, OME, 1, 8 + 28, 5, 0, 0);
+    uint8_t *m = b + off;
+    memset(m, 0, 8);
+    m[0] = 3;
+    m[1] = 4;
+    mote_store_be16(m + 6, mtu);
+    memcpy(m + 8, f + 14, 28);
+    mote_store_be16(m + 2, nt_csum(m, 36, 0));
+    run_input(r, b, off + 36);
+}
 
 /* Drives one connection (active open from the stack, bulk data, FIN) with
  * a peer that ACKs every segment it gets with SACK blocks, 10 ms rounds;
@@ -461,6 +481,7 @@ static void drive(run *r, const scenario *sc)
         data[i] = pat(i);
     rset got = {.n = 0};
     int syn_done = 0, wrote = 0, fin_got = 0;
+    size_t small_from = SIZE_MAX;
     uint32_t fin_off = 0, peer_ts = 5000;
     for (int round = 0; round < 3000 && !(fin_got && rset_front(&got) == fin_off + 1); round++) {
         size_t upto = r->wire.n;
@@ -473,6 +494,13 @@ static void drive(run *r, const scenario *sc)
             if (mote_load_be16(f + 12) != 0x0800 || ip[9] != 6)
                 continue;
             check_wire_tcp(f, r->wire.len[seen], 1500);
+            if (seen >= small_from)
+                ck_assert_uint_le(mote_load_be16(ip + 2), sc->icmp_mtu);
+            if (sc->icmp_mtu && seen == sc->icmp_at) {
+                small_from = r->wire.n; /* what the stack sends from now on */
+                peer_frag_needed(r, f, sc->icmp_mtu);
+                continue; /* the router dropped it */
+            }
             const uint8_t *t = ip + 20;
             size_t thl = (size_t)(t[12] >> 4) * 4;
             size_t plen = mote_load_be16(ip + 2) - 20 - thl;
@@ -529,6 +557,8 @@ static void drive(run *r, const scenario *sc)
     ck_assert(fin_got);
     ck_assert_uint_eq(fin_off, sc->bytes);
     ck_assert_uint_eq(rset_front(&got), sc->bytes + 1);
+    if (sc->icmp_mtu)
+        ck_assert_uint_lt(small_from, r->wire.n);
     mote_flow_close(fl);
     free(data);
 }
@@ -577,7 +607,7 @@ static void equivalence(const scenario *sc)
 
 START_TEST(test_same_wire_clean)
 {
-    scenario sc = {300000, 0, NULL, 0, 8192, 0};
+    scenario sc = {300000, 0, NULL, 0, 8192, 0, 0, 0};
     equivalence(&sc);
     sc.nodelay = 1;
     sc.bytes = 200001;
@@ -588,11 +618,20 @@ END_TEST
 START_TEST(test_same_wire_small_window)
 {
     /* a 40000-byte window: super-segments bounded by the peer's window */
-    scenario sc = {150000, 1, NULL, 0, 40000 >> 7, 0};
+    scenario sc = {150000, 1, NULL, 0, 40000 >> 7, 0, 0, 0};
     equivalence(&sc);
     /* a peer MSS below what a frame holds: pieces of the peer's MSS */
-    scenario small = {100000, 0, NULL, 0, 8192, 700};
+    scenario small = {100000, 0, NULL, 0, 8192, 700, 0, 0};
     equivalence(&small);
+}
+END_TEST
+
+START_TEST(test_same_wire_path_mtu)
+{
+    /* a router on the path takes 1000 bytes: the MSS drops, what was in
+     * flight is sent again, super-segments are cut at the new MSS */
+    scenario sc = {300000, 0, NULL, 0, 8192, 0, 1000, 30};
+    equivalence(&sc);
 }
 END_TEST
 
@@ -601,10 +640,10 @@ START_TEST(test_same_wire_losses)
     /* single losses (SACK recovery), a run of 12 wire frames (a whole
      * super-segment's worth), and the tail (the loss probe or the RTO) */
     static const size_t drop[] = {14, 40, 41, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 150};
-    scenario sc = {400000, 0, drop, sizeof drop / sizeof drop[0], 8192, 0};
+    scenario sc = {400000, 0, drop, sizeof drop / sizeof drop[0], 8192, 0, 0, 0};
     equivalence(&sc);
     static const size_t tail[] = {60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75};
-    scenario st = {100000, 1, tail, sizeof tail / sizeof tail[0], 8192, 0};
+    scenario st = {100000, 1, tail, sizeof tail / sizeof tail[0], 8192, 0, 0, 0};
     equivalence(&st);
 }
 END_TEST
@@ -974,6 +1013,7 @@ static Suite *offload_suite(void)
     tcase_add_test(tc, test_same_wire_clean);
     tcase_add_test(tc, test_same_wire_small_window);
     tcase_add_test(tc, test_same_wire_losses);
+    tcase_add_test(tc, test_same_wire_path_mtu);
     tcase_add_test(tc, test_receive_gso_and_partial_checksums);
     tcase_add_test(tc, test_offload_config_checked);
     tcase_add_test(tc, test_pcap_records_wire_frames);
