@@ -68,7 +68,7 @@ run_mode() {
     ip netns add $B
     "$RELAY" $rflag $RA $RB &
     local relay=$!
-    PIDS+=($relay)
+    PIDS+=("$relay")
     sleep 0.3
     ip link set $RA netns $A
     ip link set $RB netns $B
@@ -98,7 +98,7 @@ run_mode() {
     ip -n $M link set mtap up
     ip netns exec $M "$MOTE_NET" --tap mtap --addr 10.82.0.2/24 $mflag serve &
     local serve=$!
-    PIDS+=($serve)
+    PIDS+=("$serve")
     sleep 0.5
     local t0 t1 to_mote from_mote
     t0=$(now)

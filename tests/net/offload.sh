@@ -54,7 +54,7 @@ want=$(sha256sum < "$WORK/in" | cut -d' ' -f1)
 ip netns exec "$NS" "$MOTE_NET" --tap otap --addr 10.78.0.2/24 --offload --pcap "$WORK/serve.pcap" --stats serve \
     2> "$WORK/serve.err" &
 SERVE=$!
-PIDS+=($SERVE)
+PIDS+=("$SERVE")
 sleep 0.5
 
 if inns ping -c 2 -i 0.2 -W 2 10.78.0.2 > "$WORK/ping" 2>&1; then
@@ -105,7 +105,7 @@ fi
 # ---- mote as a client: get from and put to Linux listeners ----
 ip netns exec "$NS" timeout 120 socat -u FILE:"$WORK/in" TCP-LISTEN:9301,reuseaddr &
 L=$!
-PIDS+=($L)
+PIDS+=("$L")
 sleep 0.3
 inns timeout 120 "$MOTE_NET" --tap otap --addr 10.78.0.3/24 --offload --stats get 10.78.0.1 9301 \
     > "$WORK/got" 2> "$WORK/get.err"
@@ -116,7 +116,7 @@ got=$(sha256sum < "$WORK/got" | cut -d' ' -f1)
 
 ip netns exec "$NS" timeout 120 socat -u TCP-LISTEN:9302,reuseaddr CREATE:"$WORK/put" &
 L=$!
-PIDS+=($L)
+PIDS+=("$L")
 sleep 0.3
 inns timeout 120 "$MOTE_NET" --tap otap --addr 10.78.0.4/24 --offload --stats put 10.78.0.1 9302 \
     < "$WORK/in" 2> "$WORK/put.err"
