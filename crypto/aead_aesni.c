@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <cpuid.h>
+#include <stdatomic.h>
 #include <immintrin.h>
 #include <wmmintrin.h>
 
@@ -586,10 +587,19 @@ int mc_aead_vaes_gcm_usable(void)
     if (!mc_aead_aesni_gcm_usable() || !__builtin_cpu_supports("avx512f") ||
         !__builtin_cpu_supports("avx512bw"))
         return 0;
-    unsigned a, b, c, d;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-        return 0;
-    return (c >> 9 & 1) && (c >> 10 & 1);
+    /* The builtins read a table libgcc filled once; cpuid itself traps to
+     * the hypervisor on a virtual machine (about 8 us here, more than the
+     * whole key setup, and a TLS handshake makes four or five AEADs), so
+     * its answer is kept too: a fact about the CPU, the same for every
+     * thread, so a race only computes it twice. */
+    static atomic_int leaf7 = -1;
+    int v = atomic_load_explicit(&leaf7, memory_order_relaxed);
+    if (v < 0) {
+        unsigned a, b, c, d;
+        v = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c >> 9 & 1) && (c >> 10 & 1);
+        atomic_store_explicit(&leaf7, v, memory_order_relaxed);
+    }
+    return v;
 }
 
 const mc_aead_impl *mc_aead_vaes_gcm(mote_crypto_aead_id id)

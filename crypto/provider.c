@@ -66,9 +66,9 @@ static const mc_aead_impl *aead_for(mote_crypto_aead_id id)
     case MOTE_CRYPTO_AEAD_AES_256_GCM:
 #ifdef MOTE_CRYPTO_HAVE_AESNI
         /* Our AES-NI/PCLMULQDQ GCM where the CPU has both (bench/crypto:
-         * faster than nettle's at bulk sizes); nettle's elsewhere. cpuid
-         * is asked each time: it is cheap next to a key setup, and keeps
-         * the table free of mutable state. */
+         * faster than nettle's at bulk sizes); nettle's elsewhere. The
+         * CPU's answers are read once (aead_aesni.c); the environment
+         * at each lookup. */
         if (mc_aead_vaes_gcm_usable() && !aes_forced("aesni"))
             return mc_aead_vaes_gcm(id);
         if (mc_aead_aesni_gcm_usable() && !aes_forced("nettle"))
