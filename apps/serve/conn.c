@@ -9,6 +9,8 @@
 #define IN_LIMIT   (256 * 1024) /* unparsed input held while a response streams */
 #define OUT_HIGH   (256 * 1024) /* stop reading the file above this many queued bytes */
 #define FILE_CHUNK (64 * 1024)
+#define LINGER_NS  (1000 * MOTE_NS_PER_MS) /* wait for a closed client's last bytes */
+#define LINGER_MAX (1024 * 1024)           /* and drop this many of them at most */
 
 struct serve_conn {
     serve_server *srv;
@@ -18,9 +20,11 @@ struct serve_conn {
     serve_plan plan;
     int busy;    /* a response is being streamed */
     int closing; /* close once the queued bytes are sent */
-    int eof;     /* the client will send nothing more */
-    int dead;    /* closed; free when the outermost callback returns */
-    int depth;   /* nesting of callbacks into this connection */
+    int linger;  /* our side is shut and sent; reading the client's rest */
+    size_t lingered;
+    int eof;   /* the client will send nothing more */
+    int dead;  /* closed; free when the outermost callback returns */
+    int depth; /* nesting of callbacks into this connection */
     char peer[64];
     char reqline[512];
     uint8_t *chunk; /* file read buffer while a body streams */
@@ -80,6 +84,28 @@ static void arm_idle(serve_conn *c)
     mote_timer_arm(clk, c->idle, mote_clock_now(clk) + c->srv->idle_timeout_ns);
 }
 
+/* Called once the last response of a closing connection is sent and our
+ * side shut. Closing the socket at once while the client's bytes are still
+ * arriving (the rest of a request refused as too long, a pipelined one)
+ * would make the kernel answer them with a reset, which can destroy the
+ * response before the client reads it (RFC 9112 section 9.6). So the
+ * connection lingers: what arrives is read and dropped until the client
+ * closes too, LINGER_NS pass, or LINGER_MAX bytes came. */
+static void linger(serve_conn *c)
+{
+    if (c->eof || c->srv->stopping) {
+        conn_close(c);
+        return;
+    }
+    if (c->linger)
+        return;
+    c->linger = 1;
+    mote_buf_consume(&c->in, c->in.len);
+    mote_flow_set_reading(c->flow, 1);
+    mote_clock *clk = c->srv->clock;
+    mote_timer_arm(clk, c->idle, mote_clock_now(clk) + LINGER_NS);
+}
+
 static void log_access(serve_conn *c)
 {
     FILE *f = c->srv->access_log;
@@ -120,7 +146,7 @@ static void response_done(serve_conn *c)
         c->closing = 1;
         mote_flow_shutdown(c->flow);
         if (mote_flow_queued(c->flow) == 0)
-            conn_close(c);
+            linger(c);
         return;
     }
     arm_idle(c);
@@ -243,7 +269,11 @@ static void on_data(void *arg, const uint8_t *data, size_t len)
 {
     serve_conn *c = arg;
     enter(c);
-    if (mote_buf_append(&c->in, data, len) != 0) {
+    if (c->linger) {
+        c->lingered += len;
+        if (c->lingered > LINGER_MAX)
+            conn_close(c);
+    } else if (mote_buf_append(&c->in, data, len) != 0) {
         conn_close(c); /* a client that pipelines more than IN_LIMIT unread */
     } else {
         if (c->busy && c->in.len > IN_LIMIT / 2)
@@ -258,7 +288,9 @@ static void on_eof(void *arg)
     serve_conn *c = arg;
     enter(c);
     c->eof = 1;
-    if (!c->busy)
+    if (c->linger)
+        conn_close(c);
+    else if (!c->busy)
         process(c);
     leave(c);
 }
@@ -268,7 +300,7 @@ static void on_drain(void *arg)
     serve_conn *c = arg;
     enter(c);
     if (c->closing)
-        conn_close(c);
+        linger(c);
     else if (c->busy) {
         arm_idle(c); /* the client is reading: progress */
         pump(c);
