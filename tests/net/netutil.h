@@ -109,6 +109,27 @@ static inline size_t nt_ip(uint8_t *f, const uint8_t *dstmac, uint32_t src, uint
     return 14 + ihl;
 }
 
+/* Writes into f (at least 60 bytes) a broadcast ARP request from the peer
+ * (NT_PEER_MAC, peer) asking for me: a stack that receives it learns the
+ * peer's MAC, so tests can send to the peer without an ARP exchange. */
+static inline size_t nt_arp_request_from_peer(uint8_t *f, uint32_t peer, uint32_t me)
+{
+    memset(f, 0, 60);
+    memset(f, 0xff, 6);
+    memcpy(f + 6, NT_PEER_MAC, 6);
+    f[12] = 8;
+    f[13] = 6;
+    mote_store_be16(f + 14, 1);
+    mote_store_be16(f + 16, 0x800);
+    f[18] = 6;
+    f[19] = 4;
+    mote_store_be16(f + 20, 1);
+    memcpy(f + 22, NT_PEER_MAC, 6);
+    mote_store_be32(f + 28, peer);
+    mote_store_be32(f + 38, me);
+    return 60;
+}
+
 /* ---- two stacks over the in-memory link ---- */
 typedef struct nt_pair {
     mote_fakeclock *fc;

@@ -317,19 +317,8 @@ static void run_init(run *r, int mode)
     r->s = mote_net_new(&cfg, &err);
     ck_assert_ptr_nonnull(r->s);
     /* teach ARP: a request from the peer */
-    uint8_t f[60] = {0};
-    memset(f, 0xff, 6);
-    memcpy(f + 6, NT_PEER_MAC, 6);
-    f[12] = 8;
-    f[13] = 6;
-    mote_store_be16(f + 14, 1);
-    mote_store_be16(f + 16, 0x800);
-    f[18] = 6;
-    f[19] = 4;
-    mote_store_be16(f + 20, 1);
-    memcpy(f + 22, NT_PEER_MAC, 6);
-    mote_store_be32(f + 28, OPEER);
-    mote_store_be32(f + 38, OME);
+    uint8_t f[60];
+    nt_arp_request_from_peer(f, OPEER, OME);
     run_input(r, f, sizeof f);
 }
 

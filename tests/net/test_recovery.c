@@ -184,19 +184,8 @@ static void rc_open(rc *x)
     x->s = mote_net_new(&cfg, &err);
     ck_assert_ptr_nonnull(x->s);
     /* teach ARP the peer's address */
-    uint8_t a[60] = {0};
-    memset(a, 0xff, 6);
-    memcpy(a + 6, NT_PEER_MAC, 6);
-    a[12] = 8;
-    a[13] = 6;
-    mote_store_be16(a + 14, 1);
-    mote_store_be16(a + 16, 0x800);
-    a[18] = 6;
-    a[19] = 4;
-    mote_store_be16(a + 20, 1);
-    memcpy(a + 22, NT_PEER_MAC, 6);
-    mote_store_be32(a + 28, PEER);
-    mote_store_be32(a + 38, ME);
+    uint8_t a[60];
+    nt_arp_request_from_peer(a, PEER, ME);
     x->cap.fn(x->cap.arg, a, sizeof a);
     nt_cap_clear(&x->cap);
 

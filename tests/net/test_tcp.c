@@ -900,19 +900,8 @@ static void raw_init(raw *r)
     r->s = mote_net_new(&cfg, &err);
     ck_assert_ptr_nonnull(r->s);
     /* teach ARP */
-    uint8_t f[60] = {0};
-    memset(f, 0xff, 6);
-    memcpy(f + 6, NT_PEER_MAC, 6);
-    f[12] = 8;
-    f[13] = 6;
-    mote_store_be16(f + 14, 1);
-    mote_store_be16(f + 16, 0x800);
-    f[18] = 6;
-    f[19] = 4;
-    mote_store_be16(f + 20, 1);
-    memcpy(f + 22, NT_PEER_MAC, 6);
-    mote_store_be32(f + 28, RPEER);
-    mote_store_be32(f + 38, RME);
+    uint8_t f[60];
+    nt_arp_request_from_peer(f, RPEER, RME);
     r->cap.fn(r->cap.arg, f, sizeof f);
     nt_cap_clear(&r->cap);
 }
