@@ -660,22 +660,22 @@ static CP_AVX512 void cp_chacha16(const uint32_t in[16], uint32_t ctr, uint8_t *
 #define CP_Y_R12(a)    _mm256_or_si256(_mm256_slli_epi32(a, 12), _mm256_srli_epi32(a, 20))
 #define CP_Y_R7(a)     _mm256_or_si256(_mm256_slli_epi32(a, 7), _mm256_srli_epi32(a, 25))
 
-/* Eight blocks from counter ctr, as cp_chacha16 (512 bytes). */
-static CP_AVX2 void cp_chacha8(const uint32_t in[16], uint32_t ctr, uint8_t *dst,
-                               const uint8_t *src)
+/* The eight-block passes' common ends, inlined into the AVX2 and the
+ * AVX-512VL pass (which differ only in their rotations): the input rows
+ * with lane j's counter ctr + j, and the feed-forward, transpose and
+ * store (dst = src ^ key stream, or the key stream when src is NULL). */
+#define CP_INLINE_AVX2 __attribute__((always_inline, target("avx2")))
+
+static inline CP_INLINE_AVX2 void cp_init8(const uint32_t in[16], uint32_t ctr, __m256i o[16])
 {
-    const __m256i r16 = _mm256_set_epi8(13, 12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2, 13,
-                                        12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2);
-    const __m256i r8 = _mm256_set_epi8(14, 13, 12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3, 14, 13,
-                                       12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3);
-    __m256i x[16], o[16];
     for (int i = 0; i < 16; i++)
         o[i] = _mm256_set1_epi32((int)in[i]);
     o[12] = _mm256_add_epi32(_mm256_set1_epi32((int)ctr), _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0));
-    for (int i = 0; i < 16; i++)
-        x[i] = o[i];
-    for (int i = 0; i < 10; i++)
-        CP_DOUBLE_ROUND(x, CP_Y_ADD, CP_Y_XOR, CP_Y_R16, CP_Y_R12, CP_Y_R8, CP_Y_R7);
+}
+
+static inline CP_INLINE_AVX2 void cp_store8(__m256i x[16], const __m256i o[16], uint8_t *dst,
+                                            const uint8_t *src)
+{
     for (int i = 0; i < 16; i++)
         x[i] = _mm256_add_epi32(x[i], o[i]);
 
@@ -708,6 +708,23 @@ static CP_AVX2 void cp_chacha8(const uint32_t in[16], uint32_t ctr, uint8_t *dst
     }
 }
 
+/* Eight blocks from counter ctr, as cp_chacha16 (512 bytes). */
+static CP_AVX2 void cp_chacha8(const uint32_t in[16], uint32_t ctr, uint8_t *dst,
+                               const uint8_t *src)
+{
+    const __m256i r16 = _mm256_set_epi8(13, 12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2, 13,
+                                        12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2);
+    const __m256i r8 = _mm256_set_epi8(14, 13, 12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3, 14, 13,
+                                       12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3);
+    __m256i x[16], o[16];
+    cp_init8(in, ctr, o);
+    for (int i = 0; i < 16; i++)
+        x[i] = o[i];
+    for (int i = 0; i < 10; i++)
+        CP_DOUBLE_ROUND(x, CP_Y_ADD, CP_Y_XOR, CP_Y_R16, CP_Y_R12, CP_Y_R8, CP_Y_R7);
+    cp_store8(x, o, dst, src);
+}
+
 #define CP_AVX512VL  __attribute__((target("avx512f,avx512vl")))
 #define CP_YV_R16(a) _mm256_rol_epi32(a, 16)
 #define CP_YV_R12(a) _mm256_rol_epi32(a, 12)
@@ -719,43 +736,12 @@ static CP_AVX512VL void cp_chacha8_vl(const uint32_t in[16], uint32_t ctr, uint8
                                       const uint8_t *src)
 {
     __m256i x[16], o[16];
-    for (int i = 0; i < 16; i++)
-        o[i] = _mm256_set1_epi32((int)in[i]);
-    o[12] = _mm256_add_epi32(_mm256_set1_epi32((int)ctr), _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0));
+    cp_init8(in, ctr, o);
     for (int i = 0; i < 16; i++)
         x[i] = o[i];
     for (int i = 0; i < 10; i++)
         CP_DOUBLE_ROUND(x, CP_Y_ADD, CP_Y_XOR, CP_YV_R16, CP_YV_R12, CP_YV_R8, CP_YV_R7);
-    for (int i = 0; i < 16; i++)
-        x[i] = _mm256_add_epi32(x[i], o[i]);
-
-    __m256i y[4][4];
-    for (int g = 0; g < 4; g++) {
-        __m256i a = x[4 * g], b = x[4 * g + 1], c = x[4 * g + 2], d = x[4 * g + 3];
-        __m256i ab0 = _mm256_unpacklo_epi32(a, b), ab1 = _mm256_unpackhi_epi32(a, b);
-        __m256i cd0 = _mm256_unpacklo_epi32(c, d), cd1 = _mm256_unpackhi_epi32(c, d);
-        y[g][0] = _mm256_unpacklo_epi64(ab0, cd0);
-        y[g][1] = _mm256_unpackhi_epi64(ab0, cd0);
-        y[g][2] = _mm256_unpacklo_epi64(ab1, cd1);
-        y[g][3] = _mm256_unpackhi_epi64(ab1, cd1);
-    }
-    for (int b = 0; b < 4; b++) {
-        /* block 4L+b: words 0..7 from y[0..1][b] lane L, words 8..15 from y[2..3][b] */
-        __m256i v[4];
-        v[0] = _mm256_permute2x128_si256(y[0][b], y[1][b], 0x20); /* L=0, first half */
-        v[1] = _mm256_permute2x128_si256(y[2][b], y[3][b], 0x20); /* L=0, second half */
-        v[2] = _mm256_permute2x128_si256(y[0][b], y[1][b], 0x31); /* L=1 */
-        v[3] = _mm256_permute2x128_si256(y[2][b], y[3][b], 0x31);
-        for (int l = 0; l < 2; l++)
-            for (int half = 0; half < 2; half++) {
-                size_t off = (size_t)(4 * l + b) * 64 + 32 * (size_t)half;
-                __m256i k = v[2 * l + half];
-                if (src)
-                    k = _mm256_xor_si256(
-                        k, _mm256_loadu_si256((const __m256i *)(const void *)(src + off)));
-                _mm256_storeu_si256((__m256i *)(void *)(dst + off), k);
-            }
-    }
+    cp_store8(x, o, dst, src);
 }
 
 /* ---- two blocks side by side, one 256-bit register per row ---- */
@@ -815,20 +801,17 @@ static CP_AVX2 void cp_chacha2(const uint32_t in[16], uint32_t ctr, uint8_t *dst
 #define CP_X_R12(a)    _mm_or_si128(_mm_slli_epi32(a, 12), _mm_srli_epi32(a, 20))
 #define CP_X_R7(a)     _mm_or_si128(_mm_slli_epi32(a, 7), _mm_srli_epi32(a, 25))
 
-/* Four blocks from counter ctr, as cp_chacha16 (256 bytes). */
-static CP_AVX2 void cp_chacha4(const uint32_t in[16], uint32_t ctr, uint8_t *dst,
-                               const uint8_t *src)
+/* The four-block passes' common ends, as cp_init8 and cp_store8. */
+static inline CP_INLINE_AVX2 void cp_init4(const uint32_t in[16], uint32_t ctr, __m128i o[16])
 {
-    const __m128i r16 = _mm_set_epi8(13, 12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2);
-    const __m128i r8 = _mm_set_epi8(14, 13, 12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3);
-    __m128i x[16], o[16];
     for (int i = 0; i < 16; i++)
         o[i] = _mm_set1_epi32((int)in[i]);
     o[12] = _mm_add_epi32(_mm_set1_epi32((int)ctr), _mm_set_epi32(3, 2, 1, 0));
-    for (int i = 0; i < 16; i++)
-        x[i] = o[i];
-    for (int i = 0; i < 10; i++)
-        CP_DOUBLE_ROUND(x, CP_X_ADD, CP_X_XOR, CP_X_R16, CP_X_R12, CP_X_R8, CP_X_R7);
+}
+
+static inline CP_INLINE_AVX2 void cp_store4(const __m128i x[16], const __m128i o[16], uint8_t *dst,
+                                            const uint8_t *src)
+{
     for (int g = 0; g < 4; g++) {
         __m128i a = _mm_add_epi32(x[4 * g], o[4 * g]),
                 b = _mm_add_epi32(x[4 * g + 1], o[4 * g + 1]);
@@ -851,6 +834,21 @@ static CP_AVX2 void cp_chacha4(const uint32_t in[16], uint32_t ctr, uint8_t *dst
     }
 }
 
+/* Four blocks from counter ctr, as cp_chacha16 (256 bytes). */
+static CP_AVX2 void cp_chacha4(const uint32_t in[16], uint32_t ctr, uint8_t *dst,
+                               const uint8_t *src)
+{
+    const __m128i r16 = _mm_set_epi8(13, 12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2);
+    const __m128i r8 = _mm_set_epi8(14, 13, 12, 15, 10, 9, 8, 11, 6, 5, 4, 7, 2, 1, 0, 3);
+    __m128i x[16], o[16];
+    cp_init4(in, ctr, o);
+    for (int i = 0; i < 16; i++)
+        x[i] = o[i];
+    for (int i = 0; i < 10; i++)
+        CP_DOUBLE_ROUND(x, CP_X_ADD, CP_X_XOR, CP_X_R16, CP_X_R12, CP_X_R8, CP_X_R7);
+    cp_store4(x, o, dst, src);
+}
+
 #define CP_XV_R16(a) _mm_rol_epi32(a, 16)
 #define CP_XV_R12(a) _mm_rol_epi32(a, 12)
 #define CP_XV_R8(a)  _mm_rol_epi32(a, 8)
@@ -861,33 +859,12 @@ static CP_AVX512VL void cp_chacha4_vl(const uint32_t in[16], uint32_t ctr, uint8
                                       const uint8_t *src)
 {
     __m128i x[16], o[16];
-    for (int i = 0; i < 16; i++)
-        o[i] = _mm_set1_epi32((int)in[i]);
-    o[12] = _mm_add_epi32(_mm_set1_epi32((int)ctr), _mm_set_epi32(3, 2, 1, 0));
+    cp_init4(in, ctr, o);
     for (int i = 0; i < 16; i++)
         x[i] = o[i];
     for (int i = 0; i < 10; i++)
         CP_DOUBLE_ROUND(x, CP_X_ADD, CP_X_XOR, CP_XV_R16, CP_XV_R12, CP_XV_R8, CP_XV_R7);
-    for (int g = 0; g < 4; g++) {
-        __m128i a = _mm_add_epi32(x[4 * g], o[4 * g]),
-                b = _mm_add_epi32(x[4 * g + 1], o[4 * g + 1]);
-        __m128i c = _mm_add_epi32(x[4 * g + 2], o[4 * g + 2]),
-                d = _mm_add_epi32(x[4 * g + 3], o[4 * g + 3]);
-        __m128i ab0 = _mm_unpacklo_epi32(a, b), ab1 = _mm_unpackhi_epi32(a, b);
-        __m128i cd0 = _mm_unpacklo_epi32(c, d), cd1 = _mm_unpackhi_epi32(c, d);
-        __m128i y[4];
-        y[0] = _mm_unpacklo_epi64(ab0, cd0); /* words 4g..4g+3 of block 0 */
-        y[1] = _mm_unpackhi_epi64(ab0, cd0);
-        y[2] = _mm_unpacklo_epi64(ab1, cd1);
-        y[3] = _mm_unpackhi_epi64(ab1, cd1);
-        for (int b2 = 0; b2 < 4; b2++) {
-            size_t off = (size_t)b2 * 64 + 16 * (size_t)g;
-            __m128i k = y[b2];
-            if (src)
-                k = _mm_xor_si128(k, _mm_loadu_si128((const __m128i *)(const void *)(src + off)));
-            _mm_storeu_si128((__m128i *)(void *)(dst + off), k);
-        }
-    }
+    cp_store4(x, o, dst, src);
 }
 
 /* ---- the AEAD ------------------------------------------------------------------ */
