@@ -104,8 +104,10 @@ struct mote_net {
     struct net_arp_entry *arp;
     struct net_reasm *reasm;
     size_t reasm_count, reasm_bytes;
-    mote_timer *timer; /* ARP retries and reassembly timeouts */
-    uint64_t timer_at; /* 0 when not armed */
+    mote_timer *timer;      /* ARP retries, announcements and reassembly timeouts */
+    uint64_t timer_at;      /* 0 when not armed */
+    unsigned announce_left; /* gratuitous ARPs still to send for addr */
+    uint64_t announce_at;   /* when the next one is due */
 
     uint64_t icmp_tokens_at; /* time of the last refill */
     unsigned icmp_tokens;

@@ -296,6 +296,23 @@ int mote_net_announce(mote_net *s)
     return rc < 0 ? rc : 0;
 }
 
+/* RFC 5227 2.3: ANNOUNCE_NUM announcements ANNOUNCE_INTERVAL apart, so a
+ * peer that missed one frame on a lossy link still replaces a stale MAC.
+ * The first goes now, the rest from the stack's timer. */
+#define ANNOUNCE_NUM      2
+#define ANNOUNCE_INTERVAL (2 * MOTE_NS_PER_SEC)
+
+static void announce_start(mote_net *s)
+{
+    s->announce_left = 0;
+    if (!s->addr)
+        return;
+    mote_net_announce(s);
+    s->announce_left = ANNOUNCE_NUM - 1;
+    s->announce_at = net_now(s) + ANNOUNCE_INTERVAL;
+    stack_rearm(s);
+}
+
 /* ---- IPv4 output ------------------------------------------------------ */
 
 static void ip_header(mote_net *s, uint8_t *ip, size_t total, uint16_t id, uint16_t frag,
@@ -1018,6 +1035,8 @@ static void stack_rearm(mote_net *s)
     for (struct net_reasm *r = s->reasm; r; r = r->next)
         if (!at || r->expires < at)
             at = r->expires;
+    if (s->announce_left && (!at || s->announce_at < at))
+        at = s->announce_at;
     if (at == s->timer_at)
         return;
     s->timer_at = at;
@@ -1063,6 +1082,11 @@ static void stack_timer_cb(void *arg)
             }
         }
         r = n;
+    }
+    if (s->announce_left && s->announce_at <= now) {
+        s->announce_left--;
+        s->announce_at = now + ANNOUNCE_INTERVAL;
+        mote_net_announce(s);
     }
     stack_rearm(s);
     net_leave(s);
@@ -1122,8 +1146,7 @@ mote_net *mote_net_new(const mote_net_config *cfg, int *err)
     if (!s->timer)
         goto fail;
     s->netif->set_receiver(s->netif->ctx, rx_cb, s);
-    if (s->addr)
-        mote_net_announce(s);
+    announce_start(s);
     if (err)
         *err = 0;
     return s;
@@ -1170,11 +1193,10 @@ int mote_net_set_addr(mote_net *s, mote_net_ip4 addr, mote_net_ip4 netmask, mote
     s->addr = addr;
     s->mask = netmask;
     s->gw = gateway;
-    if (addr) {
-        net_enter(s);
-        mote_net_announce(s);
-        net_leave(s);
-    }
+    net_enter(s);
+    announce_start(s); /* addr 0 cancels the ones still due */
+    stack_rearm(s);
+    net_leave(s);
     return 0;
 }
 

@@ -42,6 +42,14 @@ static void one_init(one *o, size_t mtu)
     ck_assert_ptr_nonnull(o->s);
 }
 
+/* Lets the second gratuitous ARP go and forgets what was sent, for tests
+ * that count the frames the stack sends over seconds. */
+static void one_announced(one *o)
+{
+    mote_fakeclock_advance(o->fc, NT_ANNOUNCE_NS);
+    nt_cap_clear(&o->cap);
+}
+
 static void one_free(one *o)
 {
     mote_net_free(o->s);
@@ -123,23 +131,79 @@ START_TEST(test_config_checks)
 }
 END_TEST
 
+/* Checks that frame f is an RFC 5227 ARP Announcement of ip from mac:
+ * a broadcast ARP request with sender and target IP both ip and a zero
+ * target hardware address. */
+static void check_announcement(const uint8_t *f, size_t len, const uint8_t *mac, uint32_t ip)
+{
+    static const uint8_t zero[6] = {0};
+    ck_assert_uint_eq(len, 60);
+    ck_assert_mem_eq(f, "\xff\xff\xff\xff\xff\xff", 6);
+    ck_assert_mem_eq(f + 6, mac, 6);
+    ck_assert_uint_eq(mote_load_be16(f + 12), 0x0806);
+    ck_assert_uint_eq(mote_load_be16(f + 14), 1);      /* ethernet */
+    ck_assert_uint_eq(mote_load_be16(f + 16), 0x0800); /* IPv4 */
+    ck_assert_uint_eq(f[18], 6);
+    ck_assert_uint_eq(f[19], 4);
+    ck_assert_uint_eq(mote_load_be16(f + 20), 1); /* request */
+    ck_assert_mem_eq(f + 22, mac, 6);
+    ck_assert_uint_eq(mote_load_be32(f + 28), ip);
+    ck_assert_mem_eq(f + 32, zero, 6);
+    ck_assert_uint_eq(mote_load_be32(f + 38), ip);
+}
+
 START_TEST(test_gratuitous_arp_on_start)
 {
     one o;
     one_init(&o, 1500);
+    uint64_t t0 = mote_clock_now(o.clk), next;
+    /* ANNOUNCE_NUM 2: one now, the second ANNOUNCE_INTERVAL (2 s) later */
     ck_assert_uint_eq(o.cap.n, 1);
-    const uint8_t *f = o.cap.frame[0];
-    ck_assert_uint_eq(o.cap.len[0], 60);
-    ck_assert_mem_eq(f, "\xff\xff\xff\xff\xff\xff", 6);
-    ck_assert_mem_eq(f + 6, o.cap.nif.mac, 6);
-    ck_assert_uint_eq(mote_load_be16(f + 12), 0x0806);
-    ck_assert_uint_eq(mote_load_be16(f + 20), 1);
-    ck_assert_uint_eq(mote_load_be32(f + 28), ME);
-    ck_assert_uint_eq(mote_load_be32(f + 38), ME);
+    check_announcement(o.cap.frame[0], o.cap.len[0], o.cap.nif.mac, ME);
+    ck_assert_int_eq(mote_fakeclock_next(o.fc, &next), 0);
+    ck_assert_uint_eq(next, t0 + 2 * MOTE_NS_PER_SEC);
+    mote_fakeclock_advance(o.fc, 2 * MOTE_NS_PER_SEC - 1);
+    ck_assert_uint_eq(o.cap.n, 1);
+    mote_fakeclock_advance(o.fc, 1);
+    ck_assert_uint_eq(o.cap.n, 2);
+    check_announcement(o.cap.frame[1], o.cap.len[1], o.cap.nif.mac, ME);
+    ck_assert_mem_eq(o.cap.frame[1], o.cap.frame[0], 60);
+    /* and no more */
+    ck_assert_int_eq(mote_fakeclock_next(o.fc, &next), MOTE_ENOTFOUND);
+    mote_fakeclock_advance(o.fc, 30 * MOTE_NS_PER_SEC);
+    ck_assert_uint_eq(o.cap.n, 2);
+    mote_net_counters c;
+    mote_net_get_counters(o.s, &c);
+    ck_assert_uint_eq(c.arp_out, 2);
     nt_cap_clear(&o.cap);
+
+    /* a new address: announced the same way */
     ck_assert_int_eq(mote_net_set_addr(o.s, PEER, MOTE_NET_IP4(255, 255, 255, 0), 0), 0);
     ck_assert_uint_eq(o.cap.n, 1);
-    ck_assert_uint_eq(mote_load_be32(o.cap.frame[0] + 28), PEER);
+    check_announcement(o.cap.frame[0], o.cap.len[0], o.cap.nif.mac, PEER);
+    mote_fakeclock_advance(o.fc, MOTE_NS_PER_SEC);
+    /* changed again halfway: the old address's second announcement is
+     * dropped, the new one's schedule starts over */
+    ck_assert_int_eq(mote_net_set_addr(o.s, ME, MOTE_NET_IP4(255, 255, 255, 0), 0), 0);
+    ck_assert_uint_eq(o.cap.n, 2);
+    check_announcement(o.cap.frame[1], o.cap.len[1], o.cap.nif.mac, ME);
+    mote_fakeclock_advance(o.fc, 2 * MOTE_NS_PER_SEC - 1);
+    ck_assert_uint_eq(o.cap.n, 2);
+    mote_fakeclock_advance(o.fc, 1);
+    ck_assert_uint_eq(o.cap.n, 3);
+    check_announcement(o.cap.frame[2], o.cap.len[2], o.cap.nif.mac, ME);
+    mote_fakeclock_advance(o.fc, 10 * MOTE_NS_PER_SEC);
+    ck_assert_uint_eq(o.cap.n, 3);
+    nt_cap_clear(&o.cap);
+
+    /* dropping the address cancels the announcement still due */
+    ck_assert_int_eq(mote_net_set_addr(o.s, PEER, MOTE_NET_IP4(255, 255, 255, 0), 0), 0);
+    ck_assert_uint_eq(o.cap.n, 1);
+    ck_assert_int_eq(mote_net_set_addr(o.s, 0, 0, 0), 0);
+    ck_assert_int_eq(mote_fakeclock_next(o.fc, &next), MOTE_ENOTFOUND);
+    mote_fakeclock_advance(o.fc, 10 * MOTE_NS_PER_SEC);
+    ck_assert_uint_eq(o.cap.n, 1);
+    ck_assert_int_eq(mote_net_announce(o.s), MOTE_ESTATE);
     one_free(&o);
 }
 END_TEST
@@ -212,7 +276,7 @@ START_TEST(test_arp_pending_queue_and_timeout)
 {
     one o;
     one_init(&o, 1500);
-    nt_cap_clear(&o.cap);
+    one_announced(&o);
     uint8_t data[32];
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(mote_net_ping(o.s, PEER, 1, (uint16_t)i, data, sizeof data), 0);
@@ -272,6 +336,7 @@ START_TEST(test_arp_entry_expires)
 {
     one o;
     one_init(&o, 1500);
+    one_announced(&o);
     arp_teach(&o, PEER);
     nt_cap_clear(&o.cap);
     uint8_t d[8] = {0};
@@ -1082,6 +1147,97 @@ START_TEST(test_dhcp_client)
 END_TEST
 
 /* Random frames never crash the stack (a quick in-suite fuzz). */
+/* A netif in front of another that notes when each gratuitous ARP (a
+ * request whose sender and target IP are the same) goes out. */
+typedef struct garp_rec {
+    mote_netif nif;
+    mote_netif *inner;
+    mote_clock *clk;
+    size_t n;
+    uint64_t at[8];
+    uint32_t ip[8];
+} garp_rec;
+
+static int garp_send(void *ctx, const uint8_t *f, size_t len)
+{
+    garp_rec *r = ctx;
+    if (len >= 42 && mote_load_be16(f + 12) == 0x0806 && mote_load_be16(f + 20) == 1 &&
+        mote_load_be32(f + 28) == mote_load_be32(f + 38) && r->n < 8) {
+        check_announcement(f, len, r->inner->mac, mote_load_be32(f + 28));
+        r->at[r->n] = mote_clock_now(r->clk);
+        r->ip[r->n++] = mote_load_be32(f + 28);
+    }
+    return r->inner->send(r->inner->ctx, f, len);
+}
+
+static void garp_set_rx(void *ctx, mote_netif_rx_fn fn, void *arg)
+{
+    garp_rec *r = ctx;
+    r->inner->set_receiver(r->inner->ctx, fn, arg);
+}
+
+/* A DHCP lease's new address is announced twice, 2 s apart. */
+START_TEST(test_dhcp_announces)
+{
+    mote_time t0 = {1700000000, 0};
+    mote_fakeclock *fc = mote_fakeclock_new(1000 * MOTE_NS_PER_SEC, t0);
+    mote_clock *clk = mote_fakeclock_clock(fc);
+    int err;
+    mote_net_link_config lc;
+    mote_net_link_config_default(&lc);
+    mote_net_link *link = mote_net_link_new(clk, &lc, &err);
+    ck_assert_ptr_nonnull(link);
+    garp_rec rec;
+    memset(&rec, 0, sizeof rec);
+    rec.inner = mote_net_link_end(link, 0);
+    rec.clk = clk;
+    rec.nif.ctx = &rec;
+    rec.nif.send = garp_send;
+    rec.nif.set_receiver = garp_set_rx;
+    rec.nif.mtu = rec.inner->mtu;
+    memcpy(rec.nif.mac, rec.inner->mac, 6);
+    mote_seeded_rng rng[2];
+    mote_net *st[2];
+    for (int i = 0; i < 2; i++) {
+        mote_net_config cfg;
+        mote_net_config_default(&cfg);
+        mote_seeded_rng_init(&rng[i], 42 + (uint64_t)i);
+        cfg.netif = i ? mote_net_link_end(link, 1) : &rec.nif;
+        cfg.clock = clk;
+        cfg.rng = &rng[i].rng;
+        cfg.addr = i ? NT_B : 0;
+        cfg.netmask = MOTE_NET_IP4(255, 255, 255, 0);
+        st[i] = mote_net_new(&cfg, &err);
+        ck_assert_ptr_nonnull(st[i]);
+    }
+    ck_assert_uint_eq(rec.n, 0); /* no address, nothing to announce */
+    static fake_dhcp srv;
+    memset(&srv, 0, sizeof srv);
+    srv.lease_s = 1000;
+    mote_net_udp_events sev = {fake_recv, NULL};
+    srv.u = mote_net_udp_open(st[1], 67, &sev, &srv, &err);
+    ck_assert_ptr_nonnull(srv.u);
+    dhcp_ev ev;
+    memset(&ev, 0, sizeof ev);
+    mote_net_dhcp *d = mote_net_dhcp_start(st[0], "mote-test", dhcp_cb, &ev, &err);
+    ck_assert_ptr_nonnull(d);
+    mote_fakeclock_run(fc, mote_clock_now(clk) + MOTE_NS_PER_SEC, SIZE_MAX);
+    ck_assert_int_eq(ev.bound, 1);
+    ck_assert_uint_eq(rec.n, 1);
+    ck_assert_uint_eq(rec.ip[0], MOTE_NET_IP4(10, 0, 0, 50));
+    mote_fakeclock_run(fc, mote_clock_now(clk) + 10 * MOTE_NS_PER_SEC, SIZE_MAX);
+    ck_assert_uint_eq(rec.n, 2);
+    ck_assert_uint_eq(rec.ip[1], MOTE_NET_IP4(10, 0, 0, 50));
+    ck_assert_uint_eq(rec.at[1] - rec.at[0], 2 * MOTE_NS_PER_SEC);
+    mote_net_dhcp_free(d);
+    mote_net_udp_close(srv.u);
+    for (int i = 0; i < 2; i++)
+        mote_net_free(st[i]);
+    mote_net_link_free(link);
+    mote_fakeclock_free(fc);
+}
+END_TEST
+
 START_TEST(test_random_frames)
 {
     one o;
@@ -1140,6 +1296,7 @@ static Suite *net_suite(void)
     tcase_add_test(tc, test_random_frames);
     tcase_add_test(tc, test_pcap_recorder);
     tcase_add_test(tc, test_dhcp_client);
+    tcase_add_test(tc, test_dhcp_announces);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -758,6 +758,7 @@ START_TEST(test_rto_backoff_and_timeout)
     mote_net_tcp_info i;
     mote_net_tcp_get_info(cf, &i);
     ck_assert_uint_eq(i.rto_ns, 300 * MOTE_NS_PER_MS); /* clamped to the minimum */
+    nt_pair_announced(&p);
     mote_net_link_config lc;
     mote_net_link_config_default(&lc);
     lc.loss_ppm = 1000000;
@@ -819,7 +820,7 @@ START_TEST(test_syn_retries)
     mote_net_link_config_default(&lc);
     uint8_t d[4] = {0};
     mote_net_ping(p.st[0], NT_B, 1, 1, d, 4); /* resolve ARP */
-    nt_run(&p, MOTE_NS_PER_SEC);
+    nt_pair_announced(&p);
     lc.loss_ppm = 1000000;
     mote_net_link_set_faults(p.link, &lc);
     int err, res = 0;

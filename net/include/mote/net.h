@@ -135,8 +135,9 @@ typedef struct mote_net_config {
 void mote_net_config_default(mote_net_config *cfg);
 
 /* Creates a stack on cfg->netif and registers it as the netif's receiver.
- * The devices must outlive the stack. If cfg->addr is set, a gratuitous ARP
- * announces it. NULL with *err = MOTE_EINVAL (missing device, bad mask,
+ * The devices must outlive the stack. If cfg->addr is set, it is announced
+ * with gratuitous ARPs as RFC 5227 2.3 says: one now and one 2 s later on
+ * the stack's clock. NULL with *err = MOTE_EINVAL (missing device, bad mask,
  * offload bits without the ones they need) or MOTE_ENOMEM. */
 mote_net *mote_net_new(const mote_net_config *cfg, int *err);
 /* Aborts every connection (no callbacks run), frees every socket and the
@@ -150,14 +151,16 @@ void mote_net_free(mote_net *s);
  * frames (and headers) are counted and dropped. */
 void mote_net_input(mote_net *s, const uint8_t *frame, size_t len);
 
-/* Changes the address configuration (e.g. from DHCP); announces it with a
- * gratuitous ARP when addr is not 0. Existing connections keep their
+/* Changes the address configuration (e.g. from DHCP); when addr is not 0
+ * announces it with two gratuitous ARPs 2 s apart (the first now), and
+ * cancels any announcement still due for the old address. Existing connections keep their
  * addresses. MOTE_EINVAL for a non-contiguous netmask. */
 int mote_net_set_addr(mote_net *s, mote_net_ip4 addr, mote_net_ip4 netmask, mote_net_ip4 gateway);
 /* The current address configuration (any pointer may be NULL). */
 void mote_net_get_addr(const mote_net *s, mote_net_ip4 *addr, mote_net_ip4 *netmask,
                        mote_net_ip4 *gateway);
-/* Sends a gratuitous ARP for the current address. MOTE_ESTATE if none. */
+/* Sends one gratuitous ARP for the current address now (in addition to the
+ * scheduled ones). MOTE_ESTATE if none. */
 int mote_net_announce(mote_net *s);
 
 /* Sends an ICMP echo request to dst; replies go to cfg->on_echo_reply.
