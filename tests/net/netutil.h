@@ -130,6 +130,67 @@ static inline size_t nt_arp_request_from_peer(uint8_t *f, uint32_t peer, uint32_
     return 60;
 }
 
+/* ---- one stack on a capturing netif, the peer played by the test ---- */
+typedef struct nt_one {
+    mote_fakeclock *fc;
+    mote_clock *clk;
+    mote_seeded_rng rng;
+    nt_cap cap;
+    mote_net *s;
+    mote_net_config cfg; /* what the stack was made with */
+} nt_one;
+
+/* Makes a stack at me/24 on a capturing netif of the given mtu, with a fake
+ * clock whose monotonic time starts at start_ns and a generator seeded
+ * with seed. base (NULL for the defaults) gives the other settings. The
+ * stack's announcement of me is left in o->cap. */
+static inline void nt_one_init(nt_one *o, const mote_net_config *base, uint32_t me, uint64_t seed,
+                               uint64_t start_ns, size_t mtu)
+{
+    memset(o, 0, sizeof *o);
+    mote_time t0 = {1700000000, 0};
+    o->fc = mote_fakeclock_new(start_ns, t0);
+    o->clk = mote_fakeclock_clock(o->fc);
+    mote_seeded_rng_init(&o->rng, seed);
+    nt_cap_init(&o->cap, mtu);
+    if (base)
+        o->cfg = *base;
+    else
+        mote_net_config_default(&o->cfg);
+    o->cfg.netif = &o->cap.nif;
+    o->cfg.clock = o->clk;
+    o->cfg.rng = &o->rng.rng;
+    o->cfg.addr = me;
+    o->cfg.netmask = MOTE_NET_IP4(255, 255, 255, 0);
+    int err;
+    o->s = mote_net_new(&o->cfg, &err);
+    ck_assert_int_eq(err, 0);
+    ck_assert_ptr_nonnull(o->s);
+}
+
+/* Feeds the stack a frame as if it came from the wire. */
+static inline void nt_one_feed(nt_one *o, const uint8_t *f, size_t len)
+{
+    o->cap.fn(o->cap.arg, f, len);
+}
+
+/* Teaches the stack peer's MAC (NT_PEER_MAC) with an ARP request from it,
+ * then forgets what the stack sent (its reply, its announcement). */
+static inline void nt_one_teach(nt_one *o, uint32_t peer)
+{
+    uint8_t f[60];
+    nt_arp_request_from_peer(f, peer, o->cfg.addr);
+    nt_one_feed(o, f, sizeof f);
+    nt_cap_clear(&o->cap);
+}
+
+static inline void nt_one_free(nt_one *o)
+{
+    mote_net_free(o->s);
+    nt_cap_clear(&o->cap);
+    mote_fakeclock_free(o->fc);
+}
+
 /* ---- two stacks over the in-memory link ---- */
 typedef struct nt_pair {
     mote_fakeclock *fc;

@@ -12,34 +12,15 @@
 #define ME   MOTE_NET_IP4(192, 0, 2, 1)
 #define PEER MOTE_NET_IP4(192, 0, 2, 9)
 
-typedef struct one {
-    mote_fakeclock *fc;
-    mote_clock *clk;
-    mote_seeded_rng rng;
-    nt_cap cap;
-    mote_net *s;
-    mote_net_config cfg;
-} one;
+/* One stack at ME on a capturing netif, the gateway at .254. */
+typedef nt_one one;
 
 static void one_init(one *o, size_t mtu)
 {
-    memset(o, 0, sizeof *o);
-    mote_time t0 = {1700000000, 0};
-    o->fc = mote_fakeclock_new(5 * MOTE_NS_PER_SEC, t0);
-    o->clk = mote_fakeclock_clock(o->fc);
-    mote_seeded_rng_init(&o->rng, 7);
-    nt_cap_init(&o->cap, mtu);
-    mote_net_config_default(&o->cfg);
-    o->cfg.netif = &o->cap.nif;
-    o->cfg.clock = o->clk;
-    o->cfg.rng = &o->rng.rng;
-    o->cfg.addr = ME;
-    o->cfg.netmask = MOTE_NET_IP4(255, 255, 255, 0);
-    o->cfg.gateway = MOTE_NET_IP4(192, 0, 2, 254);
-    int err;
-    o->s = mote_net_new(&o->cfg, &err);
-    ck_assert_int_eq(err, 0);
-    ck_assert_ptr_nonnull(o->s);
+    mote_net_config base;
+    mote_net_config_default(&base);
+    base.gateway = MOTE_NET_IP4(192, 0, 2, 254);
+    nt_one_init(o, &base, ME, 7, 5 * MOTE_NS_PER_SEC, mtu);
 }
 
 /* Lets the second gratuitous ARP go and forgets what was sent, for tests
@@ -52,33 +33,19 @@ static void one_announced(one *o)
 
 static void one_free(one *o)
 {
-    mote_net_free(o->s);
-    nt_cap_clear(&o->cap);
-    mote_fakeclock_free(o->fc);
+    nt_one_free(o);
 }
 
 static void feed(one *o, const uint8_t *f, size_t len)
 {
-    o->cap.fn(o->cap.arg, f, len);
+    nt_one_feed(o, f, len);
 }
 
-/* Teaches the stack PEER's MAC with an ARP request addressed to it. */
+/* Teaches the stack ip's MAC (NT_PEER_MAC) with an ARP request to ME. */
 static void arp_teach(one *o, uint32_t ip)
 {
-    uint8_t f[60] = {0};
-    memset(f, 0xff, 6);
-    memcpy(f + 6, NT_PEER_MAC, 6);
-    f[12] = 0x08;
-    f[13] = 0x06;
-    uint8_t *a = f + 14;
-    mote_store_be16(a, 1);
-    mote_store_be16(a + 2, 0x0800);
-    a[4] = 6;
-    a[5] = 4;
-    mote_store_be16(a + 6, 1);
-    memcpy(a + 8, NT_PEER_MAC, 6);
-    mote_store_be32(a + 14, ip);
-    mote_store_be32(a + 24, ME);
+    uint8_t f[60];
+    nt_arp_request_from_peer(f, ip, ME);
     feed(o, f, sizeof f);
 }
 

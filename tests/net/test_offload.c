@@ -19,6 +19,16 @@ static uint8_t pat(uint64_t i)
     return (uint8_t)(x >> 29 ^ i);
 }
 
+/* How many of the len bytes at d differ from the pattern from byte at on. */
+static size_t pat_mismatches(const uint8_t *d, size_t len, uint64_t at)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < len; i++)
+        if (d[i] != pat(at + i))
+            bad++;
+    return bad;
+}
+
 /* ---- a growable list of frames ---- */
 typedef struct flist {
     size_t n, cap;
@@ -647,9 +657,7 @@ typedef struct sink {
 static void sink_data(void *arg, const uint8_t *d, size_t len)
 {
     sink *k = arg;
-    for (size_t i = 0; i < len; i++)
-        if (d[i] != pat(k->n + i))
-            k->mismatch++;
+    k->mismatch += (int)pat_mismatches(d, len, k->n);
     k->n += len;
 }
 
@@ -857,9 +865,7 @@ static void b_pump(bulk *b)
 static void b_data(void *arg, const uint8_t *d, size_t len)
 {
     bulk *b = arg;
-    for (size_t i = 0; i < len; i++)
-        if (d[i] != pat(b->rcvd + i))
-            b->mismatch++;
+    b->mismatch += (int)pat_mismatches(d, len, b->rcvd);
     b->rcvd += len;
 }
 

@@ -19,11 +19,7 @@
 
 /* One connection from the stack to PEER:80, the peer played by the test. */
 typedef struct rc {
-    mote_fakeclock *fc;
-    mote_clock *clk;
-    mote_seeded_rng rng;
-    nt_cap cap;
-    mote_net *s;
+    nt_one o; /* the stack on its capturing netif */
     mote_flow *f;
     uint32_t iss, base; /* base: sequence number of the first data byte */
     uint16_t lport;
@@ -72,7 +68,7 @@ static void rc_send_data(rc *x, uint32_t ack, uint8_t flags, const uint32_t *sac
         for (int i = 0; i < 2 * nsack; i++, ol += 4)
             mote_store_be32(o + ol, sack[i]);
     }
-    size_t off = nt_ip(f, x->cap.nif.mac, PEER, ME, 6, 20 + ol + len, 1, 0x4000, 0);
+    size_t off = nt_ip(f, x->o.cap.nif.mac, PEER, ME, 6, 20 + ol + len, 1, 0x4000, 0);
     uint8_t *t = f + off;
     memset(t, 0, 20);
     mote_store_be16(t, 80);
@@ -87,7 +83,7 @@ static void rc_send_data(rc *x, uint32_t ack, uint8_t flags, const uint32_t *sac
         t[20 + ol + i] = (uint8_t)(doff + i);
     size_t tl = 20 + ol + len;
     mote_store_be16(t + 16, nt_csum(t, tl, nt_pseudo(PEER, ME, 6, tl)));
-    x->cap.fn(x->cap.arg, f, off + tl);
+    nt_one_feed(&x->o, f, off + tl);
 }
 
 static void rc_send(rc *x, uint32_t ack, uint8_t flags, const uint32_t *sack, int nsack)
@@ -99,8 +95,8 @@ static void rc_send(rc *x, uint32_t ack, uint8_t flags, const uint32_t *sack, in
  * captured frame i; returns the number of blocks. */
 static int rc_sack_of(rc *x, size_t i, uint32_t *ack, uint32_t *blocks)
 {
-    ck_assert_uint_gt(x->cap.n, i);
-    const uint8_t *t = x->cap.frame[i] + 14 + 20;
+    ck_assert_uint_gt(x->o.cap.n, i);
+    const uint8_t *t = x->o.cap.frame[i] + 14 + 20;
     *ack = mote_load_be32(t + 8) - (PISN + 1);
     size_t hl = (size_t)(t[12] >> 4) * 4;
     int n = 0;
@@ -134,8 +130,8 @@ static void rc_ack(rc *x, uint32_t ack, const uint32_t *blocks, int n)
 /* The data offset and length of captured frame i; 0 if it holds no data. */
 static uint32_t rc_frame(rc *x, size_t i, uint32_t *off)
 {
-    ck_assert_uint_gt(x->cap.n, i);
-    const uint8_t *ip = x->cap.frame[i] + 14;
+    ck_assert_uint_gt(x->o.cap.n, i);
+    const uint8_t *ip = x->o.cap.frame[i] + 14;
     ck_assert_uint_eq(ip[9], 6);
     size_t tl = mote_load_be16(ip + 2) - 20u;
     const uint8_t *t = ip + 20;
@@ -150,7 +146,7 @@ static uint32_t rc_frame(rc *x, size_t i, uint32_t *off)
 static void rc_expect(rc *x, const unsigned *segs, size_t n)
 {
     size_t k = 0;
-    for (size_t i = 0; i < x->cap.n; i++) {
+    for (size_t i = 0; i < x->o.cap.n; i++) {
         uint32_t off, len = rc_frame(x, i, &off);
         if (!len)
             continue;
@@ -162,37 +158,20 @@ static void rc_expect(rc *x, const unsigned *segs, size_t n)
         k++;
     }
     ck_assert_uint_eq(k, n);
-    nt_cap_clear(&x->cap);
+    nt_cap_clear(&x->o.cap);
 }
 
 static void rc_open(rc *x)
 {
     memset(x, 0, sizeof *x);
-    mote_time t0 = {1700000000, 0};
-    x->fc = mote_fakeclock_new(MOTE_NS_PER_SEC, t0);
-    x->clk = mote_fakeclock_clock(x->fc);
-    mote_seeded_rng_init(&x->rng, 7);
-    nt_cap_init(&x->cap, 1500);
-    mote_net_config cfg;
-    mote_net_config_default(&cfg);
-    cfg.netif = &x->cap.nif;
-    cfg.clock = x->clk;
-    cfg.rng = &x->rng.rng;
-    cfg.addr = ME;
-    cfg.netmask = MOTE_NET_IP4(255, 255, 255, 0);
+    nt_one_init(&x->o, NULL, ME, 7, MOTE_NS_PER_SEC, 1500);
+    nt_one_teach(&x->o, PEER);
     int err;
-    x->s = mote_net_new(&cfg, &err);
-    ck_assert_ptr_nonnull(x->s);
-    /* teach ARP the peer's address */
-    uint8_t a[60];
-    nt_arp_request_from_peer(a, PEER, ME);
-    x->cap.fn(x->cap.arg, a, sizeof a);
-    nt_cap_clear(&x->cap);
 
-    x->f = mote_net_tcp_connect(x->s, PEER, 80, rc_conn, x, &err);
+    x->f = mote_net_tcp_connect(x->o.s, PEER, 80, rc_conn, x, &err);
     ck_assert_ptr_nonnull(x->f);
-    ck_assert_uint_eq(x->cap.n, 1);
-    const uint8_t *t = x->cap.frame[0] + 14 + 20;
+    ck_assert_uint_eq(x->o.cap.n, 1);
+    const uint8_t *t = x->o.cap.frame[0] + 14 + 20;
     ck_assert_uint_eq(t[13], 0x02);
     x->iss = mote_load_be32(t + 4);
     x->lport = mote_load_be16(t);
@@ -211,12 +190,12 @@ static void rc_open(rc *x)
         i += t[i + 1];
     }
     ck_assert_uint_ne(x->ecr, 0);
-    nt_cap_clear(&x->cap);
-    mote_fakeclock_advance(x->fc, RTT); /* the handshake's RTT sample */
+    nt_cap_clear(&x->o.cap);
+    mote_fakeclock_advance(x->o.fc, RTT); /* the handshake's RTT sample */
     rc_send(x, x->iss + 1, 0x12, NULL, 0);
     ck_assert_int_eq(x->connected, 1);
     x->ecr = 0;
-    nt_cap_clear(&x->cap);
+    nt_cap_clear(&x->o.cap);
     mote_net_tcp_info i;
     ck_assert_int_eq(mote_net_tcp_get_info(x->f, &i), 0);
     ck_assert(i.sack_ok);
@@ -242,16 +221,14 @@ static void rc_write(rc *x, unsigned nseg)
 static mote_net_counters rc_ctr(rc *x)
 {
     mote_net_counters c;
-    mote_net_get_counters(x->s, &c);
+    mote_net_get_counters(x->o.s, &c);
     return c;
 }
 
 static void rc_free(rc *x)
 {
     mote_net_tcp_abort(x->f);
-    mote_net_free(x->s);
-    nt_cap_clear(&x->cap);
-    mote_fakeclock_free(x->fc);
+    nt_one_free(&x->o);
 }
 
 /* One SACKed segment above a hole, on a duplicate ACK: the hole is lost
@@ -263,14 +240,14 @@ START_TEST(test_rack_loss_on_dupack)
     rc_open(&x);
     rc_write(&x, 3);
     rc_expect(&x, (unsigned[]){0, 1, 2}, 3);
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     uint32_t m = x.mss;
     rc_ack(&x, 0, (uint32_t[]){2 * m, 3 * m}, 1);
     rc_expect(&x, NULL, 0); /* within the reordering window: wait */
-    mote_fakeclock_advance(x.fc, RTT / 4 - 100 * 1000);
+    mote_fakeclock_advance(x.o.fc, RTT / 4 - 100 * 1000);
     rc_expect(&x, NULL, 0);
     ck_assert_uint_eq(rc_ctr(&x).tcp_rack_losses, 0);
-    mote_fakeclock_advance(x.fc, 200 * 1000);
+    mote_fakeclock_advance(x.o.fc, 200 * 1000);
     /* both holes below the SACKed segment go again */
     rc_expect(&x, (unsigned[]){0, 1}, 2);
     mote_net_counters c = rc_ctr(&x);
@@ -290,11 +267,11 @@ START_TEST(test_rack_loss_on_new_ack)
     rc_open(&x);
     rc_write(&x, 4);
     rc_expect(&x, (unsigned[]){0, 1, 2, 3}, 4);
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     uint32_t m = x.mss;
     rc_ack(&x, m, (uint32_t[]){2 * m, 3 * m}, 1);
     rc_expect(&x, NULL, 0);
-    mote_fakeclock_advance(x.fc, RTT / 4 + 100 * 1000);
+    mote_fakeclock_advance(x.o.fc, RTT / 4 + 100 * 1000);
     /* the hole, then the rescue retransmission (RFC 6675 rule 4): the
      * highest segment sent before recovery, in case the tail was lost */
     rc_expect(&x, (unsigned[]){1, 3}, 2);
@@ -317,11 +294,11 @@ START_TEST(test_reordering_then_rule3)
     uint32_t m = x.mss;
     rc_write(&x, 3);
     rc_expect(&x, (unsigned[]){0, 1, 2}, 3);
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     rc_ack(&x, 0, (uint32_t[]){2 * m, 3 * m}, 1);
-    mote_fakeclock_advance(x.fc, RTT / 8);
+    mote_fakeclock_advance(x.o.fc, RTT / 8);
     rc_ack(&x, 3 * m, NULL, 0); /* the first two arrive late */
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     rc_expect(&x, NULL, 0);
     mote_net_counters c = rc_ctr(&x);
     ck_assert_uint_eq(c.tcp_retransmits, 0);
@@ -329,7 +306,7 @@ START_TEST(test_reordering_then_rule3)
 
     rc_write(&x, 4);
     rc_expect(&x, (unsigned[]){3, 4, 5, 6}, 4);
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     /* three duplicate ACKs SACKing the last segment: recovery starts with
      * the first hole; the next two are not deemed lost (one segment SACKed
      * above them, and the path reorders), yet rule 3 sends them */
@@ -353,19 +330,19 @@ START_TEST(test_probe_after_recovery)
     uint32_t m = x.mss;
     rc_write(&x, 4);
     rc_expect(&x, (unsigned[]){0, 1, 2, 3}, 4);
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     rc_ack(&x, 0, (uint32_t[]){m, 4 * m}, 1); /* 3 segments SACKed: 0 is lost */
     rc_expect(&x, (unsigned[]){0}, 1);
     rc_write(&x, 2); /* new data goes out during recovery (rule 2) */
     rc_expect(&x, (unsigned[]){4, 5}, 2);
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     rc_ack(&x, 4 * m, NULL, 0); /* the full ACK */
     mote_net_tcp_info i;
     mote_net_tcp_get_info(x.f, &i);
     ck_assert_uint_eq(i.unacked, 2 * m);
-    mote_fakeclock_advance(x.fc, 9 * MOTE_NS_PER_MS);
+    mote_fakeclock_advance(x.o.fc, 9 * MOTE_NS_PER_MS);
     rc_expect(&x, NULL, 0);
-    mote_fakeclock_advance(x.fc, 2 * MOTE_NS_PER_MS);
+    mote_fakeclock_advance(x.o.fc, 2 * MOTE_NS_PER_MS);
     rc_expect(&x, (unsigned[]){5}, 1); /* the probe: the last segment again */
     mote_net_counters c = rc_ctr(&x);
     ck_assert_uint_eq(c.tcp_tail_probes, 1);
@@ -384,22 +361,22 @@ START_TEST(test_probe_in_recovery)
     uint32_t m = x.mss;
     rc_write(&x, 5);
     rc_expect(&x, (unsigned[]){0, 1, 2, 3, 4}, 5);
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     rc_ack(&x, 0, (uint32_t[]){m, 4 * m}, 1);
     /* the hole, and the rescue retransmission of the tail (rule 4) */
     rc_expect(&x, (unsigned[]){0, 4}, 2);
-    mote_fakeclock_advance(x.fc, 9 * MOTE_NS_PER_MS);
+    mote_fakeclock_advance(x.o.fc, 9 * MOTE_NS_PER_MS);
     rc_expect(&x, NULL, 0);
-    mote_fakeclock_advance(x.fc, 2 * MOTE_NS_PER_MS);
+    mote_fakeclock_advance(x.o.fc, 2 * MOTE_NS_PER_MS);
     rc_expect(&x, (unsigned[]){4}, 1); /* the probe: the last segment */
     mote_net_counters c = rc_ctr(&x);
     ck_assert_uint_eq(c.tcp_tail_probes, 1);
     ck_assert_uint_eq(c.tcp_rto, 0);
     /* one probe only: then the timeout */
-    mote_fakeclock_advance(x.fc, 100 * MOTE_NS_PER_MS);
+    mote_fakeclock_advance(x.o.fc, 100 * MOTE_NS_PER_MS);
     rc_expect(&x, NULL, 0);
     for (int i = 0; i < 300 && rc_ctr(&x).tcp_rto == 0; i++)
-        mote_fakeclock_advance(x.fc, MOTE_NS_PER_MS);
+        mote_fakeclock_advance(x.o.fc, MOTE_NS_PER_MS);
     ck_assert_uint_eq(rc_ctr(&x).tcp_rto, 1);
     ck_assert_uint_eq(rc_ctr(&x).tcp_tail_probes, 1);
     rc_free(&x);
@@ -415,7 +392,7 @@ START_TEST(test_limited_transmit)
     uint32_t m = x.mss;
     rc_write(&x, 13);
     rc_expect(&x, (unsigned[]){0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 10); /* IW10 */
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     rc_ack(&x, 0, (uint32_t[]){m, 2 * m}, 1);
     rc_expect(&x, (unsigned[]){10}, 1);
     rc_ack(&x, 0, (uint32_t[]){m, 3 * m}, 1);
@@ -436,7 +413,7 @@ START_TEST(test_dsack_undoes_timeout)
     rc_expect(&x, (unsigned[]){0, 1}, 2);
     /* no ACK: a tail loss probe, then the timeout */
     for (int i = 0; i < 1000 && rc_ctr(&x).tcp_rto == 0; i++)
-        mote_fakeclock_advance(x.fc, MOTE_NS_PER_MS);
+        mote_fakeclock_advance(x.o.fc, MOTE_NS_PER_MS);
     ck_assert_uint_eq(rc_ctr(&x).tcp_tail_probes, 1);
     ck_assert_uint_eq(rc_ctr(&x).tcp_rto, 1);
     rc_expect(&x, (unsigned[]){1, 0}, 2);
@@ -463,7 +440,7 @@ START_TEST(test_dsack_partial_keeps_reduction)
     uint32_t m = x.mss;
     rc_write(&x, 5);
     rc_expect(&x, (unsigned[]){0, 1, 2, 3, 4}, 5);
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     /* 0 and 1 lost: three segments SACKed above them */
     rc_ack(&x, 0, (uint32_t[]){2 * m, 5 * m}, 1);
     rc_expect(&x, (unsigned[]){0, 1}, 2);
@@ -471,7 +448,7 @@ START_TEST(test_dsack_partial_keeps_reduction)
     mote_net_tcp_get_info(x.f, &i);
     uint32_t reduced = i.cwnd;
     ck_assert_uint_lt(reduced, 10 * m);
-    mote_fakeclock_advance(x.fc, RTT);
+    mote_fakeclock_advance(x.o.fc, RTT);
     /* only the first retransmission was needless */
     rc_ack(&x, 5 * m, (uint32_t[]){0, m}, 1);
     mote_net_counters c = rc_ctr(&x);
@@ -494,43 +471,43 @@ START_TEST(test_dsack_sent)
     uint32_t ack, b[8];
     rc_send_data(&x, x.base, 0x10, NULL, 0, 0, 100);
     rc_send_data(&x, x.base, 0x10, NULL, 0, 100, 100);
-    ck_assert_uint_eq(x.cap.n, 1); /* every second segment is ACKed */
+    ck_assert_uint_eq(x.o.cap.n, 1); /* every second segment is ACKed */
     ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 0);
     ck_assert_uint_eq(ack, 200);
-    nt_cap_clear(&x.cap);
+    nt_cap_clear(&x.o.cap);
     rc_send_data(&x, x.base, 0x10, NULL, 0, 0, 100); /* a whole duplicate */
-    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_uint_eq(x.o.cap.n, 1);
     ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 1);
     ck_assert_uint_eq(ack, 200);
     ck_assert_uint_eq(b[0], 0);
     ck_assert_uint_eq(b[1], 100);
-    nt_cap_clear(&x.cap);
+    nt_cap_clear(&x.o.cap);
     rc_send_data(&x, x.base, 0x10, NULL, 0, 150, 100); /* 50 old, 50 new */
-    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_uint_eq(x.o.cap.n, 1);
     ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 1);
     ck_assert_uint_eq(ack, 250);
     ck_assert_uint_eq(b[0], 150);
     ck_assert_uint_eq(b[1], 200);
-    nt_cap_clear(&x.cap);
+    nt_cap_clear(&x.o.cap);
     rc_send_data(&x, x.base, 0x10, NULL, 0, 400, 100); /* out of order */
-    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_uint_eq(x.o.cap.n, 1);
     ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 1);
     ck_assert_uint_eq(ack, 250);
     ck_assert_uint_eq(b[0], 400);
     ck_assert_uint_eq(b[1], 500);
-    nt_cap_clear(&x.cap);
+    nt_cap_clear(&x.o.cap);
     rc_send_data(&x, x.base, 0x10, NULL, 0, 420, 50); /* again, in part */
-    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_uint_eq(x.o.cap.n, 1);
     ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 2);
     ck_assert_uint_eq(ack, 250);
     ck_assert_uint_eq(b[0], 420);
     ck_assert_uint_eq(b[1], 470);
     ck_assert_uint_eq(b[2], 400);
     ck_assert_uint_eq(b[3], 500);
-    nt_cap_clear(&x.cap);
+    nt_cap_clear(&x.o.cap);
     /* the D-SACK goes once: the next ACK has only the SACK block */
     rc_send_data(&x, x.base, 0x10, NULL, 0, 600, 100);
-    ck_assert_uint_eq(x.cap.n, 1);
+    ck_assert_uint_eq(x.o.cap.n, 1);
     ck_assert_int_eq(rc_sack_of(&x, 0, &ack, b), 2);
     ck_assert_uint_eq(b[0], 600);
     ck_assert_uint_eq(b[1], 700);

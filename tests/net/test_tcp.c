@@ -871,51 +871,22 @@ END_TEST
 
 /* ---- one stack against crafted segments ---- */
 
-typedef struct raw {
-    mote_fakeclock *fc;
-    mote_clock *clk;
-    mote_seeded_rng rng;
-    nt_cap cap;
-    mote_net *s;
-} raw;
+typedef nt_one raw;
 
 #define RME   MOTE_NET_IP4(192, 0, 2, 1)
 #define RPEER MOTE_NET_IP4(192, 0, 2, 9)
 
 static void raw_init(raw *r)
 {
-    memset(r, 0, sizeof *r);
-    mote_time t0 = {1700000000, 0};
-    r->fc = mote_fakeclock_new(MOTE_NS_PER_SEC, t0);
-    r->clk = mote_fakeclock_clock(r->fc);
-    mote_seeded_rng_init(&r->rng, 3);
-    nt_cap_init(&r->cap, 1500);
-    mote_net_config cfg;
-    mote_net_config_default(&cfg);
-    cfg.netif = &r->cap.nif;
-    cfg.clock = r->clk;
-    cfg.rng = &r->rng.rng;
-    cfg.addr = RME;
-    cfg.netmask = MOTE_NET_IP4(255, 255, 255, 0);
-    int err;
-    r->s = mote_net_new(&cfg, &err);
-    ck_assert_ptr_nonnull(r->s);
-    /* teach ARP */
-    uint8_t f[60];
-    nt_arp_request_from_peer(f, RPEER, RME);
-    r->cap.fn(r->cap.arg, f, sizeof f);
-    nt_cap_clear(&r->cap);
+    nt_one_init(r, NULL, RME, 3, MOTE_NS_PER_SEC, 1500);
+    nt_one_teach(r, RPEER);
 }
 
 static void raw_free(raw *r)
 {
-    mote_net_free(r->s);
-    nt_cap_clear(&r->cap);
-    mote_fakeclock_free(r->fc);
+    nt_one_free(r);
 }
 
-/* Sends a TCP segment from RPEER:pport to RME:lport, with an optional
- * timestamp option (tsval != 0). */
 static void raw_seg(raw *r, uint16_t pport, uint16_t lport, uint32_t seq, uint32_t ack,
                     uint8_t flags, const void *data, size_t len, uint32_t tsval, uint32_t tsecr)
 {
@@ -948,7 +919,7 @@ static void raw_seg(raw *r, uint16_t pport, uint16_t lport, uint32_t seq, uint32
     if (len)
         memcpy(t + 20 + ol, data, len);
     mote_store_be16(t + 16, nt_csum(t, 20 + ol + len, nt_pseudo(RPEER, RME, 6, 20 + ol + len)));
-    r->cap.fn(r->cap.arg, f, off + 20 + ol + len);
+    nt_one_feed(r, f, off + 20 + ol + len);
 }
 
 /* The TCP header of captured frame i (checked). */
@@ -1202,7 +1173,7 @@ START_TEST(test_icmp_refuses_connect)
     ic[1] = 3;
     memcpy(ic + 8, ip, 28);
     mote_store_be16(ic + 2, nt_csum(ic, 36, 0));
-    r.cap.fn(r.cap.arg, fr, off + 36);
+    nt_one_feed(&r, fr, off + 36);
     ck_assert_int_eq(res, MOTE_ECONNREFUSED);
     mote_flow_close(f);
     raw_free(&r);
