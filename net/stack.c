@@ -331,18 +331,37 @@ static void ip_header(mote_net *s, uint8_t *ip, size_t total, uint16_t id, uint1
     mote_store_be16(ip + 10, net_csum_fold(net_csum_partial(0, ip, IP_HLEN)));
 }
 
+/* The next hop towards dst (MOTE_EUNREACH, counted, without one or for our
+ * own address) and the source address: *src, or ours when 0. */
+static int ip_route(mote_net *s, mote_net_ip4 dst, mote_net_ip4 *src, mote_net_ip4 *nh)
+{
+    *nh = next_hop(s, dst);
+    if (!*nh || (dst == s->addr && s->addr)) {
+        s->ctr.ip_no_route++;
+        return MOTE_EUNREACH;
+    }
+    if (!*src)
+        *src = s->addr;
+    return 0;
+}
+
+/* Our MAC as the source and IPv4 as the type of the frame at f (the
+ * destination is filled once the next hop is resolved). */
+static void eth_ipv4_header(mote_net *s, uint8_t *f)
+{
+    memcpy(f + 6, s->mac, 6);
+    mote_store_be16(f + 12, ETHERTYPE_IPV4);
+}
+
 int net_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, uint8_t proto, const uint8_t *l4,
                   size_t l4len, int df)
 {
     if (l4len > IP_MAXPACKET_ - IP_HLEN)
         return MOTE_ELIMIT;
-    mote_net_ip4 nh = next_hop(s, dst);
-    if (!nh || (dst == s->addr && s->addr)) {
-        s->ctr.ip_no_route++;
-        return MOTE_EUNREACH;
-    }
-    if (!src)
-        src = s->addr;
+    mote_net_ip4 nh;
+    int rc = ip_route(s, dst, &src, &nh);
+    if (rc < 0)
+        return rc;
     uint16_t id = s->ip_id++;
     size_t total = IP_HLEN + l4len;
     s->ctr.ip_out++;
@@ -350,8 +369,7 @@ int net_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, uint8_t proto
         uint8_t *f = s->tx;
         if (l4 != f + ETH_HLEN + IP_HLEN)
             memmove(f + ETH_HLEN + IP_HLEN, l4, l4len);
-        memcpy(f + 6, s->mac, 6);
-        mote_store_be16(f + 12, ETHERTYPE_IPV4);
+        eth_ipv4_header(s, f);
         ip_header(s, f + ETH_HLEN, total, id, df ? 0x4000 : 0, proto, src, dst);
         return eth_xmit(s, nh, f, ETH_HLEN + total, NULL);
     }
@@ -363,12 +381,11 @@ int net_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, uint8_t proto
         int more = off + n < l4len;
         uint8_t *f = s->fragtx;
         memcpy(f + ETH_HLEN + IP_HLEN, l4 + off, n);
-        memcpy(f + 6, s->mac, 6);
-        mote_store_be16(f + 12, ETHERTYPE_IPV4);
+        eth_ipv4_header(s, f);
         ip_header(s, f + ETH_HLEN, IP_HLEN + n, id, (uint16_t)((more ? 0x2000 : 0) | (off / 8)),
                   proto, src, dst);
         s->ctr.ip_frag_out++;
-        int rc = eth_xmit(s, nh, f, ETH_HLEN + IP_HLEN + n, NULL);
+        rc = eth_xmit(s, nh, f, ETH_HLEN + IP_HLEN + n, NULL);
         if (rc < 0)
             return rc;
     }
@@ -381,13 +398,10 @@ int net_tcp_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, size_t th
     size_t l4len = thl + plen;
     if (l4len > IP_MAXPACKET_ - IP_HLEN || seg == 0)
         return MOTE_ELIMIT;
-    mote_net_ip4 nh = next_hop(s, dst);
-    if (!nh || (dst == s->addr && s->addr)) {
-        s->ctr.ip_no_route++;
-        return MOTE_EUNREACH;
-    }
-    if (!src)
-        src = s->addr;
+    mote_net_ip4 nh;
+    int rc = ip_route(s, dst, &src, &nh);
+    if (rc < 0)
+        return rc;
     size_t nseg = plen > seg ? (plen + seg - 1) / seg : 1;
     int partial = (s->offload & MOTE_NET_OFFLOAD_CSUM) != 0;
     uint16_t id = s->ip_id;
@@ -395,8 +409,7 @@ int net_tcp_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, size_t th
     s->ctr.ip_out += nseg;
     uint8_t *f = s->tx;
     uint8_t *th = f + ETH_HLEN + IP_HLEN;
-    memcpy(f + 6, s->mac, 6);
-    mote_store_be16(f + 12, ETHERTYPE_IPV4);
+    eth_ipv4_header(s, f);
     ip_header(s, f + ETH_HLEN, IP_HLEN + l4len, id, 0x4000, IPPROTO_TCP_, src, dst);
     mote_net_vnet_hdr vh = {MOTE_NET_VNET_F_NEEDS_CSUM,
                             MOTE_NET_VNET_GSO_NONE,
@@ -432,7 +445,7 @@ int net_tcp_ip_output(mote_net *s, mote_net_ip4 src, mote_net_ip4 dst, size_t th
     for (unsigned i = 0; off < plen; i++) {
         size_t n = plen - off < seg ? plen - off : seg;
         size_t len = net_tso_cut(f, IP_HLEN, thl, off, n, plen, i, partial, s->fragtx);
-        int rc = eth_xmit(s, nh, s->fragtx, len, partial ? &vh : NULL);
+        rc = eth_xmit(s, nh, s->fragtx, len, partial ? &vh : NULL);
         if (rc < 0)
             return rc;
         off += n;
