@@ -29,6 +29,21 @@ static inline void st_rmrf(const char *dir)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* Appends "branch:A|R|U:path;" (added, removed, updated) to text, a
+ * NUL-terminated string in cap bytes, cutting it short when full: the
+ * record the watch tests compare. */
+static inline void st_note_change(char *text, size_t cap, const char *branch, int change,
+                                  const char *path)
+{
+    char line[300];
+    snprintf(line, sizeof line, "%s:%c:%s;", branch,
+             change == MOTE_STORE_ADDED     ? 'A'
+             : change == MOTE_STORE_REMOVED ? 'R'
+                                            : 'U',
+             path);
+    strncat(text, line, cap - strlen(text) - 1);
+}
+
 /* Runs a shell command; returns its exit status (or -1). Output goes to
  * out (NUL-terminated, may be NULL). */
 static inline int st_sh(char *out, size_t outlen, const char *fmt, ...)

@@ -663,13 +663,7 @@ static int watch_cb(void *arg, const char *branch, int change, const char *path,
     (void)nh;
     wlog *w = arg;
     w->calls++;
-    char line[300];
-    snprintf(line, sizeof line, "%s:%c:%s;", branch,
-             change == MOTE_STORE_ADDED     ? 'A'
-             : change == MOTE_STORE_REMOVED ? 'R'
-                                            : 'U',
-             path);
-    strncat(w->text, line, sizeof w->text - strlen(w->text) - 1);
+    st_note_change(w->text, sizeof w->text, branch, change, path);
     if (w->writer) {
         mote_store *s = w->writer;
         w->writer = NULL;

@@ -26,13 +26,7 @@ static int on_change(void *arg, const char *branch, int change, const char *path
     (void)oh;
     (void)nh;
     seen *s = arg;
-    char line[300];
-    snprintf(line, sizeof line, "%s:%c:%s;", branch,
-             change == MOTE_STORE_ADDED     ? 'A'
-             : change == MOTE_STORE_REMOVED ? 'R'
-                                            : 'U',
-             path);
-    strncat(s->text, line, sizeof s->text - strlen(s->text) - 1);
+    st_note_change(s->text, sizeof s->text, branch, change, path);
     return 0;
 }
 
