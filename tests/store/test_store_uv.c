@@ -66,6 +66,25 @@ static void set(mote_store *s, const char *path, const char *v)
     ck_assert_msg(rc == 0, "set %s: %s", path, mote_strerror(rc));
 }
 
+/* Sets path to v on branch in another process, through mote (its own
+ * repository handle); checks that the child succeeded. */
+static void write_in_child(const char *repo, const char *branch, const char *path, const char *v)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        mote_store_repo *r2 = mote_store_git_open(repo, 0, NULL, NULL);
+        mote_store *s2 = mote_store_of_branch(r2, branch, NULL);
+        int rc = mote_store_set(s2, path, v, strlen(v), &info, NULL);
+        mote_store_free(s2);
+        mote_store_repo_free(r2);
+        _exit(rc ? 1 : 0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 START_TEST(t_uv_watch)
 {
     char *dir = st_tmpdir(), out[4096], repo[600];
@@ -90,18 +109,7 @@ START_TEST(t_uv_watch)
     ck_assert_str_eq(sn.text, "");
 
     /* another process writes through mote */
-    pid_t pid = fork();
-    if (pid == 0) {
-        mote_store_repo *r2 = mote_store_git_open(repo, 0, NULL, NULL);
-        mote_store *s2 = mote_store_of_branch(r2, "main", NULL);
-        int rc = mote_store_set(s2, "cfg/b", "2", 1, &info, NULL);
-        mote_store_free(s2);
-        mote_store_repo_free(r2);
-        _exit(rc ? 1 : 0);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    write_in_child(repo, "main", "cfg/b", "2");
     run_until(&loop, &sn, "main:A:cfg/b;");
     ck_assert_str_eq(sn.text, "main:A:cfg/b;");
 
@@ -122,17 +130,7 @@ START_TEST(t_uv_watch)
     /* ... moved there by another mote process: seen through the new
      * directory's own watch */
     sn.text[0] = 0;
-    pid = fork();
-    if (pid == 0) {
-        mote_store_repo *r2 = mote_store_git_open(repo, 0, NULL, NULL);
-        mote_store *s2 = mote_store_of_branch(r2, "team/x", NULL);
-        int rc = mote_store_set(s2, "t", "1", 1, &info, NULL);
-        mote_store_free(s2);
-        mote_store_repo_free(r2);
-        _exit(rc ? 1 : 0);
-    }
-    waitpid(pid, &st, 0);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    write_in_child(repo, "team/x", "t", "1");
     run_until(&loop, &sn, "team/x:A:t;");
     ck_assert_uint_ge(mote_store_uv_dirs(u), 3);
 
