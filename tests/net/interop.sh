@@ -25,50 +25,17 @@ LMIB=${MOTE_NET_INTEROP_LOSSY_MIB:-16}
 TUNE=${MOTE_NET_INTEROP_TUNE:-1}
 LTIME=$((120 + LMIB)) # seconds allowed per lossy stream
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
-for p in ip socat sha256sum timeout; do
-    command -v $p >/dev/null || skip "$p not installed"
-done
-[ -c /dev/net/tun ] || skip "/dev/net/tun missing"
+. "$(dirname "${BASH_SOURCE[0]}")/nslib.sh"
+ns_require
 
 NS=motenet$$
 NS2=motelnx$$
-WORK=$(mktemp -d /tmp/mote-net-interop.XXXXXX)
-PIDS=()
-cleanup() {
-    trap - EXIT INT TERM
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    # deleting a namespace deletes its TAPs, bridge, veths and nft tables
-    ip netns del "$NS" 2>/dev/null
-    ip netns del "$NS2" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'echo "interrupted"; cleanup; exit 130' INT TERM
-# Runs a command in the background and waits for it, so that a signal is
-# handled at once (bash defers traps while a foreground command runs).
-run() {
-    "$@" <&0 &
-    local p=$!
-    PIDS+=($p)
-    wait $p
-}
+ns_begin mote-net-interop "$NS" "$NS2"
 # Seconds since the epoch, with fractions; Mbit/s of N MiB in S seconds.
 now() { date +%s.%N; }
 rate() { awk -v m="$1" -v a="$2" -v b="$3" 'BEGIN { t = b - a; printf "%.1f s, %.0f Mbit/s", t, m * 8.388608 / t }'; }
 
-fails=0 passes=0
-ok() { echo "ok: $*"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-inns() { ip netns exec "$NS" "$@"; }
-
-ip netns add "$NS" || skip "cannot create a network namespace"
-ip -n "$NS" link set lo up
-ip -n "$NS" tuntap add dev mtap mode tap || skip "cannot create a TAP device"
-ip -n "$NS" addr add 10.77.0.1/24 dev mtap
-ip -n "$NS" link set mtap up
+ns_tap "$NS" mtap 10.77.0.1/24
 
 head -c $((MIB * 1024 * 1024)) /dev/urandom > "$WORK/in"
 want=$(sha256sum < "$WORK/in" | cut -d' ' -f1)

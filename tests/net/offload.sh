@@ -17,35 +17,15 @@ set -u
 MOTE_NET=${1:?usage: offload.sh path/to/mote-net}
 MIB=${MOTE_NET_OFFLOAD_MIB:-64}
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
-for p in ip socat sha256sum timeout; do
-    command -v $p >/dev/null || skip "$p not installed"
-done
-[ -c /dev/net/tun ] || skip "/dev/net/tun missing"
+. "$(dirname "${BASH_SOURCE[0]}")/nslib.sh"
+ns_require
 
 NS=moteoff$$
-WORK=$(mktemp -d /tmp/mote-net-offload.XXXXXX)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+ns_begin mote-net-offload "$NS"
 
-fails=0 passes=0
-ok() { echo "ok: $*"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-inns() { ip netns exec "$NS" "$@"; }
 counter() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
-ip netns add "$NS" || skip "cannot create a network namespace"
-ip -n "$NS" link set lo up
-ip -n "$NS" tuntap add dev otap mode tap vnet_hdr || skip "cannot create a TAP device"
-ip -n "$NS" addr add 10.78.0.1/24 dev otap
-ip -n "$NS" link set otap up
+ns_tap "$NS" otap 10.78.0.1/24 vnet_hdr
 
 head -c $((MIB * 1024 * 1024)) /dev/urandom > "$WORK/in"
 want=$(sha256sum < "$WORK/in" | cut -d' ' -f1)
