@@ -42,6 +42,25 @@ static char *getv(mote_store *s, const char *path)
         free(v_);                                                                                  \
     } while (0)
 
+/* A new repository r.git in the fresh directory dir (its path into repo,
+ * 600 bytes) and a store on its branch main; the repository into *r. */
+static mote_store *new_repo(const char *dir, char *repo, mote_store_repo **r)
+{
+    snprintf(repo, 600, "%s/r.git", dir);
+    *r = mote_store_git_open(repo, 1, NULL, NULL);
+    ck_assert_ptr_nonnull(*r);
+    return mote_store_of_branch(*r, "main", NULL);
+}
+
+/* git fsck --strict passes on repo; then dir is removed and freed. */
+static void fsck_and_remove(char *dir, const char *repo)
+{
+    char out[4096];
+    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
+    st_rmrf(dir);
+    free(dir);
+}
+
 #define GIT "git -c user.name=G -c user.email=g@x -c init.defaultBranch=main "
 
 START_TEST(t_git_reads_mote)
@@ -126,10 +145,8 @@ END_TEST
 START_TEST(t_git_gc)
 {
     char *dir = st_tmpdir(), out[4096], repo[600];
-    snprintf(repo, sizeof repo, "%s/r.git", dir);
-    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
-    ck_assert_ptr_nonnull(r);
-    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_repo *r;
+    mote_store *s = new_repo(dir, repo, &r);
     char k[64], v[64];
     for (int i = 0; i < 60; i++) {
         snprintf(k, sizeof k, "d%d/k%d", i % 5, i);
@@ -145,9 +162,7 @@ START_TEST(t_git_gc)
     }
     mote_store_free(s);
     mote_store_repo_free(r);
-    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
-    st_rmrf(dir);
-    free(dir);
+    fsck_and_remove(dir, repo);
 }
 END_TEST
 
@@ -378,11 +393,9 @@ static void writer(const char *repo, int id)
 
 START_TEST(t_concurrent_writers)
 {
-    char *dir = st_tmpdir(), out[4096], repo[600];
-    snprintf(repo, sizeof repo, "%s/r.git", dir);
-    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
-    ck_assert_ptr_nonnull(r);
-    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    char *dir = st_tmpdir(), repo[600];
+    mote_store_repo *r;
+    mote_store *s = new_repo(dir, repo, &r);
     set(s, "init", "1");
     pid_t pids[NPROC];
     for (int i = 0; i < NPROC; i++) {
@@ -407,9 +420,7 @@ START_TEST(t_concurrent_writers)
     CK_VAL(s, "counter", want);
     mote_store_free(s);
     mote_store_repo_free(r);
-    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
-    st_rmrf(dir);
-    free(dir);
+    fsck_and_remove(dir, repo);
 }
 END_TEST
 
@@ -477,9 +488,8 @@ END_TEST
 START_TEST(t_packs)
 {
     char *dir = st_tmpdir(), out[4096], repo[600];
-    snprintf(repo, sizeof repo, "%s/r.git", dir);
-    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
-    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_repo *r;
+    mote_store *s = new_repo(dir, repo, &r);
     for (int round = 0; round < 2; round++) {
         mote_store_tx *t = mote_store_tx_begin(s, NULL);
         for (int i = 0; i < 2500; i++) {
@@ -500,9 +510,7 @@ START_TEST(t_packs)
     sscanf(out, "count: %d\npacks: %d", &count, &packs);
     ck_assert_int_ge(packs, 1);
     ck_assert_int_lt(count, 1000); /* most objects are packed, not loose */
-    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
-    st_rmrf(dir);
-    free(dir);
+    fsck_and_remove(dir, repo);
 }
 END_TEST
 
@@ -512,9 +520,8 @@ END_TEST
 START_TEST(t_pack_deltas)
 {
     char *dir = st_tmpdir(), out[8192], repo[600];
-    snprintf(repo, sizeof repo, "%s/r.git", dir);
-    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
-    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_repo *r;
+    mote_store *s = new_repo(dir, repo, &r);
     mote_store_tx *t = mote_store_tx_begin(s, NULL);
     for (int i = 0; i < 400; i++) {
         char k[64], v[64];
@@ -582,9 +589,8 @@ END_TEST
 START_TEST(t_refs)
 {
     char *dir = st_tmpdir(), out[8192], repo[600];
-    snprintf(repo, sizeof repo, "%s/r.git", dir);
-    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
-    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_repo *r;
+    mote_store *s = new_repo(dir, repo, &r);
     set(s, "a", "1");
     set(s, "a", "2");
     mote_store_hash h;
@@ -632,9 +638,7 @@ START_TEST(t_refs)
     mote_store_repo_free(r);
     ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s reflog show main | wc -l", repo), 0);
     ck_assert_int_ge(atoi(out), 3);
-    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
-    st_rmrf(dir);
-    free(dir);
+    fsck_and_remove(dir, repo);
 }
 END_TEST
 
@@ -643,9 +647,8 @@ END_TEST
 START_TEST(t_batch_crash)
 {
     char *dir = st_tmpdir(), out[4096], repo[600];
-    snprintf(repo, sizeof repo, "%s/r.git", dir);
-    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
-    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_repo *r;
+    mote_store *s = new_repo(dir, repo, &r);
     set(s, "before", "1");
     mote_store_hash h0, h;
     ck_assert_int_eq(mote_store_head(s, &h0), 0);
@@ -694,9 +697,8 @@ END_TEST
 START_TEST(t_batch_big)
 {
     char *dir = st_tmpdir(), out[4096], repo[600];
-    snprintf(repo, sizeof repo, "%s/r.git", dir);
-    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
-    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_repo *r;
+    mote_store *s = new_repo(dir, repo, &r);
     set(s, "small", "1");
     mote_store_hash h0, h;
     ck_assert_int_eq(mote_store_head(s, &h0), 0);
@@ -848,9 +850,8 @@ END_TEST
 START_TEST(t_big_merge)
 {
     char *dir = st_tmpdir(), out[4096], repo[600];
-    snprintf(repo, sizeof repo, "%s/r.git", dir);
-    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
-    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_repo *r;
+    mote_store *s = new_repo(dir, repo, &r);
     for (int b = 0; b < 16; b++) {
         ck_assert_int_eq(mote_store_batch_begin(r), 0);
         for (int i = 0; i < 400; i++) {
@@ -883,9 +884,8 @@ END_TEST
 START_TEST(t_mixed_writers)
 {
     char *dir = st_tmpdir(), out[8192], repo[600];
-    snprintf(repo, sizeof repo, "%s/r.git", dir);
-    mote_store_repo *r = mote_store_git_open(repo, 1, NULL, NULL);
-    mote_store *s = mote_store_of_branch(r, "main", NULL);
+    mote_store_repo *r;
+    mote_store *s = new_repo(dir, repo, &r);
     set(s, "base", "0");
     mote_store_free(s);
     mote_store_repo_free(r);
@@ -928,9 +928,7 @@ START_TEST(t_mixed_writers)
     }
     mote_store_free(s);
     mote_store_repo_free(r);
-    ck_assert_int_eq(st_sh(out, sizeof out, "git -C %s fsck --strict 2>&1", repo), 0);
-    st_rmrf(dir);
-    free(dir);
+    fsck_and_remove(dir, repo);
 }
 END_TEST
 
