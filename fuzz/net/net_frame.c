@@ -7,41 +7,13 @@
  * checksum, 4 fixes the TCP/UDP/ICMP checksum, 8 advances the clock by
  * (len lo) * 10 ms after the frame. The fixes let the fuzzer reach past
  * the checksums into the protocol code. */
-#include "mote/net.h"
+#include "fuzz_net.h"
 #include "mote/net_dhcp.h"
-#include "mote/net_tcp.h"
-#include "mote/sim.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-#define ME MOTE_NET_IP4(10, 9, 0, 1)
 
 static int sink_send(void *ctx, const uint8_t *f, size_t len)
 {
     (void)ctx, (void)f, (void)len;
     return 0;
-}
-
-static mote_netif_rx_fn rx_fn;
-static void *rx_arg;
-
-static void sink_set_rx(void *ctx, mote_netif_rx_fn fn, void *arg)
-{
-    (void)ctx;
-    rx_fn = fn;
-    rx_arg = arg;
-}
-
-static uint16_t csum(const uint8_t *p, size_t len, uint32_t sum)
-{
-    for (size_t i = 0; i + 1 < len; i += 2)
-        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (len & 1)
-        sum += (uint32_t)p[len - 1] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
 }
 
 static void fix(uint8_t *f, size_t len, int ctl)
@@ -61,42 +33,26 @@ static void fix(uint8_t *f, size_t len, int ctl)
                       (uint32_t)l4len;
         if (ip[9] == 6 && l4len >= 20) {
             l4[16] = l4[17] = 0;
-            uint16_t c = csum(l4, l4len, ps);
+            uint16_t c = (uint16_t)~fz_sum16(l4, l4len, ps);
             l4[16] = (uint8_t)(c >> 8);
             l4[17] = (uint8_t)c;
         } else if (ip[9] == 17 && l4len >= 8) {
             l4[6] = l4[7] = 0;
         } else if (ip[9] == 1 && l4len >= 4) {
             l4[2] = l4[3] = 0;
-            uint16_t c = csum(l4, l4len, 0);
+            uint16_t c = (uint16_t)~fz_sum16(l4, l4len, 0);
             l4[2] = (uint8_t)(c >> 8);
             l4[3] = (uint8_t)c;
         }
     }
-    if (ctl & 2) {
-        ip[10] = ip[11] = 0;
-        uint16_t c = csum(ip, ihl, 0);
-        ip[10] = (uint8_t)(c >> 8);
-        ip[11] = (uint8_t)c;
-    }
-}
-
-static void on_udp(void *arg, mote_net_udp *u, mote_net_ip4 src, uint16_t sport, const uint8_t *d,
-                   size_t len)
-{
-    (void)arg;
-    mote_net_udp_sendto(u, src, sport, d, len);
-}
-
-static void on_data(void *arg, const uint8_t *d, size_t len)
-{
-    mote_flow_write(arg, d, len);
+    if (ctl & 2)
+        fz_fix_ip_csum(ip, ihl);
 }
 
 static void on_accept(void *arg, mote_net_listener *l)
 {
     (void)arg;
-    static const mote_flow_events ev = {on_data, NULL, NULL, NULL};
+    static const mote_flow_events ev = {fz_flow_echo, NULL, NULL, NULL};
     mote_flow *f;
     int err;
     while ((f = mote_net_tcp_accept(l, &err)) != NULL) {
@@ -112,20 +68,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mote_fakeclock *fc = mote_fakeclock_new(MOTE_NS_PER_SEC, t0);
     mote_seeded_rng rng;
     mote_seeded_rng_init(&rng, 1);
-    mote_netif nif = {NULL, sink_send, sink_set_rx, 1500, {2, 0, 0, 0, 0, 1}};
+    mote_netif nif = {NULL, sink_send, fz_set_rx, 1500, {2, 0, 0, 0, 0, 1}};
     mote_net_config cfg;
-    mote_net_config_default(&cfg);
-    cfg.netif = &nif;
-    cfg.clock = mote_fakeclock_clock(fc);
-    cfg.rng = &rng.rng;
-    cfg.addr = ME;
-    cfg.netmask = MOTE_NET_IP4(255, 255, 255, 0);
+    fz_config(&cfg, &nif, fc, &rng);
     cfg.gateway = MOTE_NET_IP4(10, 9, 0, 254);
     int err;
     mote_net *s = mote_net_new(&cfg, &err);
     if (!s)
         abort();
-    mote_net_udp_events uev = {on_udp, NULL};
+    mote_net_udp_events uev = {fz_udp_echo, NULL};
     mote_net_udp *u = mote_net_udp_open(s, 7, &uev, NULL, &err);
     mote_net_listener *l = mote_net_tcp_listen(s, 7, 4, on_accept, NULL, &err);
     mote_net_dhcp *dh = mote_net_dhcp_start(s, "fuzz", NULL, NULL, &err);
@@ -133,20 +84,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (c)
         mote_flow_write(c, "GET / HTTP/1.0\r\n\r\n", 18);
     uint8_t *buf = malloc(65536 + 64);
-    size_t off = 0;
-    while (off + 3 <= size) {
-        uint8_t ctl = data[off];
-        size_t len = (size_t)(data[off + 1] << 8 | data[off + 2]);
-        off += 3;
-        if (len > size - off)
-            len = size - off;
-        memcpy(buf, data + off, len);
-        off += len;
+    size_t off = 0, len;
+    uint8_t ctl;
+    const uint8_t *rec;
+    while (fz_next(data, size, &off, &ctl, &rec, &len)) {
+        memcpy(buf, rec, len);
         if ((ctl & 1) && len >= 6)
             memcpy(buf, nif.mac, 6);
         fix(buf, len, ctl);
-        if (rx_fn)
-            rx_fn(rx_arg, buf, len);
+        if (fz_rx_fn)
+            fz_rx_fn(fz_rx_arg, buf, len);
         if (ctl & 8)
             mote_fakeclock_advance(fc, (uint64_t)(len & 255) * 10 * MOTE_NS_PER_MS);
     }

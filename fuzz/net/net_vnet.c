@@ -12,27 +12,10 @@
  * destination, 2 fixes the IPv4 header checksum, 4 fixes the TCP checksum
  * (complete, or the pseudo-header sum when the header says NEEDS_CSUM), 8
  * advances the clock by (len lo) * 10 ms after the record. */
-#include "mote/net.h"
+#include "fuzz_net.h"
 #include "mote/net_offload.h"
-#include "mote/net_tcp.h"
-#include "mote/sim.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-#define ME MOTE_NET_IP4(10, 9, 0, 1)
 #define VH MOTE_NET_VNET_HDR_LEN
-
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-    for (size_t i = 0; i + 1 < len; i += 2)
-        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (len & 1)
-        sum += (uint32_t)p[len - 1] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return sum;
-}
 
 /* Aborts unless f is a good wire frame (IPv4 + TCP checksums). */
 static int check_wire(void *arg, const uint8_t *f, size_t len)
@@ -46,11 +29,11 @@ static int check_wire(void *arg, const uint8_t *f, size_t len)
     size_t ihl = (size_t)(ip[0] & 15) * 4, tot = (size_t)(ip[2] << 8 | ip[3]);
     if (ihl < 20 || 14 + tot > len || tot < ihl)
         abort();
-    if ((uint16_t)~sum16(ip, ihl, 0) != 0)
+    if ((uint16_t)~fz_sum16(ip, ihl, 0) != 0)
         abort();
     if (ip[9] == 6 && (ip[6] & 0x3f) == 0 && ip[7] == 0) {
-        uint32_t ps = sum16(ip + 12, 8, 0) + 6 + (uint32_t)(tot - ihl);
-        if ((uint16_t)~sum16(ip + ihl, tot - ihl, ps) != 0)
+        uint32_t ps = fz_sum16(ip + 12, 8, 0) + 6 + (uint32_t)(tot - ihl);
+        if ((uint16_t)~fz_sum16(ip + ihl, tot - ihl, ps) != 0)
             abort();
     }
     return 0;
@@ -70,16 +53,6 @@ static int ignore(void *arg, const uint8_t *f, size_t len)
     return 0;
 }
 
-static mote_netif_rx_fn rx_fn;
-static void *rx_arg;
-
-static void sink_set_rx(void *ctx, mote_netif_rx_fn fn, void *arg)
-{
-    (void)ctx;
-    rx_fn = fn;
-    rx_arg = arg;
-}
-
 static void fix(uint8_t *b, size_t len, int ctl)
 {
     if (len < VH + 34)
@@ -96,37 +69,21 @@ static void fix(uint8_t *b, size_t len, int ctl)
     if ((ctl & 4) && ip[9] == 6 && tot >= ihl + 20 && 14 + tot <= flen) {
         uint8_t *l4 = ip + ihl;
         size_t l4len = tot - ihl;
-        uint32_t ps = sum16(ip + 12, 8, 0) + 6 + (uint32_t)l4len;
+        uint32_t ps = fz_sum16(ip + 12, 8, 0) + 6 + (uint32_t)l4len;
         l4[16] = l4[17] = 0;
-        uint16_t c = (b[0] & MOTE_NET_VNET_F_NEEDS_CSUM) ? (uint16_t)sum16(NULL, 0, ps)
-                                                         : (uint16_t)~sum16(l4, l4len, ps);
+        uint16_t c = (b[0] & MOTE_NET_VNET_F_NEEDS_CSUM) ? (uint16_t)fz_sum16(NULL, 0, ps)
+                                                         : (uint16_t)~fz_sum16(l4, l4len, ps);
         l4[16] = (uint8_t)(c >> 8);
         l4[17] = (uint8_t)c;
     }
-    if (ctl & 2) {
-        ip[10] = ip[11] = 0;
-        uint16_t c = (uint16_t)~sum16(ip, ihl, 0);
-        ip[10] = (uint8_t)(c >> 8);
-        ip[11] = (uint8_t)c;
-    }
-}
-
-static void on_udp(void *arg, mote_net_udp *u, mote_net_ip4 src, uint16_t sport, const uint8_t *d,
-                   size_t len)
-{
-    (void)arg;
-    mote_net_udp_sendto(u, src, sport, d, len);
-}
-
-static void on_data(void *arg, const uint8_t *d, size_t len)
-{
-    mote_flow_write(arg, d, len);
+    if (ctl & 2)
+        fz_fix_ip_csum(ip, ihl);
 }
 
 static void on_accept(void *arg, mote_net_listener *l)
 {
     (void)arg;
-    static const mote_flow_events ev = {on_data, NULL, NULL, NULL};
+    static const mote_flow_events ev = {fz_flow_echo, NULL, NULL, NULL};
     mote_flow *f;
     int err;
     while ((f = mote_net_tcp_accept(l, &err)) != NULL) {
@@ -144,20 +101,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mote_fakeclock *fc = mote_fakeclock_new(MOTE_NS_PER_SEC, t0);
     mote_seeded_rng rng;
     mote_seeded_rng_init(&rng, 1);
-    mote_netif nif = {NULL, sink_send, sink_set_rx, 1500, {2, 0, 0, 0, 0, 1}};
+    mote_netif nif = {NULL, sink_send, fz_set_rx, 1500, {2, 0, 0, 0, 0, 1}};
     mote_net_config cfg;
-    mote_net_config_default(&cfg);
-    cfg.netif = &nif;
-    cfg.clock = mote_fakeclock_clock(fc);
-    cfg.rng = &rng.rng;
-    cfg.addr = ME;
-    cfg.netmask = MOTE_NET_IP4(255, 255, 255, 0);
+    fz_config(&cfg, &nif, fc, &rng);
     cfg.offload = MOTE_NET_OFFLOAD_VNET | MOTE_NET_OFFLOAD_CSUM | MOTE_NET_OFFLOAD_TSO4;
     int err;
     mote_net *s = mote_net_new(&cfg, &err);
     if (!s)
         abort();
-    mote_net_udp_events uev = {on_udp, NULL};
+    mote_net_udp_events uev = {fz_udp_echo, NULL};
     mote_net_udp *u = mote_net_udp_open(s, 7, &uev, NULL, &err);
     mote_net_listener *l = mote_net_tcp_listen(s, 7, 4, on_accept, NULL, &err);
     mote_flow *c = mote_net_tcp_connect(s, MOTE_NET_IP4(10, 9, 0, 2), 80, NULL, NULL, &err);
@@ -167,21 +119,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int i = 0; i < 3; i++)
             mote_flow_write(c, buf, 65536);
     }
-    size_t off = 0;
-    while (off + 3 <= size) {
-        uint8_t ctl = data[off];
-        size_t len = (size_t)(data[off + 1] << 8 | data[off + 2]);
-        off += 3;
-        if (len > size - off)
-            len = size - off;
-        memcpy(buf, data + off, len);
-        off += len;
+    size_t off = 0, len;
+    uint8_t ctl;
+    const uint8_t *rec;
+    while (fz_next(data, size, &off, &ctl, &rec, &len)) {
+        memcpy(buf, rec, len);
         if ((ctl & 1) && len >= VH + 6)
             memcpy(buf + VH, nif.mac, 6);
         fix(buf, len, ctl);
         (void)mote_net_vnet_to_wire(buf, len, ignore, NULL);
-        if (rx_fn)
-            rx_fn(rx_arg, buf, len);
+        if (fz_rx_fn)
+            fz_rx_fn(fz_rx_arg, buf, len);
         if (ctl & 8)
             mote_fakeclock_advance(fc, (uint64_t)(len & 255) * 10 * MOTE_NS_PER_MS);
     }
