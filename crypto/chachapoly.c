@@ -589,6 +589,21 @@ static void cp_poly_tag(cp_poly *st, uint64_t aad_len, uint64_t len, uint8_t tag
         CP_QR(x[3], x[4], x[9], x[14], ADD, XOR, R16, R12, R8, R7);                                \
     } while (0)
 
+/* The first step of the transpose, at any width: 32-bit then 64-bit
+ * interleaves of rows 4g..4g+3 of x give y[g][b], which holds in each
+ * 128-bit lane L words 4g..4g+3 of block 4L+b. T is the vector type, P
+ * the intrinsics' prefix (_mm512, _mm256). */
+#define CP_INTERLEAVE(T, P, x, y)                                                                  \
+    for (int g = 0; g < 4; g++) {                                                                  \
+        T a = x[4 * g], b = x[4 * g + 1], c = x[4 * g + 2], d = x[4 * g + 3];                      \
+        T ab0 = P##_unpacklo_epi32(a, b), ab1 = P##_unpackhi_epi32(a, b);                          \
+        T cd0 = P##_unpacklo_epi32(c, d), cd1 = P##_unpackhi_epi32(c, d);                          \
+        y[g][0] = P##_unpacklo_epi64(ab0, cd0);                                                    \
+        y[g][1] = P##_unpackhi_epi64(ab0, cd0);                                                    \
+        y[g][2] = P##_unpacklo_epi64(ab1, cd1);                                                    \
+        y[g][3] = P##_unpackhi_epi64(ab1, cd1);                                                    \
+    }
+
 /* ---- sixteen blocks, AVX-512 ---- */
 
 #define CP_AVX512      __attribute__((target("avx512f")))
@@ -621,15 +636,7 @@ static CP_AVX512 void cp_chacha16(const uint32_t in[16], uint32_t ctr, uint8_t *
      * give y[g][b] (lane L: words 4g..4g+3 of block 4L+b); then 128-bit
      * lane shuffles gather block 4L+b's four quarters. */
     __m512i y[4][4];
-    for (int g = 0; g < 4; g++) {
-        __m512i a = x[4 * g], b = x[4 * g + 1], c = x[4 * g + 2], d = x[4 * g + 3];
-        __m512i ab0 = _mm512_unpacklo_epi32(a, b), ab1 = _mm512_unpackhi_epi32(a, b);
-        __m512i cd0 = _mm512_unpacklo_epi32(c, d), cd1 = _mm512_unpackhi_epi32(c, d);
-        y[g][0] = _mm512_unpacklo_epi64(ab0, cd0);
-        y[g][1] = _mm512_unpackhi_epi64(ab0, cd0);
-        y[g][2] = _mm512_unpacklo_epi64(ab1, cd1);
-        y[g][3] = _mm512_unpackhi_epi64(ab1, cd1);
-    }
+    CP_INTERLEAVE(__m512i, _mm512, x, y);
     for (int b = 0; b < 4; b++) {
         __m512i u0 = _mm512_shuffle_i32x4(y[0][b], y[1][b], 0x44);
         __m512i u1 = _mm512_shuffle_i32x4(y[0][b], y[1][b], 0xee);
@@ -680,15 +687,7 @@ static inline CP_INLINE_AVX2 void cp_store8(__m256i x[16], const __m256i o[16], 
         x[i] = _mm256_add_epi32(x[i], o[i]);
 
     __m256i y[4][4];
-    for (int g = 0; g < 4; g++) {
-        __m256i a = x[4 * g], b = x[4 * g + 1], c = x[4 * g + 2], d = x[4 * g + 3];
-        __m256i ab0 = _mm256_unpacklo_epi32(a, b), ab1 = _mm256_unpackhi_epi32(a, b);
-        __m256i cd0 = _mm256_unpacklo_epi32(c, d), cd1 = _mm256_unpackhi_epi32(c, d);
-        y[g][0] = _mm256_unpacklo_epi64(ab0, cd0);
-        y[g][1] = _mm256_unpackhi_epi64(ab0, cd0);
-        y[g][2] = _mm256_unpacklo_epi64(ab1, cd1);
-        y[g][3] = _mm256_unpackhi_epi64(ab1, cd1);
-    }
+    CP_INTERLEAVE(__m256i, _mm256, x, y);
     for (int b = 0; b < 4; b++) {
         /* block 4L+b: words 0..7 from y[0..1][b] lane L, words 8..15 from y[2..3][b] */
         __m256i v[4];
