@@ -109,6 +109,49 @@ static inline size_t nt_ip(uint8_t *f, const uint8_t *dstmac, uint32_t src, uint
     return 14 + ihl;
 }
 
+/* Writes at o (40 bytes) the options of a segment from the peer: on a SYN
+ * MSS mss, window scale ws when ws >= 0 and SACK-permitted (each padded
+ * with NOPs); always a timestamp (tsval, tsecr); then nsack SACK blocks
+ * given as pairs of sequence numbers (at most 3). Returns their length, a
+ * multiple of 4. */
+static inline size_t nt_tcp_opts(uint8_t *o, int syn, uint16_t mss, int ws, uint32_t tsval,
+                                 uint32_t tsecr, const uint32_t *sack, int nsack)
+{
+    size_t ol = 0;
+    if (syn) {
+        o[ol++] = 2;
+        o[ol++] = 4;
+        mote_store_be16(o + ol, mss);
+        ol += 2;
+        if (ws >= 0) {
+            o[ol++] = 1;
+            o[ol++] = 3;
+            o[ol++] = 3;
+            o[ol++] = (uint8_t)ws;
+        }
+        o[ol++] = 1;
+        o[ol++] = 1;
+        o[ol++] = 4;
+        o[ol++] = 2;
+    }
+    o[ol++] = 1;
+    o[ol++] = 1;
+    o[ol++] = 8;
+    o[ol++] = 10;
+    mote_store_be32(o + ol, tsval);
+    mote_store_be32(o + ol + 4, tsecr);
+    ol += 8;
+    if (nsack) {
+        o[ol++] = 1;
+        o[ol++] = 1;
+        o[ol++] = 5;
+        o[ol++] = (uint8_t)(2 + 8 * nsack);
+        for (int i = 0; i < 2 * nsack; i++, ol += 4)
+            mote_store_be32(o + ol, sack[i]);
+    }
+    return ol;
+}
+
 /* Writes into f (at least 60 bytes) a broadcast ARP request from the peer
  * (NT_PEER_MAC, peer) asking for me: a stack that receives it learns the
  * peer's MAC, so tests can send to the peer without an ARP exchange. */

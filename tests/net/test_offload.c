@@ -349,36 +349,7 @@ static void peer_seg(run *r, uint16_t lport, uint32_t seq, uint32_t ack, uint8_t
 {
     static uint8_t f[70000];
     uint8_t o[40];
-    size_t ol = 0;
-    if (flags & 0x02) {
-        o[ol++] = 2;
-        o[ol++] = 4;
-        mote_store_be16(o + ol, peer_mss);
-        ol += 2;
-        o[ol++] = 1;
-        o[ol++] = 3;
-        o[ol++] = 3;
-        o[ol++] = 7;
-        o[ol++] = 1;
-        o[ol++] = 1;
-        o[ol++] = 4;
-        o[ol++] = 2;
-    }
-    o[ol++] = 1;
-    o[ol++] = 1;
-    o[ol++] = 8;
-    o[ol++] = 10;
-    mote_store_be32(o + ol, tsval);
-    mote_store_be32(o + ol + 4, tsecr);
-    ol += 8;
-    if (nsack) {
-        o[ol++] = 1;
-        o[ol++] = 1;
-        o[ol++] = 5;
-        o[ol++] = (uint8_t)(2 + 8 * nsack);
-        for (int i = 0; i < 2 * nsack; i++, ol += 4)
-            mote_store_be32(o + ol, sack[i]);
-    }
+    size_t ol = nt_tcp_opts(o, flags & 0x02, peer_mss, 7, tsval, tsecr, sack, nsack);
     size_t off = nt_ip(f, r->nif.mac, OPEER, OME, 6, 20 + ol + len, 1, 0x4000, 0);
     uint8_t *t = f + off;
     memset(t, 0, 20);

@@ -42,32 +42,7 @@ static void rc_send_data(rc *x, uint32_t ack, uint8_t flags, const uint32_t *sac
                          uint32_t doff, uint32_t len)
 {
     uint8_t f[1600], o[40];
-    size_t ol = 0;
-    if (flags & 0x02) {
-        o[ol++] = 2;
-        o[ol++] = 4;
-        mote_store_be16(o + ol, PMSS);
-        ol += 2;
-        o[ol++] = 1;
-        o[ol++] = 1;
-        o[ol++] = 4;
-        o[ol++] = 2;
-    }
-    o[ol++] = 1;
-    o[ol++] = 1;
-    o[ol++] = 8;
-    o[ol++] = 10;
-    mote_store_be32(o + ol, ++x->ts);
-    mote_store_be32(o + ol + 4, x->ecr);
-    ol += 8;
-    if (nsack) {
-        o[ol++] = 1;
-        o[ol++] = 1;
-        o[ol++] = 5;
-        o[ol++] = (uint8_t)(2 + 8 * nsack);
-        for (int i = 0; i < 2 * nsack; i++, ol += 4)
-            mote_store_be32(o + ol, sack[i]);
-    }
+    size_t ol = nt_tcp_opts(o, flags & 0x02, PMSS, -1, ++x->ts, x->ecr, sack, nsack);
     size_t off = nt_ip(f, x->o.cap.nif.mac, PEER, ME, 6, 20 + ol + len, 1, 0x4000, 0);
     uint8_t *t = f + off;
     memset(t, 0, 20);
