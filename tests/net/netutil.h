@@ -152,6 +152,27 @@ static inline size_t nt_tcp_opts(uint8_t *o, int syn, uint16_t mss, int ws, uint
     return ol;
 }
 
+/* The TSval of the timestamp option in the TCP header t (as captured
+ * from the stack); 0 if it has none. */
+static inline uint32_t nt_tsval_of(const uint8_t *t)
+{
+    size_t hl = (size_t)(t[12] >> 4) * 4;
+    for (size_t i = 20; i + 1 < hl;) {
+        if (t[i] == 0)
+            break;
+        if (t[i] == 1) {
+            i++;
+            continue;
+        }
+        if (t[i] == 8)
+            return mote_load_be32(t + i + 2);
+        if (t[i + 1] < 2)
+            break;
+        i += t[i + 1];
+    }
+    return 0;
+}
+
 /* Writes into f (at least 60 bytes) a broadcast ARP request from the peer
  * (NT_PEER_MAC, peer) asking for me: a stack that receives it learns the
  * peer's MAC, so tests can send to the peer without an ARP exchange. */

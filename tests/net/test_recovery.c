@@ -152,18 +152,7 @@ static void rc_open(rc *x)
     x->lport = mote_load_be16(t);
     x->base = x->iss + 1;
     /* the SYN's TSval, echoed in the SYN-ACK */
-    size_t hl = (size_t)(t[12] >> 4) * 4;
-    for (size_t i = 20; i + 1 < hl;) {
-        if (t[i] == 0)
-            break;
-        if (t[i] == 1) {
-            i++;
-            continue;
-        }
-        if (t[i] == 8)
-            x->ecr = mote_load_be32(t + i + 2);
-        i += t[i + 1];
-    }
+    x->ecr = nt_tsval_of(t);
     ck_assert_uint_ne(x->ecr, 0);
     nt_cap_clear(&x->o.cap);
     mote_fakeclock_advance(x->o.fc, RTT); /* the handshake's RTT sample */

@@ -933,24 +933,6 @@ static const uint8_t *raw_tcp(raw *r, size_t i)
     return ip + 20;
 }
 
-/* Finds the timestamp option's TSval in a captured header; 0 if none. */
-static uint32_t tsval_of(const uint8_t *t)
-{
-    size_t hl = (size_t)(t[12] >> 4) * 4;
-    for (size_t i = 20; i + 1 < hl;) {
-        if (t[i] == 0)
-            break;
-        if (t[i] == 1) {
-            i++;
-            continue;
-        }
-        if (t[i] == 8)
-            return mote_load_be32(t + i + 2);
-        i += t[i + 1];
-    }
-    return 0;
-}
-
 /* Opens a connection from the stack to RPEER:80 through a crafted
  * handshake; returns the flow and the stack's ISN. */
 static mote_flow *raw_open(raw *r, uint32_t peer_isn, uint32_t *iss, uint16_t *lport, int *res,
@@ -965,7 +947,7 @@ static mote_flow *raw_open(raw *r, uint32_t peer_isn, uint32_t *iss, uint16_t *l
     ck_assert_uint_eq(t[13], 0x02);
     *iss = mote_load_be32(t + 4);
     *lport = mote_load_be16(t);
-    uint32_t tsv = tsval_of(t);
+    uint32_t tsv = nt_tsval_of(t);
     ck_assert_uint_ne(tsv, 0);
     nt_cap_clear(&r->cap);
     raw_seg(r, 80, *lport, peer_isn, *iss + 1, 0x12, NULL, 0, 1000, tsv);
