@@ -1579,10 +1579,33 @@ static int recv_finished12(mote_tls *t, mote_reader *r)
     return 0;
 }
 
+/* 1 if the protocol name p is in list, an ALPN ProtocolNameList's content
+ * (names with 8-bit lengths). */
+static int alpn_listed(mote_slice list, mote_slice p)
+{
+    mote_reader r;
+    mote_reader_init(&r, list.ptr, list.len);
+    while (mote_reader_left(&r)) {
+        mote_slice o;
+        mote_reader_vec8(&r, &o);
+        if (o.len == p.len && memcmp(o.ptr, p.ptr, p.len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Records p (at most 255 bytes, from a vec8) as the negotiated protocol. */
+static void alpn_take(mote_tls *t, mote_slice p)
+{
+    memcpy(t->alpn, p.ptr, p.len);
+    t->alpn[p.len] = 0;
+    t->have_alpn = 1;
+}
+
 /* Checks the ALPN extension a server sent: one protocol, one we offered. */
 static int check_alpn(mote_tls *t, mote_slice data)
 {
-    mote_reader r, lr, orr;
+    mote_reader r, lr;
     mote_slice l, p;
     mote_reader_init(&r, data.ptr, data.len);
     mote_reader_vec16(&r, &l);
@@ -1592,16 +1615,9 @@ static int check_alpn(mote_tls *t, mote_slice data)
     mote_reader_vec8(&lr, &p);
     if (mote_reader_finish(&lr) || p.len == 0)
         return FAIL_DECODE(t, "ALPN");
-    mote_reader_init(&orr, t->cfg->alpn_wire.data, t->cfg->alpn_wire.len);
-    while (mote_reader_left(&orr)) {
-        mote_slice o;
-        mote_reader_vec8(&orr, &o);
-        if (o.len == p.len && memcmp(o.ptr, p.ptr, p.len) == 0) {
-            memcpy(t->alpn, p.ptr, p.len);
-            t->alpn[p.len] = 0;
-            t->have_alpn = 1;
-            return 0;
-        }
+    if (alpn_listed(mote_buf_slice(&t->cfg->alpn_wire), p)) {
+        alpn_take(t, p);
+        return 0;
     }
     return fail(t, MOTE_TLS_ALERT_ILLEGAL_PARAMETER, MOTE_EPROTO,
                 "server chose an ALPN protocol not offered");
@@ -2733,17 +2749,9 @@ static int pick_alpn(mote_tls *t, const ch_info *c)
     while (mote_reader_left(&orr)) {
         mote_slice o;
         mote_reader_vec8(&orr, &o);
-        mote_reader pr;
-        mote_reader_init(&pr, c->alpn.ptr, c->alpn.len);
-        while (mote_reader_left(&pr)) {
-            mote_slice p;
-            mote_reader_vec8(&pr, &p);
-            if (p.len == o.len && memcmp(p.ptr, o.ptr, o.len) == 0) {
-                memcpy(t->alpn, o.ptr, o.len);
-                t->alpn[o.len] = 0;
-                t->have_alpn = 1;
-                return 0;
-            }
+        if (alpn_listed(c->alpn, o)) {
+            alpn_take(t, o);
+            return 0;
         }
     }
     return fail(t, MOTE_TLS_ALERT_NO_APPLICATION_PROTOCOL, MOTE_EUNSUPPORTED,

@@ -1170,6 +1170,26 @@ static void full_then_save(pair *p, mote_buf *sess)
     p->c = p->s = NULL;
 }
 
+/* A session offered to a server with another ticket key is not resumed:
+ * the handshake is a full one, with the server's certificate. */
+static void expect_full_with_other_key(pair *p, const mote_buf *sess)
+{
+    int err;
+    mote_tls_config *other = mote_tls_config_new(&p->rng.rng, &err);
+    mote_tls_config_add_cert_pem(other, c_p256.cert_pem, c_p256.cert_len, c_p256.key_pem,
+                                 c_p256.key_len, NULL);
+    p->c = mote_tls_client_new_resume(p->ccfg, "r.test", sess->data, sess->len, &err);
+    p->s = mote_tls_server_new(other, &err);
+    pump(p);
+    ck_assert_int_eq(mote_tls_state(p->c), MOTE_TLS_OPEN);
+    ck_assert_int_eq(mote_tls_resumed(p->c), 0);
+    ck_assert_uint_eq(mote_tls_peer_cert_count(p->c), 1);
+    mote_tls_free(p->c);
+    mote_tls_free(p->s);
+    p->c = p->s = NULL;
+    mote_tls_config_free(other);
+}
+
 START_TEST(t_resume)
 {
     need_certs();
@@ -1192,18 +1212,7 @@ START_TEST(t_resume)
     mote_tls_free(p.s);
 
     /* Another server config (another ticket key): a full handshake. */
-    mote_tls_config *other = mote_tls_config_new(&p.rng.rng, &err);
-    mote_tls_config_add_cert_pem(other, c_p256.cert_pem, c_p256.cert_len, c_p256.key_pem,
-                                 c_p256.key_len, NULL);
-    p.c = mote_tls_client_new_resume(p.ccfg, "r.test", sess.data, sess.len, &err);
-    p.s = mote_tls_server_new(other, &err);
-    pump(&p);
-    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
-    ck_assert_int_eq(mote_tls_resumed(p.c), 0);
-    ck_assert_uint_eq(mote_tls_peer_cert_count(p.c), 1);
-    mote_tls_free(p.c);
-    mote_tls_free(p.s);
-    mote_tls_config_free(other);
+    expect_full_with_other_key(&p, &sess);
 
     /* A binder that does not match: decrypt_error. */
     p.c = mote_tls_client_new_resume(p.ccfg, "r.test", sess.data, sess.len, &err);
@@ -1574,19 +1583,7 @@ START_TEST(t_tls12_resume)
     mote_tls_free(p.c);
     mote_tls_free(p.s);
     /* Another server key: a full handshake. */
-    mote_tls_config *other = mote_tls_config_new(&p.rng.rng, &err);
-    mote_tls_config_add_cert_pem(other, c_p256.cert_pem, c_p256.cert_len, c_p256.key_pem,
-                                 c_p256.key_len, NULL);
-    p.c = mote_tls_client_new_resume(p.ccfg, "r.test", sess.data, sess.len, &err);
-    p.s = mote_tls_server_new(other, &err);
-    pump(&p);
-    ck_assert_int_eq(mote_tls_state(p.c), MOTE_TLS_OPEN);
-    ck_assert_int_eq(mote_tls_resumed(p.c), 0);
-    ck_assert_uint_eq(mote_tls_peer_cert_count(p.c), 1);
-    mote_tls_free(p.c);
-    mote_tls_free(p.s);
-    p.c = p.s = NULL;
-    mote_tls_config_free(other);
+    expect_full_with_other_key(&p, &sess);
     mote_buf_free(&sess);
     pair_free(&p);
 }
